@@ -1,0 +1,34 @@
+# Everything runs in a virtual environment this Makefile makes itself (.venv/).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-stamp
+OUT    ?= out
+
+.PHONY: install demo test samples lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: install, then read, plot and describe every bundled sample into out/
+demo: $(STAMP)
+	rm -rf $(OUT) && mkdir -p $(OUT)
+	$(BIN)/histplot plot sample_histories/* -o $(OUT)/
+	$(BIN)/histplot info sample_histories/* > $(OUT)/info.txt
+	@echo "figures and info.txt written to $(OUT)/"
+
+## test: install, then run the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## samples: regenerate sample_histories/ from scripts/make_samples.py
+samples: $(STAMP)
+	$(BIN)/python scripts/make_samples.py sample_histories
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis *.egg-info

@@ -1,0 +1,35 @@
+"""histplot: plot and diagnose deep-learning training histories.
+
+>>> import histplot
+>>> h = histplot.load("history.json")          # any supported format
+>>> histplot.plot(h, "out/")                    # figures
+>>> histplot.info(h)["metrics"].keys()
+
+Heavy packages (pandas, matplotlib) load on first use, so ``import histplot`` stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from ._version import __version__
+
+_API = {
+    "load": "histplot.readers.registry",
+    "History": "histplot.history",
+    "plot": "histplot.plotting",
+    "render": "histplot.render",
+    "info": "histplot.summary",
+    "convert": "histplot.convert",
+    "HistplotError": "histplot.errors",
+    "ReadError": "histplot.errors",
+}
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(import_module(_API[name]), name)
+    raise AttributeError(f"module 'histplot' has no attribute '{name}'")

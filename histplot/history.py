@@ -1,0 +1,306 @@
+"""The History model: one epoch-indexed frame that every reader produces and everything else reads.
+
+Naming rules live here and only here (DESIGN §2): readers hand over raw column names, and
+``History.build`` turns them into Keras-style canonical names (``loss``, ``val_accuracy``,
+``test_mse``, ``learning_rate``), remembering the originals in ``meta["original_names"]``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import ReadError
+
+SPLITS = ("train", "val", "test")
+SPLIT_PREFIX = {"train": "", "val": "val_", "test": "test_"}
+
+# Longest first, so "validation_" wins over "val_".
+_PREFIXES = (
+    ("validation_", "val"),
+    ("training_", "train"),
+    ("valid_", "val"),
+    ("train_", "train"),
+    ("eval_", "val"),
+    ("test_", "test"),
+    ("val_", "val"),
+)
+_SUFFIXES = (
+    ("_validation", "val"),
+    ("_valid", "val"),
+    ("_train", "train"),
+    ("_test", "test"),
+    ("_val", "val"),
+)
+# Words that name a split when they stand alone as one part of a TensorBoard-style tag.
+_SPLIT_WORDS = {
+    "train": "train",
+    "training": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "eval": "val",
+    "test": "test",
+}
+
+ALIASES = {
+    "acc": "accuracy",
+    "mean_absolute_error": "mae",
+    "mean_squared_error": "mse",
+    "mean_absolute_percentage_error": "mape",
+    "root_mean_squared_error": "rmse",
+    "lr": "learning_rate",
+}
+
+# Common metric names, lower-cased on input so that "Loss/train" and "loss" meet.
+_KNOWN_BASES = {
+    "loss", "accuracy", "auc", "precision", "recall", "f1", "f1_score", "mcc", "mae", "mse",
+    "rmse", "mape", "error", "err", "iou", "dice", "learning_rate", "grad_norm", "time",
+    "perplexity", "top_k_categorical_accuracy", "specificity", "jaccard",
+} | set(ALIASES)
+
+# Series that describe the run rather than a split's quality: drawn alone, never paired.
+_AUX_PATTERN = re.compile(
+    r"^(learning_rate|lr[-_/].*|.*learning_rate.*|grad_norm|momentum|weight_decay|"
+    r"(epoch_)?time|.*_time|.*runtime.*|.*per_second|dur|duration|num_tokens|"
+    r"num_input_tokens_seen|total_flos|eta_seconds|wall_?time)$",
+    re.IGNORECASE,
+)
+_CLASS_SUFFIX = re.compile(r"^(?P<stem>.+?)_(?P<cls>\d+)$")
+
+
+def _alias(base: str) -> str:
+    """Apply aliases to a base name, keeping a per-class suffix such as ``acc_3``."""
+    low = base.lower()
+    if low in ALIASES:
+        return ALIASES[low]
+    if low in _KNOWN_BASES:
+        return low
+    m = _CLASS_SUFFIX.match(base)
+    if m and m["stem"].lower() in _KNOWN_BASES:
+        return f"{_alias(m['stem'])}_{m['cls']}"
+    return base
+
+
+def parse_name(raw: str) -> tuple[str | None, str]:
+    """Split a raw series name into (split, base); split is None for run-level series (lr, time).
+
+    >>> parse_name("val_acc")
+    ('val', 'accuracy')
+    >>> parse_name("Loss/train")
+    ('train', 'loss')
+    """
+    name = raw.strip()
+    split = None
+    if "/" in name:
+        parts = [p for p in name.split("/") if p]
+        words = [_SPLIT_WORDS.get(p.lower()) for p in parts]
+        if len(parts) >= 2 and any(words):
+            i = next(i for i, w in enumerate(words) if w)
+            split = words[i]
+            name = "/".join(p for j, p in enumerate(parts) if j != i)
+    low = name.lower()
+    if split is None:
+        for prefix, sp in _PREFIXES:
+            if low.startswith(prefix) and len(name) > len(prefix):
+                split, name = sp, name[len(prefix):]
+                break
+        else:
+            for suffix, sp in _SUFFIXES:
+                if low.endswith(suffix) and len(name) > len(suffix):
+                    split, name = sp, name[: -len(suffix)]
+                    break
+    # PyTorch loops often write "train_acc_history"; Keras TensorBoard writes "epoch_loss".
+    low = name.lower()
+    if low.endswith("_history") and len(name) > len("_history"):
+        name = name[: -len("_history")]
+    if low.startswith("epoch_") and len(name) > len("epoch_"):
+        name = name[len("epoch_"):]
+    base = _alias(name)
+    if _AUX_PATTERN.match(base):
+        return None, base
+    return split or "train", base
+
+
+def column_name(split: str | None, base: str) -> str:
+    """The canonical column for a split and base: ``("val", "loss")`` -> ``val_loss``."""
+    return base if split is None else SPLIT_PREFIX[split] + base
+
+
+@dataclass
+class History:
+    """A training history: ``frame`` (one row per 1-based epoch), optional ``steps``, and ``meta``."""
+
+    frame: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+    steps: pd.DataFrame | None = None
+
+    # -- naming -----------------------------------------------------------------------------
+    @staticmethod
+    def split(col: str) -> str | None:
+        """``train``, ``val`` or ``test`` for a canonical column; None for run-level series."""
+        return parse_name(col)[0]
+
+    @staticmethod
+    def base(col: str) -> str:
+        """The metric a canonical column measures: ``val_accuracy`` -> ``accuracy``."""
+        return parse_name(col)[1]
+
+    # -- views ------------------------------------------------------------------------------
+    @property
+    def epochs(self) -> int:
+        return len(self.frame)
+
+    @property
+    def label(self) -> str:
+        return str(self.meta.get("label") or self.meta.get("source") or "history")
+
+    @property
+    def notes(self) -> list[str]:
+        return self.meta.setdefault("notes", [])
+
+    def metrics(self) -> dict[str, dict[str, str]]:
+        """Base metric -> {split: column}, in column order; run-level series excluded."""
+        out: dict[str, dict[str, str]] = {}
+        for col in self.frame.columns:
+            split, base = parse_name(col)
+            if split is not None:
+                out.setdefault(base, {})[split] = col
+        return out
+
+    def aux(self) -> list[str]:
+        """Run-level series (learning rate, time, grad norm)."""
+        return [c for c in self.frame.columns if parse_name(c)[0] is None]
+
+    def splits(self) -> list[str]:
+        present = {parse_name(c)[0] for c in self.frame.columns}
+        return [s for s in SPLITS if s in present]
+
+    # -- construction -----------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        columns: Mapping[str, Sequence[Any] | np.ndarray],
+        *,
+        epochs: Sequence[int] | np.ndarray | None = None,
+        zero_based: bool = False,
+        source: str | None = None,
+        fmt: str | None = None,
+        notes: Sequence[str] = (),
+        steps: pd.DataFrame | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> "History":
+        """Normalise raw, equally long columns into a History.
+
+        ``epochs`` gives each row's epoch number (``zero_based`` when the source counts from 0);
+        without it row i is epoch i + 1. Names are canonicalised, values made float64, wholly
+        non-numeric and all-missing columns dropped with a note.
+        """
+        notes = list(notes)
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) > 1:
+            raise ReadError(f"series have different lengths {sorted(lengths)}", source)
+        n = lengths.pop() if lengths else 0
+        if epochs is None:
+            index = np.arange(1, n + 1, dtype=np.int64)
+        else:
+            index = np.asarray(epochs, dtype=np.int64) + (1 if zero_based else 0)
+        data: dict[str, np.ndarray] = {}
+        original: dict[str, str] = {}
+        for raw, values in columns.items():
+            values = _to_float(raw, values, source, notes)
+            if values is None:
+                continue
+            if np.isnan(values).all():
+                notes.append(f"'{raw}' has no values: dropped")
+                continue
+            split, base = parse_name(str(raw))
+            name = column_name(split, base)
+            if name in data:
+                if np.array_equal(data[name], values, equal_nan=True):
+                    continue
+                notes.append(f"'{raw}' and '{original[name]}' both mean '{name}': kept '{raw}' as is")
+                name = str(raw)
+                if name in data:
+                    continue
+            data[name] = values
+            original[name] = str(raw)
+        if not data:
+            raise ReadError("no numeric series found: this does not look like a training history", source)
+        frame = pd.DataFrame(data, index=pd.Index(index, name="epoch"))
+        if steps is not None and len(steps.columns):
+            steps = steps.rename(columns=lambda c: column_name(*parse_name(str(c))))
+        full_meta = {
+            "source": source,
+            "format": fmt,
+            "original_names": original,
+            "label": _label_from_source(source),
+            "notes": notes,
+        }
+        full_meta.update(meta or {})
+        return cls(frame=frame, meta=full_meta, steps=steps)
+
+
+def _label_from_source(source: str | None) -> str | None:
+    if not source or source == "-":
+        return "stdin" if source == "-" else None
+    from pathlib import PurePath
+
+    p = PurePath(source)
+    return p.stem if p.suffix else p.name
+
+
+def _to_float(raw: Any, values: Any, source: str | None, notes: list[str]) -> np.ndarray | None:
+    """Values as float64; None (with a note) for a series that holds no numbers at all.
+
+    Missing cells (None, "", "NA", "nan") become NaN and "inf" stays infinite: those are data.
+    A series of numbers with a stray word in it is an error, because guessing would hide it.
+    """
+    arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    if arr.dtype.kind in "fiub":
+        return arr.astype(np.float64)
+    out = np.full(len(arr), np.nan)
+    bad: list[tuple[int, Any]] = []
+    numeric = 0
+    for i, v in enumerate(arr):
+        f = _as_number(v)
+        if f is None:
+            bad.append((i, v))
+        else:
+            out[i] = f
+            numeric += not (v is None or (isinstance(v, str) and v.strip().lower() in _MISSING))
+    if not bad:
+        return out
+    if numeric == 0:
+        kind = type(bad[0][1]).__name__
+        notes.append(f"'{raw}' is not numeric ({kind} values): skipped")
+        return None
+    i, v = bad[0]
+    raise ReadError(f"series '{raw}' has a non-numeric value {str(v)[:40]!r} at row {i + 1}", source)
+
+
+_MISSING = {"", "na", "nan", "none", "null", "n/a"}
+
+
+def _as_number(v: Any) -> float | None:
+    if v is None:
+        return np.nan
+    if isinstance(v, (bool, np.bool_)):
+        return float(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return float(v)
+    if isinstance(v, np.ndarray) and v.size == 1 and v.dtype.kind in "fiub":
+        return float(v.reshape(()))
+    if isinstance(v, str):
+        s = v.strip()
+        if s.lower() in _MISSING:
+            return np.nan
+        try:
+            return float(s)
+        except ValueError:
+            return None
+    return None

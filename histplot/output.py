@@ -1,0 +1,54 @@
+"""Writing files: atomically (temp file in the target folder, then rename) and reproducibly."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+from .errors import HistplotError
+
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+# What makes matplotlib output vary between runs: the SVG id salt, dates, and font fallback.
+REPRODUCIBLE_RC = {
+    "svg.hashsalt": "histplot",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "pdf.fonttype": 42,
+}
+_NO_DATES = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}, "png": {"Software": None}}
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
+    """Write to a temporary file beside ``path`` and rename it into place only when complete."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise HistplotError(f"cannot write here: {exc.strerror or exc}", path) from exc
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as fh:
+            yield fh
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_figure(fig, path: str | os.PathLike, *, fmt: str | None = None, dpi: int = 100) -> Path:
+    """Save a matplotlib Figure as PNG/SVG/PDF; the same figure always gives the same SVG bytes."""
+    import matplotlib
+
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
+    if fmt not in FIGURE_FORMATS:
+        raise HistplotError(f"unknown figure format '{fmt}'; choose one of {', '.join(FIGURE_FORMATS)}", path)
+    with matplotlib.rc_context(REPRODUCIBLE_RC), atomic_write(path) as fh:
+        fig.savefig(fh, format=fmt, dpi=dpi, metadata=_NO_DATES[fmt])
+    return path

@@ -1,0 +1,67 @@
+"""``plot``: history file(s) in, figure file(s) out."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Sequence
+
+from .errors import HistplotError
+from .history import History
+from .output import FIGURE_FORMATS, save_figure
+from .render import render
+
+
+def figure_paths(sources: Sequence[str], labels: Sequence[str], output: str | os.PathLike | None,
+                 fmt: str | None) -> tuple[list[Path], str]:
+    """Where each input's figure goes, and the format, from ``-o`` and ``--format``.
+
+    ``output`` may name a file (one input only) or a directory; without it, figures go to the
+    current directory as ``<stem>.<format>``. No figure may replace one of the inputs.
+    """
+    out = Path(output) if output is not None else None
+    as_file = out is not None and out.suffix.lower().lstrip(".") in FIGURE_FORMATS and not out.is_dir()
+    if as_file:
+        suffix = out.suffix.lower().lstrip(".")
+        if fmt and fmt != suffix:
+            raise HistplotError(f"-o {out} does not match --format {fmt}")
+        if len(sources) > 1:
+            raise HistplotError(f"-o {out} names one file, but {len(sources)} inputs were given: "
+                                "give a directory instead")
+        fmt, paths = suffix, [out]
+    else:
+        fmt = (fmt or "png").lower()
+        if fmt not in FIGURE_FORMATS:
+            raise HistplotError(f"unknown figure format '{fmt}'; choose one of {', '.join(FIGURE_FORMATS)}")
+        folder = out if out is not None else Path.cwd()
+        stems = [safe_stem(label) for label in labels]
+        paths = []
+        for stem, src in zip(stems, sources):
+            if stems.count(stem) > 1 and src != "-":
+                stem = safe_stem(f"{Path(src).resolve().parent.name}_{stem}")
+            name = stem
+            k = 2
+            while folder / f"{name}.{fmt}" in paths:
+                name, k = f"{stem}_{k}", k + 1
+            paths.append(folder / f"{name}.{fmt}")
+    inputs = {Path(s).resolve() for s in sources if s != "-"}
+    for p in paths:
+        if p.resolve() in inputs:
+            raise HistplotError("refusing to overwrite an input file with a figure", p)
+    return paths, fmt
+
+
+def safe_stem(label: str) -> str:
+    """A file-name-safe stem from a run label."""
+    stem = re.sub(r"[^\w.\-]+", "_", label).strip("._") or "history"
+    return stem[:120]
+
+
+def plot(history: History, output: str | os.PathLike | None = None, *, format: str | None = None,
+         metrics: Sequence[str] | None = None, dpi: int = 100, title: str | None = None) -> Path:
+    """Render ``history`` and write it to ``output`` (a file or a directory); returns the path."""
+    source = history.meta.get("source") or "-"
+    [path], fmt = figure_paths([source], [history.label], output, format)
+    fig = render(history, metrics=metrics, title=title)
+    return save_figure(fig, path, fmt=fmt, dpi=dpi)

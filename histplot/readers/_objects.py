@@ -1,0 +1,213 @@
+"""Turn the Python objects a history is saved as (dict of lists, per-epoch records, nested
+split dicts, tuples of lists) into equally long columns for ``History.build``.
+
+JSON, pickle, ``torch.save`` and YAML readers all decode to such objects; the layout rules
+(``validation_freq`` placement, explicit epoch lists, run wrappers) are applied here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import ReadError
+from ..history import SPLITS, parse_name
+
+_EPOCH_KEYS = ("epoch", "epochs")
+_STEP_KEYS = ("step", "steps", "global_step", "iteration", "iter")
+_SPLIT_KEYS = {"train": "train", "training": "train", "val": "val", "valid": "val",
+               "validation": "val", "eval": "val", "test": "test"}
+
+
+@dataclass
+class Columns:
+    """What a reader hands to ``History.build``."""
+
+    columns: dict[str, np.ndarray]
+    epochs: np.ndarray | None = None
+    zero_based: bool = False
+    notes: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def from_object(obj: Any, source: str | None, *, validation_freq: int | None = None) -> Columns:
+    """Columns from a decoded history object, whatever its common layout."""
+    notes: list[str] = []
+    meta: dict[str, Any] = {}
+    obj = _unwrap_runs(obj, notes, meta)
+    if isinstance(obj, dict):
+        series = _flatten_dict(obj, notes, meta)
+    elif _is_records(obj):
+        series = _records_to_lists(obj)
+    elif isinstance(obj, (list, tuple, np.ndarray)) and len(obj) and all(_is_sequence(v) for v in obj):
+        series = _parallel_lists(obj, notes)
+    elif isinstance(obj, (list, tuple, np.ndarray)) and len(obj) and all(_is_scalar(v) for v in obj):
+        series = {"loss": list(obj)}
+        notes.append("a bare list of numbers: read as the training loss")
+    else:
+        raise ReadError(f"not a training history (a {type(obj).__name__} of no known layout)", source)
+    if not series:
+        raise ReadError("not a training history: no per-epoch lists found", source)
+    return _align(series, source, validation_freq, notes, meta)
+
+
+def _is_scalar(v: Any) -> bool:
+    if isinstance(v, np.ndarray):
+        return v.ndim == 0
+    return v is None or isinstance(v, (int, float, str, np.generic))
+
+
+def _is_sequence(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) or (isinstance(v, np.ndarray) and v.ndim >= 1)
+
+
+def _is_records(obj: Any) -> bool:
+    return isinstance(obj, (list, tuple)) and len(obj) > 0 and all(isinstance(r, dict) for r in obj)
+
+
+def _unwrap_runs(obj: Any, notes: list[str], meta: dict) -> Any:
+    """``{"0": {"acc": [...]}}`` wraps one run under an id: unwrap it and keep the id as the label."""
+    while (
+        isinstance(obj, dict)
+        and len(obj) == 1
+        and isinstance(next(iter(obj.values())), dict)
+        and next(iter(obj)).lower() not in _SPLIT_KEYS
+    ):
+        key = next(iter(obj))
+        notes.append(f"history nested under key '{key}': unwrapped")
+        meta["run"] = str(key)
+        obj = obj[key]
+    return obj
+
+
+def _records_to_lists(records: list[dict]) -> dict[str, list]:
+    keys: list[str] = []
+    for r in records:
+        keys.extend(k for k in r if k not in keys)
+    return {str(k): [r.get(k) for r in records] for k in keys}
+
+
+def _flatten_dict(obj: dict, notes: list[str], meta: dict, prefix: str = "") -> dict[str, Any]:
+    """Keep per-epoch lists; flatten split dicts (``{"train": {"loss": [...]}}``); note the rest."""
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        key = str(key)
+        split = _SPLIT_KEYS.get(key.lower())
+        if isinstance(value, dict):
+            if split and not prefix:
+                sub = _flatten_dict(value, notes, meta, prefix=f"{key}_")
+                out.update(sub)
+            else:
+                notes.append(f"'{prefix}{key}' is a mapping, not a series: skipped")
+        elif _is_records(value) and split and not prefix:
+            for k, v in _records_to_lists(value).items():
+                if k.lower() in ("phase",):
+                    continue
+                out[k if k.lower() in _EPOCH_KEYS else f"{key}_{k}"] = v
+        elif _is_sequence(value):
+            out[prefix + key] = value
+        elif _is_scalar(value) and not isinstance(value, str) and value is not None:
+            meta.setdefault("scalars", {})[prefix + key] = float(np.asarray(value, dtype=float))
+            notes.append(f"'{prefix}{key}' is a single value ({value:.6g}), not a series: kept in meta")
+        else:
+            notes.append(f"'{prefix}{key}' is not a series: skipped")
+    # {"train": [records], "val": [records]} yields one epoch list per split; keep one.
+    return out
+
+
+def _parallel_lists(obj: Any, notes: list[str]) -> dict[str, Any]:
+    rows = list(obj)
+    if all(len(r) == len(rows[0]) for r in rows) and len(rows) > len(rows[0]) and len(rows[0]) <= 8:
+        # Many short tuples (e.g. per-batch (d_loss, g_loss)): rows, not columns.
+        cols = list(zip(*rows))
+    else:
+        cols = rows
+    notes.append(f"{len(cols)} unnamed series: named series_1..series_{len(cols)}")
+    return {f"series_{i + 1}": list(c) for i, c in enumerate(cols)}
+
+
+def _values(v: Any) -> list:
+    if isinstance(v, np.ndarray):
+        if v.ndim > 1:
+            return [row for row in v]
+        return list(v)
+    return list(v)
+
+
+def _align(series: dict[str, Any], source: str | None, validation_freq: int | None,
+           notes: list[str], meta: dict) -> Columns:
+    series = {k: _values(v) for k, v in series.items()}
+    epochs = None
+    zero_based = False
+    for key in list(series):
+        if key.lower() in _EPOCH_KEYS:
+            epochs = series.pop(key)
+        elif key.lower() in _STEP_KEYS:
+            meta["steps_of_rows"] = series.pop(key)
+    for key in [k for k, v in series.items() if len(v) == 0]:
+        notes.append(f"'{key}' is an empty list: skipped")
+        del series[key]
+    if not series:
+        raise ReadError("not a training history: every list is empty", source)
+    n = max(len(v) for v in series.values())
+    columns: dict[str, np.ndarray] = {}
+    for key, values in series.items():
+        columns[key] = _place(key, values, n, source, validation_freq, notes)
+    if epochs is not None:
+        try:
+            ep = np.asarray([float(e) for e in epochs], dtype=float)
+        except (TypeError, ValueError):
+            ep = None
+        if ep is not None and len(ep) == n and np.all(np.isfinite(ep)) and np.all(ep == np.round(ep)) \
+                and len(np.unique(ep)) == n:
+            zero_based = bool(ep[0] == 0)
+            epochs = ep.astype(np.int64)
+        else:
+            notes.append("the 'epoch' list is not a clean epoch count: rows numbered 1..n instead")
+            epochs = None
+    return Columns(columns, epochs, zero_based, notes, meta)
+
+
+def _place(key: str, values: list, n: int, source: str | None, validation_freq: int | None,
+           notes: list[str]) -> np.ndarray:
+    """A list as n per-epoch values: held-out lists of a validation_freq run land on their epochs."""
+    values = [_item(v) for v in values]
+    if len(values) == n:
+        return np.asarray(values, dtype=object)
+    out = np.full(n, None, dtype=object)
+    split = parse_name(key)[0]
+    if split in ("val", "test"):
+        k = validation_freq
+        if k is None:
+            if n % len(values):
+                raise ReadError(
+                    f"'{key}' has {len(values)} values for {n} epochs, which is no regular "
+                    "validation_freq: say which epochs were validated with --validation-freq K",
+                    source,
+                )
+            k = n // len(values)
+        if len(values) * k > n:
+            raise ReadError(
+                f"'{key}' has {len(values)} values, too many for {n} epochs with --validation-freq {k}",
+                source,
+            )
+        out[k - 1 : len(values) * k : k] = values
+        notes.append(f"'{key}' has {len(values)} values for {n} epochs: placed every {k} epochs")
+    else:
+        out[: len(values)] = values
+        notes.append(f"'{key}' has {len(values)} values for {n} epochs: placed at epochs 1-{len(values)}")
+    return out
+
+
+def _item(v: Any) -> Any:
+    """A numpy scalar or 0-d array as a plain number; anything else as it is."""
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        return v.item()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+__all__ = ["Columns", "from_object", "SPLITS"]

@@ -1,0 +1,98 @@
+"""A restricted unpickler: histories are containers of numbers, so nothing else may be built.
+
+``pickle.load`` runs whatever callable a file names. ``SafeUnpickler.find_class`` allows only the
+handful of globals that lists, dicts and numpy numbers are rebuilt from; every other name is refused
+before it is imported, so no code of the file ever runs.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+from typing import Any, BinaryIO
+
+from ..errors import UnsafePickleError
+
+# (module, name) pairs a pickled history may need. numpy 2 moved numpy.core to numpy._core; both
+# spellings appear in real files.
+_NUMPY_MODULES = ("numpy.core.multiarray", "numpy._core.multiarray")
+ALLOWED: set[tuple[str, str]] = {
+    ("collections", "OrderedDict"),
+    ("collections", "defaultdict"),
+    ("builtins", "list"),
+    ("builtins", "dict"),
+    ("builtins", "tuple"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+    ("builtins", "float"),
+    ("builtins", "int"),
+    ("builtins", "complex"),
+    ("__builtin__", "list"),
+    ("__builtin__", "dict"),
+    ("__builtin__", "set"),
+    ("copy_reg", "_reconstructor"),
+    ("numpy", "dtype"),
+    ("numpy", "ndarray"),
+    *((m, n) for m in _NUMPY_MODULES for n in ("scalar", "_reconstruct")),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"),
+}
+# copy_reg._reconstructor(cls, base, state) would call cls: allowed only for these classes.
+_RECONSTRUCTABLE = {"OrderedDict", "list", "dict", "ndarray"}
+
+
+class SafeUnpickler(pickle.Unpickler):
+    """``pickle.Unpickler`` whose ``find_class`` admits only what histories are made of."""
+
+    def __init__(self, file: BinaryIO, *, source: str | None = None, extra: dict | None = None):
+        super().__init__(file, encoding="latin1")
+        self.source = source
+        self.extra = extra or {}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in self.extra:
+            return self.extra[(module, name)]
+        if (module, name) not in ALLOWED:
+            raise UnsafePickleError(
+                f"pickle refers to '{module}.{name}', which a training history does not need; "
+                "refused without running it (use --trust-pickle only for a file you trust)",
+                self.source,
+            )
+        if module == "copy_reg":
+            return _safe_reconstructor
+        if module.startswith("numpy"):
+            import numpy
+
+            if module in _NUMPY_MODULES:
+                mod = getattr(numpy, "_core", None) or numpy.core
+                return getattr(mod.multiarray, name)
+            if module.endswith("numeric"):
+                mod = getattr(numpy, "_core", None) or numpy.core
+                return getattr(mod.numeric, name)
+            return getattr(numpy, name)
+        return super().find_class(module, name)
+
+
+def _safe_reconstructor(cls: Any, base: Any, state: Any) -> Any:
+    if getattr(cls, "__name__", None) not in _RECONSTRUCTABLE:
+        raise pickle.UnpicklingError(f"refused to reconstruct {cls!r}")
+    import copyreg
+
+    return copyreg._reconstructor(cls, base, state)
+
+
+def safe_load(buf: BinaryIO, source: str | None, *, trust: bool = False, extra: dict | None = None) -> Any:
+    """Unpickle with the restricted unpickler (or fully, when the user vouches with ``trust``)."""
+    from ..errors import ReadError
+
+    try:
+        if trust:
+            return pickle.Unpickler(buf, encoding="latin1").load()
+        return SafeUnpickler(buf, source=source, extra=extra).load()
+    except UnsafePickleError:
+        raise
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
+            KeyError, OverflowError, MemoryError, UnicodeDecodeError, io.UnsupportedOperation) as exc:
+        raise ReadError(f"not a readable pickle: {exc or type(exc).__name__}", source) from exc
+    except ImportError as exc:
+        raise ReadError(f"pickle needs a module that is not installed: {exc}", source) from exc

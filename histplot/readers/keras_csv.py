@@ -1,0 +1,127 @@
+"""Keras ``CSVLogger`` files (``epoch`` column, 0-based; ``NA`` for missing; alphabetical columns),
+and other per-epoch CSV tables; without an ``epoch`` column the row number is the epoch."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ReadError
+from ..history import History
+from ._io import read_text, strip_head
+
+NAME = "keras_csv"
+DESCRIPTION = "Keras CSVLogger or another per-epoch CSV table (any of , ; tab as separator)"
+
+_SEPARATORS = (",", ";", "\t")
+_NAME_RE = re.compile(r"^[A-Za-z_][\w\-/.:() \[\]@]*$")
+_NUM_RE = re.compile(r"^\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?inf(inity)?|nan|NA|)\s*$", re.I)
+
+
+def _lines(text: str) -> list[str]:
+    # CSVLogger on Windows can write "\r\r\n": every carriage return is a line end, blank lines skipped.
+    return [ln for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if ln.strip()]
+
+
+def _separator(header: str) -> str | None:
+    counts = {s: header.count(s) for s in _SEPARATORS}
+    sep = max(counts, key=counts.get)
+    return sep if counts[sep] else None
+
+
+def _looks_like_table(lines: list[str]) -> tuple[str, list[str]] | None:
+    """(separator, header fields) when the first line names columns and the next holds numbers."""
+    if not lines:
+        return None
+    sep = _separator(lines[0]) or ","
+    header = [h.strip().strip('"') for h in next(csv.reader([lines[0]], delimiter=sep))]
+    if not header or not all(_NAME_RE.match(h) for h in header):
+        return None
+    if len(lines) > 1:
+        row = next(csv.reader([lines[1]], delimiter=sep))
+        if len(row) != len(header) or not all(_NUM_RE.match(c) or c.startswith("[") for c in row):
+            return None
+    return sep, header
+
+
+def sniff(head: bytes, path: str | None) -> float:
+    text = strip_head(head).decode("utf-8", "replace")
+    table = _looks_like_table(_lines(text)[:2])
+    if table is None:
+        return 0.0
+    fields = [h.lower() for h in table[1]]
+    if "epoch" in fields:
+        return 0.5 if "step" in fields else 0.85
+    return 0.4 if len(fields) > 1 or len(_lines(text)) > 1 else 0.2
+
+
+def read(buf: BinaryIO, *, source: str | None = None, run: str | None = None, **_) -> History:
+    text = read_text(buf, source)
+    lines = _lines(text)
+    if not lines:
+        raise ReadError("empty file", source)
+    table = _looks_like_table(lines[:2])
+    if table is None:
+        raise ReadError("not a CSV history: the first line does not name columns over rows of numbers",
+                        source)
+    sep, header = table
+    if len(lines) < 2:
+        raise ReadError("CSV has a header but no rows", source)
+    try:
+        df = pd.read_csv(io.StringIO("\n".join(lines)), sep=sep, na_values=["NA", "nan", "NaN", ""],
+                         keep_default_na=True, skipinitialspace=True, dtype=str)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise ReadError(f"malformed CSV: {str(exc).splitlines()[0]}", source) from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    notes: list[str] = []
+    warnings: list[str] = []
+    epoch_col = next((c for c in df.columns if c.lower() == "epoch"), None)
+    epochs = None
+    if epoch_col is not None:
+        ep = pd.to_numeric(df.pop(epoch_col), errors="coerce")
+        if ep.isna().any() or (ep != ep.round()).any():
+            raise ReadError(f"the '{epoch_col}' column holds values that are not whole epochs", source)
+        ep = ep.to_numpy(dtype=np.int64)
+        df, ep = _pick_run(df, ep, run, source, warnings)
+        epochs = ep
+    else:
+        notes.append("no 'epoch' column: row N is epoch N")
+    columns = {c: df[c].to_numpy(dtype=object) for c in df.columns}
+    # Keras CSVLogger writes exactly "epoch", counting from 0; other writers ("Epoch") often from 1.
+    zero_based = epochs is not None and (epoch_col == "epoch" or epochs.min() == 0)
+    h = History.build(columns, epochs=epochs, zero_based=zero_based, source=source, fmt=NAME,
+                      notes=notes + warnings)
+    h.meta["warnings"] = warnings
+    return h
+
+
+def _pick_run(df: pd.DataFrame, ep: np.ndarray, run: str | None, source: str | None,
+              warnings: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """CSVLogger(append=True) restarts the epoch count for every resumed or new run: keep one."""
+    starts = [0] + [i for i in range(1, len(ep)) if ep[i] <= ep[i - 1]]
+    if len(starts) == 1:
+        return df, ep
+    bounds = list(zip(starts, starts[1:] + [len(ep)]))
+    if run in (None, "last"):
+        k = len(bounds)
+    elif run == "first":
+        k = 1
+    else:
+        try:
+            k = int(run)
+        except ValueError:
+            raise ReadError(f"--run for a CSV is a run number 1-{len(bounds)}, first or last; "
+                            f"got {run!r}", source) from None
+        if not 1 <= k <= len(bounds):
+            raise ReadError(f"--run {k}: the file holds {len(bounds)} runs", source)
+    lo, hi = bounds[k - 1]
+    if run is None:
+        warnings.append(f"the epoch count restarts {len(bounds) - 1} time(s) (CSVLogger append=True): "
+                        f"{len(bounds)} runs in one file; kept the last (epochs {ep[lo] + 1}-{ep[hi - 1] + 1}),"
+                        " choose another with --run N")
+    return df.iloc[lo:hi].reset_index(drop=True), ep[lo:hi]

@@ -1,0 +1,90 @@
+"""Pick a reader by content: every reader scores the file's head, the highest score wins."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from types import ModuleType
+from typing import Any, BinaryIO
+
+from ..errors import ReadError, UnknownFormatError
+from ..history import History
+from ._io import open_source, peek
+
+# Registry order breaks ties. Each module defines NAME, DESCRIPTION, sniff(head, path) and read(buf, ...);
+# a reader that also takes directories defines sniff_dir(path) and read_dir(path, ...).
+_MODULES = (
+    "keras_json",
+    "keras_csv",
+    "pickled",
+)
+THRESHOLD = 0.3
+
+
+def readers() -> dict[str, ModuleType]:
+    """Reader modules by NAME, in registry order."""
+    mods = (importlib.import_module(f"{__package__}.{m}") for m in _MODULES)
+    return {m.NAME: m for m in mods}
+
+
+def _reader(name: str, source: str) -> ModuleType:
+    table = readers()
+    if name not in table:
+        raise ReadError(f"unknown format '{name}'; known formats: {', '.join(table)}", source)
+    return table[name]
+
+
+def sniff(head: bytes, path: str | None) -> list[tuple[float, str]]:
+    """(score, name) for every reader, best first."""
+    scores = []
+    for name, mod in readers().items():
+        try:
+            score = float(mod.sniff(head, path))
+        except Exception:  # a sniffer must never decide the outcome by crashing
+            score = 0.0
+        scores.append((score, name))
+    return sorted(scores, key=lambda s: -s[0])
+
+
+def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None, **opts: Any) -> History:
+    """Read a history file (or ``-`` for standard input) into a History.
+
+    ``fmt`` names the reader and skips sniffing; other keyword options go to the reader
+    (``validation_freq``, ``trust_pickle``, ``run``, ...).
+    """
+    name = getattr(source, "name", None) if hasattr(source, "read") else os.fspath(source)
+    name = str(name) if name is not None else "<stream>"
+    if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
+        return _load_dir(Path(source), name, fmt, opts)
+    with open_source(source) as buf:
+        head = peek(buf)
+        if not head.strip():
+            raise ReadError("empty file", name)
+        if fmt is not None:
+            mod = _reader(fmt, name)
+        else:
+            scores = sniff(head, name)
+            best, best_name = scores[0]
+            if best < THRESHOLD:
+                tried = ", ".join(n for _, n in scores)
+                raise UnknownFormatError(
+                    f"not a training history in any known format (tried {tried}); "
+                    "name the format with --from if it is one of them", name)
+            mod = readers()[best_name]
+        history = mod.read(buf, source=name, **opts)
+    history.meta["format"] = mod.NAME
+    return history
+
+
+def _load_dir(path: Path, name: str, fmt: str | None, opts: dict) -> History:
+    table = readers()
+    candidates = [table[fmt]] if fmt else table.values()
+    scored = [(getattr(m, "sniff_dir", lambda p: 0.0)(path), m) for m in candidates]
+    scored.sort(key=lambda s: -s[0])
+    if not scored or scored[0][0] < THRESHOLD:
+        raise ReadError("is a directory that holds no history this version can read", name)
+    mod = scored[0][1]
+    history = mod.read_dir(path, source=name, **opts)
+    history.meta["format"] = mod.NAME
+    return history

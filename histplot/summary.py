@@ -1,0 +1,81 @@
+"""``info``: what a history holds, as a dict (for ``--json``) or lines of text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .history import History
+
+
+def info(history: History) -> dict[str, Any]:
+    """Format, epochs, metrics by split, run-level series, and what the reader noted."""
+    frame = history.frame
+    metrics = {
+        base: {split: _series_summary(frame[col], col) for split, col in cols.items()}
+        for base, cols in history.metrics().items()
+    }
+    return {
+        "source": history.meta.get("source"),
+        "format": history.meta.get("format"),
+        "label": history.label,
+        "epochs": history.epochs,
+        "first_epoch": int(frame.index[0]) if len(frame) else None,
+        "last_epoch": int(frame.index[-1]) if len(frame) else None,
+        "splits": history.splits(),
+        "metrics": metrics,
+        "other_series": {col: _series_summary(frame[col], col) for col in history.aux()},
+        "step_series": list(history.steps.columns) if history.steps is not None else [],
+        "original_names": history.meta.get("original_names", {}),
+        "scalars": history.meta.get("scalars", {}),
+        "notes": history.meta.get("notes", []),
+    }
+
+
+def _series_summary(s, col: str) -> dict[str, Any]:
+    v = s.to_numpy(dtype=float)
+    finite = v[np.isfinite(v)]
+    return {
+        "column": col,
+        "values": int(np.count_nonzero(~np.isnan(v))),
+        "non_finite": int(np.count_nonzero(np.isinf(v))),
+        "first": _num(finite[0]) if finite.size else None,
+        "last": _num(finite[-1]) if finite.size else None,
+        "min": _num(finite.min()) if finite.size else None,
+        "max": _num(finite.max()) if finite.size else None,
+    }
+
+
+def _num(x: float) -> float:
+    return float(f"{x:.6g}")
+
+
+def info_text(data: dict[str, Any]) -> str:
+    """The ``info`` dict as a short, aligned text block."""
+    lines = [
+        f"{data['source']}",
+        f"  format   {data['format']}",
+        f"  epochs   {data['epochs']} ({data['first_epoch']}-{data['last_epoch']})",
+        f"  splits   {', '.join(data['splits']) or '-'}",
+        "  metrics",
+    ]
+    width = max([len(b) for b in data["metrics"]] + [len(c) for c in data["other_series"]] + [6])
+    for base, splits in data["metrics"].items():
+        parts = []
+        for split, s in splits.items():
+            rng = f"{s['first']:.4g} -> {s['last']:.4g}" if s["first"] is not None else "no finite values"
+            parts.append(f"{split}: {rng}" + (f" ({s['values']} values)" if s["values"] != data["epochs"] else ""))
+        lines.append(f"    {base:<{width}}  " + "; ".join(parts))
+    if data["other_series"]:
+        lines.append("  other series")
+        for col, s in data["other_series"].items():
+            lines.append(f"    {col:<{width}}  {s['first']:.4g} -> {s['last']:.4g}")
+    renamed = {k: v for k, v in data["original_names"].items() if k != v}
+    if renamed:
+        lines.append("  renamed  " + ", ".join(f"{v} -> {k}" for k, v in renamed.items()))
+    for name, value in data["scalars"].items():
+        lines.append(f"  scalar   {name} = {value:.6g}")
+    for note in data["notes"]:
+        lines.append(f"  note     {note}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Sample generators, one module per family; see make_samples.py."""
