@@ -211,24 +211,27 @@ class History:
             index = np.asarray(epochs, dtype=np.int64) + (1 if zero_based else 0)
         data: dict[str, np.ndarray] = {}
         original: dict[str, str] = {}
-        for raw, values in columns.items():
-            values = _to_float(raw, values, source, notes)
+        named = {raw: column_name(*parse_name(str(raw))) for raw in columns}
+        # A column already spelled canonically claims its name before an alias of it does.
+        order = sorted(columns, key=lambda raw: named[raw] != str(raw))
+        for raw in order:
+            values = _to_float(raw, columns[raw], source, notes)
             if values is None:
                 continue
             if np.isnan(values).all():
                 notes.append(f"'{raw}' has no values: dropped")
                 continue
-            split, base = parse_name(str(raw))
-            name = column_name(split, base)
+            name = named[raw]
             if name in data:
                 if np.array_equal(data[name], values, equal_nan=True):
                     continue
-                notes.append(f"'{raw}' and '{original[name]}' both mean '{name}': kept '{raw}' as is")
-                name = str(raw)
-                if name in data:
-                    continue
+                notes.append(f"'{raw}' and '{original[name]}' both mean '{name}': "
+                             f"'{raw}' kept as '{name}__{raw}'")
+                name = f"{name}__{raw}"
             data[name] = values
             original[name] = str(raw)
+        # Restore the file's column order.
+        data = {k: data[k] for raw in columns for k in data if original[k] == str(raw)}
         if not data:
             raise ReadError("no numeric series found: this does not look like a training history", source)
         frame = pd.DataFrame(data, index=pd.Index(index, name="epoch"))

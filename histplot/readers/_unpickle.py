@@ -31,6 +31,8 @@ ALLOWED: set[tuple[str, str]] = {
     ("__builtin__", "dict"),
     ("__builtin__", "set"),
     ("copy_reg", "_reconstructor"),
+    # Protocols 0-2 have no bytes type: numpy scalars' raw bytes arrive as _codecs.encode(str, "latin1").
+    ("_codecs", "encode"),
     ("numpy", "dtype"),
     ("numpy", "ndarray"),
     *((m, n) for m in _NUMPY_MODULES for n in ("scalar", "_reconstruct")),
@@ -60,6 +62,8 @@ class SafeUnpickler(pickle.Unpickler):
             )
         if module == "copy_reg":
             return _safe_reconstructor
+        if module == "_codecs":
+            return _latin1_encode
         if module.startswith("numpy"):
             import numpy
 
@@ -71,6 +75,12 @@ class SafeUnpickler(pickle.Unpickler):
                 return getattr(mod.numeric, name)
             return getattr(numpy, name)
         return super().find_class(module, name)
+
+
+def _latin1_encode(text: Any, encoding: str = "utf-8") -> bytes:
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1", "utf-8", "utf8"):
+        raise pickle.UnpicklingError("refused _codecs.encode call of an unexpected kind")
+    return text.encode(encoding)
 
 
 def _safe_reconstructor(cls: Any, base: Any, state: Any) -> Any:

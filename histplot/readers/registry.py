@@ -67,7 +67,7 @@ def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None, **opts
             scores = sniff(head, name)
             best, best_name = scores[0]
             if best < THRESHOLD:
-                tried = ", ".join(n for _, n in scores)
+                tried = ", ".join(readers())
                 raise UnknownFormatError(
                     f"not a training history in any known format (tried {tried}); "
                     "name the format with --from if it is one of them", name)
