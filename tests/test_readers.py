@@ -156,10 +156,12 @@ def test_csvlogger_append_keeps_last_run_and_warns(tmp_path):
         load(p, run="3")
 
 
-def test_csvlogger_resumed_with_initial_epoch_keeps_numbering(tmp_path):
+def test_csv_epoch_column_from_one_is_taken_as_written(tmp_path):
     p = tmp_path / "training.log"
-    p.write_text("epoch,loss\n10,0.5\n11,0.4\n")
-    assert list(load(p).frame.index) == [11, 12]
+    p.write_text("epoch,loss\n1,0.5\n2,0.4\n")
+    assert list(load(p).frame.index) == [1, 2]
+    p.write_text("epoch,loss\n0,0.5\n1,0.4\n2,0.3\n3,0.3\n")
+    assert list(load(p).frame.index) == [1, 2, 3, 4]
 
 
 def test_csv_without_epoch_column_numbers_rows(tmp_path):

@@ -92,8 +92,9 @@ def read(buf: BinaryIO, *, source: str | None = None, run: str | None = None, **
     else:
         notes.append("no 'epoch' column: row N is epoch N")
     columns = {c: df[c].to_numpy(dtype=object) for c in df.columns}
-    # Keras CSVLogger writes exactly "epoch", counting from 0; other writers ("Epoch") often from 1.
-    zero_based = epochs is not None and (epoch_col == "epoch" or epochs.min() == 0)
+    # CSVLogger counts from 0, and a resumed run appended to its file still holds that 0; a column
+    # starting at 1 is 1-based already (hand-written loggers, histplot convert): take it as written.
+    zero_based = epochs is not None and len(epochs) > 0 and epochs.min() == 0
     h = History.build(columns, epochs=epochs, zero_based=zero_based, source=source, fmt=NAME,
                       notes=notes + warnings)
     h.meta["warnings"] = warnings
