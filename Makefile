@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 OUT    ?= out
 
-.PHONY: install demo test samples lint clean
+.PHONY: install demo test samples docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(STAMP)
 ## samples: regenerate sample_histories/ from scripts/make_samples.py
 samples: $(STAMP)
 	$(BIN)/python scripts/make_samples.py sample_histories
+
+## docs: regenerate the README's CLI reference from --help
+docs: $(STAMP)
+	$(BIN)/python scripts/cli_reference.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis *.egg-info

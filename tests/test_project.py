@@ -45,3 +45,9 @@ def test_readme_starts_with_the_two_setup_commands():
 def test_ci_runs_the_readme_test_command_with_the_corpus():
     ci = (REPO / ".ci/run").read_text()
     assert "make test" in ci and "HISTPLOT_CORPUS" in ci
+
+
+def test_readme_cli_reference_is_current():
+    r = subprocess.run([sys.executable, str(REPO / "scripts/cli_reference.py"), "--check"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
