@@ -7,6 +7,7 @@ figures are freed as soon as they are dropped.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -88,13 +89,16 @@ def render(history: History, *, metrics: Sequence[str] | None = None, title: str
         raise HistplotError("nothing to plot", history.meta.get("source"))
     ncols = min(MAX_COLUMNS, len(plist))
     nrows = math.ceil(len(plist) / ncols)
-    fig = Figure(figsize=(PANEL_SIZE[0] * ncols, PANEL_SIZE[1] * nrows + 0.6), layout="constrained")
+    width = max(PANEL_SIZE[0] * ncols, 6.4)
+    fig = Figure(figsize=(width, PANEL_SIZE[1] * nrows + 0.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, panel in zip(axes, plist):
         draw_panel(ax, history.frame, panel)
     for ax in axes[len(plist):]:
         ax.set_visible(False)
-    fig.suptitle(title if title is not None else _default_title(history), fontsize=13)
+    # Long run names would run off a narrow figure: wrap at about the characters that fit.
+    text = title if title is not None else _default_title(history)
+    fig.suptitle(textwrap.fill(text, width=int(width * 8.5), break_on_hyphens=False), fontsize=13)
     return fig
 
 
@@ -122,6 +126,10 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel) -> None:
     ax.set_xlabel("epoch")
     ax.set_ylabel(panel.ylabel)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(frame.index) and frame.index[-1] - frame.index[0] < 2:
+        # Autoscaling a run of one or two epochs would show fractional epochs.
+        ax.set_xlim(frame.index[0] - 0.5, frame.index[-1] + 0.5)
+        ax.set_xticks(list(frame.index))
     ax.grid(True, alpha=0.3)
     if values and _wants_log(np.concatenate(values), panel.log):
         ax.set_yscale("log")

@@ -63,6 +63,8 @@ def test_single_epoch_is_visible():
     h = History.build({"loss": [0.69], "val_loss": [0.72]})
     ax = axes_by_name(render(h))["loss"]
     assert all(line.get_marker() == "o" for line in ax.lines)
+    assert ax.get_xlim() == (0.5, 1.5)
+    assert list(ax.get_xticks()) == [1]
 
 
 def test_metrics_selection_and_title():
