@@ -178,6 +178,46 @@ def convert(file, output, fmt, read_opts):
 
 
 @cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("-o", "--output", type=click.Path(), help="Output file (default: parallel.png, or "
+              "<stem>_parallel.png with --by epoch).")
+@click.option("--by", type=click.Choice(["epoch", "run"]), default=None,
+              help="One line per epoch of one run, or one line per run (default: epoch for one file, "
+              "run for several).")
+@click.option("--color", metavar="NAME", help="Series (--by epoch) or axis (--by run) that colours the lines.")
+@click.option("--metrics", metavar="NAMES", help="Comma-separated series to use as axes.")
+@click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
+@reader_options
+def parallel(files, output, by, color, metrics, dpi, read_opts):
+    """Parallel coordinates: every epoch, or every run, as one line across all metrics.
+
+    Each axis keeps its own units (log where values span orders of magnitude); --by run uses the best
+    value of each metric per run, the epoch count and the run's hyperparameters where the file has them.
+
+    \b
+    Examples:
+      histplot parallel history.json                      # one line per epoch, coloured by epoch
+      histplot parallel history.json --color val_loss -o pc.svg
+      histplot parallel runs/*.json --by run --color val_accuracy
+    """
+    from pathlib import Path
+
+    from .output import save_figure
+    from .parallel import parallel as parallel_figure
+
+    histories = load_all(files, read_opts)
+    by = by or ("epoch" if len(histories) == 1 else "run")
+    fig = parallel_figure(histories, by=by, color=color, metrics=_split_list(metrics))
+    if output is None:
+        from .plotting import safe_stem
+
+        output = f"{safe_stem(histories[0].label)}_parallel.png" if by == "epoch" else "parallel.png"
+    if any(Path(f).resolve() == Path(output).resolve() for f in files if f != "-"):
+        raise HistplotError("refusing to overwrite an input file", output)
+    click.echo(str(save_figure(fig, output, dpi=dpi)))
+
+
+@cli.command()
 def formats():
     """List the input formats histplot can read (names for --from).
 
