@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 OUT    ?= out
 
-.PHONY: install demo test samples docs clean
+.PHONY: install demo test fuzz samples docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ demo: $(STAMP)
 ## test: install, then run the whole test suite
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## fuzz: the hypothesis fuzz tests over every reader with many more examples
+fuzz: $(STAMP)
+	HISTPLOT_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 ## samples: regenerate sample_histories/ from scripts/make_samples.py
 samples: $(STAMP)

@@ -54,9 +54,11 @@ def reader_options(f: Callable) -> Callable:
     @click.option("--run", metavar="N", help="Which run of a file that holds several (CSV append: 1, 2, ..., last).")
     @click.option("--trust-pickle", is_flag=True,
                   help="Unpickle without restrictions. Only for a file you trust: it can run code.")
+    @click.option("--max-bytes", metavar="SIZE", help="Refuse inputs larger than this (default 2G; e.g. 500M).")
     @functools.wraps(f)
-    def wrapper(*args, from_=None, validation_freq=None, run=None, trust_pickle=False, **kwargs):
-        opts = {"fmt": from_, "validation_freq": validation_freq, "run": run, "trust_pickle": trust_pickle}
+    def wrapper(*args, from_=None, validation_freq=None, run=None, trust_pickle=False, max_bytes=None, **kwargs):
+        opts = {"fmt": from_, "validation_freq": validation_freq, "run": run, "trust_pickle": trust_pickle,
+                "max_bytes": max_bytes}
         return f(*args, read_opts={k: v for k, v in opts.items() if v not in (None, False)}, **kwargs)
 
     return wrapper

@@ -7,6 +7,8 @@ class HistplotError(Exception):
     """Bad input or usage. ``path`` names the file the problem is about, when there is one."""
 
     def __init__(self, message: str, path: object = None):
+        # Messages from other libraries can span lines; the CLI promises exactly one.
+        message = " ".join(str(message).split())
         super().__init__(message)
         self.message = message
         self.path = None if path is None else str(path)

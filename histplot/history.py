@@ -8,6 +8,7 @@ Naming rules live here and only here (DESIGN §2): readers hand over raw column 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -126,6 +127,17 @@ def parse_name(raw: str) -> tuple[str | None, str]:
     return split or "train", base
 
 
+def clean_name(raw: object) -> str:
+    """A printable series name: control and bidi-override characters dropped, white space collapsed.
+
+    Names end up in figure text, SVG/XML and file names, where a NUL or a newline breaks the output.
+    """
+    # Control characters (NUL, newline) separate words; format characters (bidi overrides) vanish.
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(raw)
+                   if unicodedata.category(ch) not in ("Cf", "Cs", "Co", "Cn"))
+    return " ".join(text.split()) or "unnamed"
+
+
 def column_name(split: str | None, base: str) -> str:
     """The canonical column for a split and base: ``("val", "loss")`` -> ``val_loss``."""
     return base if split is None else SPLIT_PREFIX[split] + base
@@ -211,7 +223,7 @@ class History:
             index = np.asarray(epochs, dtype=np.int64) + (1 if zero_based else 0)
         data: dict[str, np.ndarray] = {}
         original: dict[str, str] = {}
-        named = {raw: column_name(*parse_name(str(raw))) for raw in columns}
+        named = {raw: column_name(*parse_name(clean_name(raw))) for raw in columns}
         # A column already spelled canonically claims its name before an alias of it does.
         order = sorted(columns, key=lambda raw: named[raw] != str(raw))
         for raw in order:
@@ -225,9 +237,11 @@ class History:
             if name in data:
                 if np.array_equal(data[name], values, equal_nan=True):
                     continue
-                notes.append(f"'{raw}' and '{original[name]}' both mean '{name}': "
-                             f"'{raw}' kept as '{name}__{raw}'")
-                name = f"{name}__{raw}"
+                alt = f"{name}__{clean_name(raw)}"
+                notes.append(f"'{raw}' and '{original[name]}' both mean '{name}': '{raw}' kept as '{alt}'")
+                name = alt
+                if name in data:
+                    continue
             data[name] = values
             original[name] = str(raw)
         # Restore the file's column order.
@@ -295,7 +309,10 @@ def _as_number(v: Any) -> float | None:
     if isinstance(v, (bool, np.bool_)):
         return float(v)
     if isinstance(v, (int, float, np.integer, np.floating)):
-        return float(v)
+        try:
+            return float(v)
+        except OverflowError:  # an integer past float range: as large as a float can say
+            return float("inf") if v > 0 else float("-inf")
     if isinstance(v, np.ndarray) and v.size == 1 and v.dtype.kind in "fiub":
         return float(v.reshape(()))
     if isinstance(v, str):

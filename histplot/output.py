@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
@@ -49,6 +50,8 @@ def save_figure(fig, path: str | os.PathLike, *, fmt: str | None = None, dpi: in
     fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
     if fmt not in FIGURE_FORMATS:
         raise HistplotError(f"unknown figure format '{fmt}'; choose one of {', '.join(FIGURE_FORMATS)}", path)
-    with matplotlib.rc_context(REPRODUCIBLE_RC), atomic_write(path) as fh:
+    with matplotlib.rc_context(REPRODUCIBLE_RC), atomic_write(path) as fh, warnings.catch_warnings():
+        # Overflow warnings from extreme values (1e308) are matplotlib's, handled, and not the user's.
+        warnings.simplefilter("ignore", RuntimeWarning)
         fig.savefig(fh, format=fmt, dpi=dpi, metadata=_NO_DATES[fmt])
     return path

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -41,9 +42,13 @@ class Panel:
     log: bool | None = None  # None: decide from the data
 
 
+MAX_LABEL = 48
+
+
 def pretty(name: str) -> str:
-    """A readable title for a metric name: ``val_mean_io_u`` stays, ``learning_rate`` -> learning rate."""
-    return name.replace("_", " ")
+    """A readable title for a metric name: underscores as spaces, very long names shortened."""
+    text = name.replace("_", " ")
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 13] + "…" + text[-12:]
 
 
 def panels(history: History, metrics: Sequence[str] | None = None) -> list[Panel]:
@@ -92,8 +97,11 @@ def render(history: History, *, metrics: Sequence[str] | None = None, title: str
     width = max(PANEL_SIZE[0] * ncols, 6.4)
     fig = Figure(figsize=(width, PANEL_SIZE[1] * nrows + 0.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax, panel in zip(axes, plist):
-        draw_panel(ax, history.frame, panel)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # Extreme but legal values (1e308) make matplotlib warn about overflow it then handles.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for ax, panel in zip(axes, plist):
+            draw_panel(ax, history.frame, panel)
     for ax in axes[len(plist):]:
         ax.set_visible(False)
     # Long run names would run off a narrow figure: wrap at about the characters that fit.
@@ -131,13 +139,25 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel) -> None:
         ax.set_xlim(frame.index[0] - 0.5, frame.index[-1] + 0.5)
         ax.set_xticks(list(frame.index))
     ax.grid(True, alpha=0.3)
-    if values and _wants_log(np.concatenate(values), panel.log):
-        ax.set_yscale("log")
+    if values:
+        v = np.concatenate(values)
+        if _wants_log(v, panel.log):
+            ax.set_yscale("log")
+        elif _needs_symlog(v):
+            ax.set_yscale("symlog", linthresh=max(float(np.min(np.abs(v[v != 0]), initial=1.0)), 1e-300))
     if ax.lines:
         ax.legend(loc="best", fontsize=9, frameon=False)
     else:
         ax.text(0.5, 0.5, "no finite values", transform=ax.transAxes, ha="center", va="center",
                 color="#888888")
+
+
+def _needs_symlog(v: np.ndarray) -> bool:
+    """Values of both signs over many orders of magnitude, or a range too wide for a float (±1e308)."""
+    with np.errstate(over="ignore"):
+        span = float(v.max()) - float(v.min())
+    big = np.abs(v).max()
+    return not np.isfinite(span) or (v.min() < 0 < v.max() and big > 1e12)
 
 
 def _wants_log(v: np.ndarray, hint: bool | None) -> bool:

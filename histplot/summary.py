@@ -51,6 +51,18 @@ def _num(x: float) -> float:
     return float(f"{x:.6g}")
 
 
+MAX_NAME = 40
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 11] + "…" + name[-10:]
+
+
+def _show(text: str) -> str:
+    """Text as is when printable, else escaped, so a hostile name cannot break the terminal output."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def info_text(data: dict[str, Any]) -> str:
     """The ``info`` dict as a short, aligned text block."""
     lines = [
@@ -60,22 +72,22 @@ def info_text(data: dict[str, Any]) -> str:
         f"  splits   {', '.join(data['splits']) or '-'}",
         "  metrics",
     ]
-    width = max([len(b) for b in data["metrics"]] + [len(c) for c in data["other_series"]] + [6])
+    width = min(max([len(b) for b in data["metrics"]] + [len(c) for c in data["other_series"]] + [6]), MAX_NAME)
     for base, splits in data["metrics"].items():
         parts = []
         for split, s in splits.items():
             rng = f"{s['first']:.4g} -> {s['last']:.4g}" if s["first"] is not None else "no finite values"
             parts.append(f"{split}: {rng}" + (f" ({s['values']} values)" if s["values"] != data["epochs"] else ""))
-        lines.append(f"    {base:<{width}}  " + "; ".join(parts))
+        lines.append(f"    {_short(base):<{width}}  " + "; ".join(parts))
     if data["other_series"]:
         lines.append("  other series")
         for col, s in data["other_series"].items():
-            lines.append(f"    {col:<{width}}  {s['first']:.4g} -> {s['last']:.4g}")
+            lines.append(f"    {_short(col):<{width}}  {s['first']:.4g} -> {s['last']:.4g}")
     renamed = {k: v for k, v in data["original_names"].items() if k != v}
     if renamed:
-        lines.append("  renamed  " + ", ".join(f"{v} -> {k}" for k, v in renamed.items()))
+        lines.append("  renamed  " + ", ".join(f"{_show(v)} -> {_short(k)}" for k, v in renamed.items()))
     for name, value in data["scalars"].items():
         lines.append(f"  scalar   {name} = {value:.6g}")
     for note in data["notes"]:
-        lines.append(f"  note     {note}")
+        lines.append(f"  note     {_show(note)}")
     return "\n".join(lines)

@@ -13,28 +13,56 @@ from typing import BinaryIO, Iterator
 from ..errors import ReadError
 
 PEEK_SIZE = 64 * 1024
+# Histories are kilobytes to tens of megabytes; a file far past that is a mistake (a checkpoint, a
+# dataset) and would exhaust memory before failing. --max-bytes raises the limit.
+DEFAULT_MAX_BYTES = 2 * 1024**3
+
+
+def parse_size(text: str | int) -> int:
+    """``"500M"``, ``"2G"``, ``"1024"`` -> bytes."""
+    if isinstance(text, int):
+        return text
+    units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    s = str(text).strip().upper().removesuffix("B").removesuffix("I")
+    num, unit = (s[:-1], s[-1]) if s and s[-1] in units else (s, "")
+    try:
+        value = float(num)
+    except ValueError:
+        raise ReadError(f"--max-bytes: not a size: {text!r} (examples: 500M, 2G)") from None
+    if value <= 0:
+        raise ReadError(f"--max-bytes must be positive, not {text!r}")
+    return int(value * units[unit])
+
+
+def _too_big(name: str, size: int | str, limit: int) -> ReadError:
+    return ReadError(f"is {size} bytes, over the {limit}-byte limit; raise it with --max-bytes if this "
+                     "really is a history", name)
 
 
 @contextmanager
-def open_source(source: str | os.PathLike | BinaryIO) -> Iterator[BinaryIO]:
+def open_source(source: str | os.PathLike | BinaryIO, *, max_bytes: int | None = None) -> Iterator[BinaryIO]:
     """Yield a seekable binary buffer for a path, ``-`` (standard input) or an open binary file.
 
     Standard input is read whole, so that the sniffer's peek does not consume it; ``.gz`` files are
-    decompressed by suffix. Only handles opened here are closed here.
+    decompressed by suffix. Anything larger than ``max_bytes`` is refused before it is read.
+    Only handles opened here are closed here.
     """
+    limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     if hasattr(source, "read"):
-        buf = source if source.seekable() else io.BytesIO(source.read())
+        buf = source if source.seekable() else io.BytesIO(_read_limited(source, limit, "<stream>"))
         yield buf
         return
     name = os.fspath(source)
     if name == "-":
-        yield io.BytesIO(sys.stdin.buffer.read())
+        yield io.BytesIO(_read_limited(sys.stdin.buffer, limit, "-"))
         return
     path = Path(name)
     if not path.exists():
         raise ReadError("no such file", name)
     if path.is_dir():
         raise ReadError("is a directory, not a history file", name)
+    if path.stat().st_size > limit:
+        raise _too_big(name, path.stat().st_size, limit)
     try:
         fh = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
     except OSError as exc:
@@ -42,7 +70,9 @@ def open_source(source: str | os.PathLike | BinaryIO) -> Iterator[BinaryIO]:
     try:
         if path.suffix == ".gz":
             try:
-                data = fh.read()
+                data = fh.read(limit + 1)
+                if len(data) > limit:
+                    raise _too_big(name, f"more than {limit} (decompressed)", limit)
             except (OSError, EOFError) as exc:
                 raise ReadError(f"not a valid gzip file: {exc}", name) from exc
             yield io.BytesIO(data)
@@ -76,3 +106,10 @@ def strip_head(head: bytes) -> bytes:
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     return head.lstrip()
+
+
+def _read_limited(stream: BinaryIO, limit: int, name: str) -> bytes:
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise _too_big(name, f"more than {limit}", limit)
+    return data

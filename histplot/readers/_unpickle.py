@@ -69,12 +69,33 @@ class SafeUnpickler(pickle.Unpickler):
 
             if module in _NUMPY_MODULES:
                 mod = getattr(numpy, "_core", None) or numpy.core
+                if name == "_reconstruct":
+                    return _bounded_reconstruct(mod.multiarray._reconstruct)
                 return getattr(mod.multiarray, name)
             if module.endswith("numeric"):
                 mod = getattr(numpy, "_core", None) or numpy.core
                 return getattr(mod.numeric, name)
             return getattr(numpy, name)
         return super().find_class(module, name)
+
+
+# _reconstruct allocates the shape it is given before any data arrives; real files pass (0,).
+MAX_RECONSTRUCT_ELEMENTS = 10_000_000
+
+
+def _bounded_reconstruct(reconstruct: Any) -> Any:
+    def call(cls: Any, shape: Any, dtype: Any) -> Any:
+        import numpy
+
+        try:
+            n = int(numpy.prod(shape, dtype=numpy.int64)) if numpy.ndim(shape) else int(shape)
+        except (TypeError, ValueError, OverflowError):
+            raise pickle.UnpicklingError("array with an unreadable shape") from None
+        if n > MAX_RECONSTRUCT_ELEMENTS or n < 0:
+            raise pickle.UnpicklingError(f"array declares {n} elements, more than a history holds")
+        return reconstruct(cls, shape, dtype)
+
+    return call
 
 
 def _latin1_encode(text: Any, encoding: str = "utf-8") -> bytes:

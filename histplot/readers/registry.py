@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 from ..errors import ReadError, UnknownFormatError
 from ..history import History
-from ._io import open_source, peek
+from ._io import open_source, parse_size, peek
 
 # Registry order breaks ties. Each module defines NAME, DESCRIPTION, sniff(head, path) and read(buf, ...);
 # a reader that also takes directories defines sniff_dir(path) and read_dir(path, ...).
@@ -57,7 +57,8 @@ def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None, **opts
     name = str(name) if name is not None else "<stream>"
     if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
         return _load_dir(Path(source), name, fmt, opts)
-    with open_source(source) as buf:
+    max_bytes = opts.pop("max_bytes", None)
+    with open_source(source, max_bytes=None if max_bytes is None else parse_size(max_bytes)) as buf:
         head = peek(buf)
         if not head.strip():
             raise ReadError("empty file", name)
