@@ -265,3 +265,11 @@ def test_unknown_format_lists_what_was_tried(tmp_path):
     p.write_bytes(b"GIF89a....")
     with pytest.raises(UnknownFormatError, match="tried keras_json, keras_csv, pickle"):
         load(p)
+
+
+def test_csv_being_written_is_read_to_its_last_complete_line(tmp_path):
+    p = tmp_path / "training.log"
+    p.write_text("epoch,loss,val_loss\n0,0.9,1.0\n1,0.8,0.9\n2,0.7,0.")
+    h = load(p)
+    assert h.frame["val_loss"].tolist() == [1.0, 0.9]
+    assert any("still being written" in n for n in h.notes)

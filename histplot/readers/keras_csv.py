@@ -65,6 +65,11 @@ def read(buf: BinaryIO, *, source: str | None = None, run: str | None = None, **
     lines = _lines(text)
     if not lines:
         raise ReadError("empty file", source)
+    notes: list[str] = []
+    if len(lines) > 2 and not text.endswith(("\n", "\r")):
+        # A logger writes a row and then its newline: a last line without one may be half written.
+        lines.pop()
+        notes.append("the last line has no line end (still being written?): read up to the line before")
     table = _looks_like_table(lines[:2])
     if table is None:
         raise ReadError("not a CSV history: the first line does not name columns over rows of numbers",
@@ -78,7 +83,6 @@ def read(buf: BinaryIO, *, source: str | None = None, run: str | None = None, **
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReadError(f"malformed CSV: {str(exc).splitlines()[0]}", source) from exc
     df.columns = [str(c).strip() for c in df.columns]
-    notes: list[str] = []
     warnings: list[str] = []
     epoch_col = next((c for c in df.columns if c.lower() == "epoch"), None)
     epochs = None
