@@ -136,8 +136,6 @@ def best_epoch(ctx: Context) -> Result:
     after_values = int(ctx.values.size - i - 1)
     where = "the last epoch" if after_epochs == 0 else f"{after_epochs} epoch{'s' if after_epochs != 1 else ''} after it"
     msg = f"best {ctx.monitor} {fmt(ctx.values[i])} at epoch {b} of {last} ({where})"
-    if after_epochs and ctx.values.size > 1:
-        msg += f"; keep the weights of epoch {b}"
     return [Finding("best_epoch", "info", [b], {"epoch": b, "value": float(ctx.values[i]),
                                                "last_epoch": last, "epochs_after": after_epochs,
                                                "values_after": after_values}, msg)], []
@@ -167,8 +165,6 @@ def early_stopping(ctx: Context) -> Result:
     share = after / total
     msg = (f"{_callback(ctx)} would have stopped at epoch {stop.stopped_epoch} (its best: epoch "
            f"{stop.best_epoch}); {after} of {total} epochs ({share:.0%}) ran after that")
-    if after:
-        msg += "; with restore_best_weights=True that time is saved"
     numbers = {"stopped_epoch": stop.stopped_epoch, "best_epoch": stop.best_epoch, "best": stop.best,
                "epochs_after_stop": after, "share_after_stop": share, "patience": ctx.settings.patience,
                "min_delta": ctx.settings.min_delta}
@@ -271,8 +267,7 @@ def overfitting(ctx: Context) -> Result:
            if math.isfinite(gap_best) and math.isfinite(gap_end) else "")
     trend = f"fell {_pct(fell)}" if math.isfinite(fell) and ctx.fit_col == ctx.train_col else "kept improving"
     msg = (f"{ctx.monitor} overfits from epoch {onset} ({label}): {gl_end:.0f}% worse than its best at epoch {b} "
-           f"by the end while training {ctx.fit_col} {trend}{gap}. Keep the weights of epoch {b} "
-           "(EarlyStopping with restore_best_weights) or regularise more")
+           f"at the end while training {ctx.fit_col} {trend}{gap}; keep epoch {b}'s weights or regularise more")
     last = int(ctx.epochs[-1])
     return [Finding("overfitting", "warning", [onset, last] if last != onset else [onset], numbers, msg)], []
 

@@ -222,7 +222,7 @@ def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, f
         failing_kinds = config_fail_on if config_fail_on is not None else asked
     histories = load_all(files, read_opts)
     results = [diagnose_history(h, kinds=asked or None, settings=settings) for h in histories]
-    colour = fmt == "text" and click.get_text_stream("stdout").isatty()
+    colour = fmt == "text" and sys.stdout.isatty()
     click.echo(render_verdict(results, fmt, failing_kinds, style=click.style if colour else None), nl=False)
     click.get_current_context().exit(exit_code(results, failing_kinds))
 

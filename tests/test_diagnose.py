@@ -120,7 +120,6 @@ def test_all_nan_validation_monitors_training_loss():
 
 
 def test_validation_every_third_epoch():
-    epochs = np.arange(1, 31)
     val = np.full(30, np.nan)
     val[2::3] = u_shape(5, n=10, slope=0.1)          # best at the 5th value = epoch 15
     d = diagnose(hist(loss=DECAY[:30], val_loss=val))
@@ -130,7 +129,6 @@ def test_validation_every_third_epoch():
     assert d.first("early_stopping").numbers["stopped_epoch"] == 30
     assert d.first("best_epoch").numbers["values_after"] == 5
     assert not d.found("divergence")  # NaN between validations is missing, not logged
-    assert epochs[2::3].tolist()[-1] == 30
 
 
 def test_single_epoch():
