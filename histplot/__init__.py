@@ -4,6 +4,7 @@
 >>> h = histplot.load("history.json")          # any supported format
 >>> histplot.plot(h, "out/")                    # figures
 >>> histplot.info(h)["metrics"].keys()
+>>> histplot.diagnose(h).findings                # best epoch, overfitting, divergence, ...
 
 Heavy packages (pandas, matplotlib) load on first use, so ``import histplot`` stays fast.
 """
@@ -22,6 +23,7 @@ _API = {
     "render": "histplot.render",
     "info": "histplot.summary",
     "convert": "histplot.convert",
+    "diagnose": "histplot.diagnose",
     "HistplotError": "histplot.errors",
     "ReadError": "histplot.errors",
 }

@@ -64,6 +64,43 @@ def reader_options(f: Callable) -> Callable:
     return wrapper
 
 
+def config_option(f: Callable) -> Callable:
+    """``--config PATH``: histplot.yaml to read (default ./histplot.yaml when present); passes ``config``."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="PATH",
+                  help="histplot.yaml to read (default: ./histplot.yaml if present). Options override it.")
+    @functools.wraps(f)
+    def wrapper(*args, config_path=None, **kwargs):
+        from .config import load_config
+
+        return f(*args, config=load_config(config_path), **kwargs)
+
+    return wrapper
+
+
+def diagnose_options(f: Callable) -> Callable:
+    """What to monitor and the thresholds; None means "from histplot.yaml, else the default"."""
+
+    @click.option("--monitor", metavar="NAME", help="Series to monitor (default: val_loss, test_loss, "
+                  "another held-out loss, ..., loss).")
+    @click.option("--mode", type=click.Choice(["auto", "min", "max"]),
+                  help="Whether lower or higher is better (default auto: max for accuracy-like names).")
+    @click.option("--patience", type=click.IntRange(min=0), help="EarlyStopping replay patience (default 5).")
+    @click.option("--min-delta", type=float, help="EarlyStopping replay min_delta (default 0).")
+    @click.option("--alpha", type=click.FloatRange(min=0), help="Generalization-loss threshold in percent (default 5).")
+    @click.option("--criterion", metavar="gl|pq|up|keras[:X]",
+                  help="Overfitting onset criterion (default gl): Prechelt GL_alpha, PQ_alpha (pq:0.5), "
+                       "UP_s (up:3), or the EarlyStopping replay.")
+    @functools.wraps(f)
+    def wrapper(*args, monitor=None, mode=None, patience=None, min_delta=None, alpha=None, criterion=None,
+                **kwargs):
+        opts = {"monitor": monitor, "mode": mode, "patience": patience, "min_delta": min_delta,
+                "alpha": alpha, "criterion": criterion}
+        return f(*args, diag_opts={k: v for k, v in opts.items() if v is not None}, **kwargs)
+
+    return wrapper
+
+
 def load_all(sources: tuple[str, ...], read_opts: dict) -> list:
     """Load every input before writing anything, so one bad file leaves no output behind."""
     from .readers import load
@@ -102,6 +139,7 @@ def cli() -> None:
       histplot plot runs/*.csv -o figures/ --format svg
       histplot info training.log
       histplot convert history.pkl -o history.csv
+      histplot diagnose --overfit history.json   # exit 1 if the run overfits
     """
 
 
@@ -114,8 +152,9 @@ def cli() -> None:
 @click.option("--metrics", metavar="NAMES", help="Comma-separated panels to draw, e.g. loss,accuracy.")
 @click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
 @click.option("--title", help="Figure title (default: run label, epochs and format).")
+@click.option("--no-annotate", is_flag=True, help="Do not mark the best epoch, overfitting, NaN and early stop.")
 @reader_options
-def plot(files, output, fmt, metrics, dpi, title, read_opts):
+def plot(files, output, fmt, metrics, dpi, title, no_annotate, read_opts):
     """Draw train vs validation curves, one panel per metric.
 
     \b
@@ -132,9 +171,62 @@ def plot(files, output, fmt, metrics, dpi, title, read_opts):
     histories = load_all(files, read_opts)
     paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
     figures = [render(h, metrics=_split_list(metrics), title=title) for h in histories]
+    if not no_annotate:
+        from .annotate import annotate_history
+
+        for fig, h in zip(figures, histories):
+            annotate_history(fig, h)
     for fig, path in zip(figures, paths):
         save_figure(fig, path, fmt=out_fmt, dpi=dpi)
         click.echo(str(path))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--overfit", is_flag=True, help="Check for overfitting.")
+@click.option("--divergence", is_flag=True, help="Check for NaN/inf losses and a training loss that blew up.")
+@click.option("--plateau", is_flag=True, help="Check whether the monitored value stopped moving.")
+@click.option("--spike", is_flag=True, help="Check for training-loss spikes the run recovered from.")
+@click.option("--still-improving", is_flag=True, help="Check whether more epochs would probably help.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--fail-on", metavar="KINDS", help="Exit 1 when one of these kinds is found (comma-separated: "
+              "overfitting, divergence, spike, plateau, still_improving, early_stopping, all, none). "
+              "Default: the kinds asked for by flag.")
+@diagnose_options
+@config_option
+@reader_options
+def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, fail_on, diag_opts, config,
+             read_opts):
+    """Say whether each run went right: best epoch, EarlyStopping replay, overfitting, divergence,
+    spikes, plateau, still improving. No kind flag means all kinds.
+
+    Exit status: 0, 1 when a kind named by --fail-on was found, 2 on bad input.
+
+    \b
+    Examples:
+      histplot diagnose history.json
+      histplot diagnose --overfit run.json          # fails (exit 1) when the run overfits
+      histplot diagnose runs/*.csv --format markdown >> "$GITHUB_STEP_SUMMARY"
+      histplot diagnose run.json --criterion pq:0.75 --fail-on overfitting,divergence
+    """
+    from .config import section
+    from .diagnose import diagnose as diagnose_history, make_settings, parse_kinds, settings_from_config
+    from .verdict import exit_code, render as render_verdict
+
+    settings, config_fail_on = settings_from_config(section(config, "diagnose"), config.get("_path"))
+    settings = make_settings(settings, **diag_opts)
+    asked = [kind for kind, on in (("overfitting", overfit), ("divergence", divergence), ("plateau", plateau),
+                                   ("spike", spike), ("still_improving", still_improving)) if on]
+    if fail_on is not None:
+        failing_kinds = parse_kinds(fail_on)
+    else:
+        failing_kinds = config_fail_on if config_fail_on is not None else asked
+    histories = load_all(files, read_opts)
+    results = [diagnose_history(h, kinds=asked or None, settings=settings) for h in histories]
+    colour = fmt == "text" and sys.stdout.isatty()
+    click.echo(render_verdict(results, fmt, failing_kinds, style=click.style if colour else None), nl=False)
+    click.get_current_context().exit(exit_code(results, failing_kinds))
 
 
 @cli.command()

@@ -59,9 +59,17 @@ def safe_stem(label: str) -> str:
 
 
 def plot(history: History, output: str | os.PathLike | None = None, *, format: str | None = None,
-         metrics: Sequence[str] | None = None, dpi: int = 100, title: str | None = None) -> Path:
-    """Render ``history`` and write it to ``output`` (a file or a directory); returns the path."""
+         metrics: Sequence[str] | None = None, dpi: int = 100, title: str | None = None,
+         annotate: bool = True) -> Path:
+    """Render ``history`` and write it to ``output`` (a file or a directory); returns the path.
+
+    ``annotate`` marks the diagnosis on the figure (best epoch, overfitting, NaN, early stop).
+    """
     source = history.meta.get("source") or "-"
     [path], fmt = figure_paths([source], [history.label], output, format)
     fig = render(history, metrics=metrics, title=title)
+    if annotate:
+        from .annotate import annotate_history
+
+        annotate_history(fig, history)
     return save_figure(fig, path, fmt=fmt, dpi=dpi)

@@ -1,0 +1,103 @@
+"""Diagnoses as text (terminal), JSON (machines) or Markdown (CI summaries). No I/O here.
+
+The JSON layout is versioned by ``SCHEMA``; a change that removes or renames a key bumps it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Callable, Iterable, Sequence
+
+from .diagnose import Diagnosis, Finding
+
+SCHEMA = "histplot.diagnose/1"
+FORMATS = ("text", "json", "markdown")
+_SEVERITY_COLOUR = {"info": "cyan", "warning": "yellow", "error": "red"}
+
+
+def exit_code(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str]) -> int:
+    """0, or 1 when any file has a finding of a kind in ``fail_on``."""
+    fail_on = list(fail_on)
+    return max((d.return_code(fail_on) for d in diagnoses), default=0)
+
+
+def epochs_text(f: Finding) -> str:
+    if f.steps:
+        return "step " + ",".join(map(str, f.steps[:5])) + ("..." if len(f.steps) > 5 else "")
+    if not f.epochs:
+        return "-"
+    if f.kind in ("overfitting", "plateau", "still_improving") and len(f.epochs) == 2:
+        return f"{f.epochs[0]}-{f.epochs[1]}"
+    return ",".join(map(str, f.epochs[:5])) + ("..." if len(f.epochs) > 5 else "")
+
+
+def to_text(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = (),
+            style: Callable[..., str] | None = None) -> str:
+    """One block per file: a header naming the monitored series, then one line per finding.
+
+    ``style(text, fg=..., bold=...)`` colours the output (the CLI passes ``click.style`` on a TTY).
+    """
+    paint = style or (lambda text, **_: text)
+    fail_on = list(fail_on)
+    blocks = []
+    for d in diagnoses:
+        head = (f"{d.source or d.label}: {d.epochs} epoch{'s' if d.epochs != 1 else ''}, "
+                f"monitored {d.monitor} ({d.mode})")
+        lines = [paint(head, bold=True)]
+        width = max((len(f.kind) for f in d.findings), default=0)
+        for f in d.findings:
+            sev = paint(f"{f.severity:<7}", fg=_SEVERITY_COLOUR[f.severity])
+            lines.append(f"  {sev} {f.kind:<{width}}  {f.message}")
+        for n in d.notes:
+            lines.append(paint(f"  note    {n}", fg="bright_black"))
+        failing = d.failing(fail_on)
+        if failing:
+            lines.append(paint(f"  FAIL    {', '.join(failing)} (--fail-on)", fg="red", bold=True))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def to_dict(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> dict:
+    fail_on = list(fail_on)
+    return {
+        "schema": SCHEMA,
+        "fail_on": fail_on,
+        "exit_code": exit_code(diagnoses, fail_on),
+        "files": [d.to_dict(fail_on) for d in diagnoses],
+    }
+
+
+def to_json(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> str:
+    return json.dumps(to_dict(diagnoses, fail_on), indent=2, allow_nan=False) + "\n"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> str:
+    """A table per file, fit for ``$GITHUB_STEP_SUMMARY``."""
+    fail_on = list(fail_on)
+    out = ["## histplot diagnose", ""]
+    for d in diagnoses:
+        failing = d.failing(fail_on)
+        status = f"**FAIL** ({', '.join(failing)})" if failing else "ok"
+        out += [f"### `{_cell(d.source or d.label)}` — {status}", "",
+                f"{d.epochs} epochs, monitored `{d.monitor}` ({d.mode}).", "",
+                "| kind | severity | epochs | finding |", "|---|---|---|---|"]
+        for f in d.findings:
+            out.append(f"| {f.kind} | {f.severity} | {epochs_text(f)} | {_cell(f.message)} |")
+        if d.notes:
+            out.append("")
+            out += [f"- {_cell(n)}" for n in d.notes]
+        out.append("")
+    return "\n".join(out)
+
+
+def render(diagnoses: Sequence[Diagnosis], fmt: str = "text", fail_on: Iterable[str] = (),
+           style: Callable[..., str] | None = None) -> str:
+    if fmt == "json":
+        return to_json(diagnoses, fail_on)
+    if fmt == "markdown":
+        return to_markdown(diagnoses, fail_on)
+    return to_text(diagnoses, fail_on, style=style)
