@@ -15,12 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: install, then read, plot and describe every bundled sample into out/
+## demo: install, then report on every bundled sample: figures, summary.md/json and index.html in out/
 demo: $(STAMP)
-	rm -rf $(OUT) && mkdir -p $(OUT)
-	$(BIN)/histplot plot sample_histories/* -o $(OUT)/
-	$(BIN)/histplot info sample_histories/* > $(OUT)/info.txt
-	@echo "figures and info.txt written to $(OUT)/"
+	rm -rf $(OUT)
+	$(BIN)/histplot report sample_histories/ -o $(OUT)/
+	@cat $(OUT)/summary.md
+	@echo "open $(OUT)/index.html for every figure"
 
 ## test: install, then run the whole test suite
 test: $(STAMP)

@@ -210,23 +210,123 @@ def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, f
       histplot diagnose runs/*.csv --format markdown >> "$GITHUB_STEP_SUMMARY"
       histplot diagnose run.json --criterion pq:0.75 --fail-on overfitting,divergence
     """
-    from .config import section
-    from .diagnose import diagnose as diagnose_history, make_settings, parse_kinds, settings_from_config
+    from .diagnose import diagnose as diagnose_history, resolve_settings
     from .verdict import exit_code, render as render_verdict
 
-    settings, config_fail_on = settings_from_config(section(config, "diagnose"), config.get("_path"))
-    settings = make_settings(settings, **diag_opts)
     asked = [kind for kind, on in (("overfitting", overfit), ("divergence", divergence), ("plateau", plateau),
                                    ("spike", spike), ("still_improving", still_improving)) if on]
-    if fail_on is not None:
-        failing_kinds = parse_kinds(fail_on)
-    else:
-        failing_kinds = config_fail_on if config_fail_on is not None else asked
+    settings, failing_kinds = resolve_settings(config, diag_opts, asked, fail_on)
     histories = load_all(files, read_opts)
     results = [diagnose_history(h, kinds=asked or None, settings=settings) for h in histories]
     colour = fmt == "text" and sys.stdout.isatty()
     click.echo(render_verdict(results, fmt, failing_kinds, style=click.style if colour else None), nl=False)
     click.get_current_context().exit(exit_code(results, failing_kinds))
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("-o", "--output", type=click.Path(file_okay=False), required=True,
+              help="Directory for figures/, summary.md, summary.json and index.html.")
+@click.option("--fail-on", metavar="KINDS", help="Exit 1 when a run has one of these findings "
+              "(comma-separated kinds, as for diagnose). Default: none, or histplot.yaml's.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Runs rendered in parallel (default: all cores).")
+@click.option("--strict", is_flag=True, help="Exit 2 when any input could not be read (after writing the rest).")
+@click.option("--github", is_flag=True, help="Append summary.md to $GITHUB_STEP_SUMMARY and print "
+              "::warning annotations for findings.")
+@click.option("--timestamp", is_flag=True, help="Stamp the summaries with the time (off: reports diff cleanly).")
+@click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
+@diagnose_options
+@config_option
+@reader_options
+def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, diag_opts, config, read_opts):
+    """CI artifacts for many runs: figures, summary.md, summary.json and a self-contained index.html.
+
+    INPUTS are history files, directories (searched for known history files) and globs. A file that
+    cannot be read is reported in the summary and on stderr; the others still render.
+
+    Exit status: 0; 1 when a run has a finding named by --fail-on; 2 with --strict when an input was
+    unreadable, or on bad usage.
+
+    \b
+    Examples:
+      histplot report runs/ -o report/
+      histplot report 'sweep/**/metrics.csv' -o report/ --fail-on overfitting,divergence
+      histplot report runs/ -o report/ --github --jobs 4
+    """
+    from .diagnose import resolve_settings
+    from .report import build_report, github_annotations
+
+    settings, failing_kinds = resolve_settings(config, diag_opts, [], fail_on)
+    stamp = None
+    if timestamp:
+        import datetime
+
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    bar = _ProgressBar() if sys.stderr.isatty() else None
+    with _terminate_as_interrupt():
+        result = build_report(inputs, output, read_opts=read_opts, settings=settings, fail_on=failing_kinds,
+                              jobs=jobs, dpi=dpi, strict=strict, timestamp=stamp, progress=bar)
+    if bar:
+        bar.close()
+    for r in result.errors:
+        click.echo(f"Error: {r.source}: {r.error}", err=True)
+    if github:
+        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_file:
+            with open(summary_file, "a", encoding="utf-8") as fh:
+                fh.write((result.output / "summary.md").read_text(encoding="utf-8"))
+        else:
+            click.echo("Warning: --github: GITHUB_STEP_SUMMARY is not set; summary not appended", err=True)
+        for line in github_annotations(result):
+            click.echo(line)
+    counts = result.to_dict()["counts"]
+    click.echo(f"{counts['runs']} run(s), {counts['errors']} unreadable, {counts['failing']} failing: "
+               f"{result.output / 'index.html'}", err=True)
+    click.get_current_context().exit(result.return_code())
+
+
+class _ProgressBar:
+    """click's progress bar on stderr, fed by the report's progress callback."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="rendering", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._done)
+        self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+class _Terminated(Exception):
+    """SIGTERM, turned into an exception so that atomic writes clean up on the way out."""
+
+
+def _terminate_as_interrupt():
+    import contextlib
+    import signal
+
+    @contextlib.contextmanager
+    def guard():
+        def handler(signum, frame):
+            raise _Terminated()
+
+        previous = signal.signal(signal.SIGTERM, handler)
+        try:
+            yield
+        except _Terminated:
+            click.echo("Terminated", err=True)
+            raise click.exceptions.Exit(143) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return guard()
 
 
 @cli.command()

@@ -163,6 +163,19 @@ def settings_from_config(section: Mapping[str, Any], path: object = None) -> tup
     return settings, kinds
 
 
+def resolve_settings(config: Mapping[str, Any], overrides: Mapping[str, Any], asked: Sequence[str],
+                     fail_on: str | Iterable[str] | None) -> tuple[Settings, list[str]]:
+    """Settings and the kinds that fail the run: option > histplot.yaml ``diagnose:`` > default.
+
+    ``fail_on`` from the command line wins; else the config's ``fail_on``; else the kinds asked for.
+    """
+    settings, config_fail_on = settings_from_config(config.get("diagnose") or {}, config.get("_path"))
+    settings = make_settings(settings, **overrides)
+    if fail_on is not None:
+        return settings, parse_kinds(fail_on)
+    return settings, list(config_fail_on) if config_fail_on is not None else list(asked)
+
+
 def parse_kinds(value: str | Iterable[str] | None) -> list[str]:
     """Kind names from ``"overfit,divergence"`` or a list; ``all`` means every kind, ``none`` none."""
     if value is None:

@@ -1,0 +1,193 @@
+"""`histplot report`: CI artifacts over many runs, one corrupt; deterministic; safe to interrupt."""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO, SAMPLES
+
+
+@pytest.fixture
+def runs(tmp_path):
+    """A directory mixing formats and nesting, one corrupt history, and a file that is no history."""
+    d = tmp_path / "runs"
+    (d / "a").mkdir(parents=True)
+    (d / "b").mkdir()
+    for p in SAMPLES.iterdir():
+        if p.is_file():
+            shutil.copy(p, d / "a" / p.name)
+    shutil.copy(SAMPLES / "overfitting_run.json", d / "b" / "history.json")
+    (d / "b" / "corrupt.json").write_text('{"loss": [0.5, 0.4], "val_loss": [')
+    (d / "b" / "notes.txt").write_text("remember to try a lower learning rate\n")
+    return d
+
+
+def read_report(out):
+    return json.loads((out / "summary.json").read_text())
+
+
+# The documented shape of summary.json (README, "CI reports"); every key and its type.
+RUN_KEYS = {"source": str, "slug": str, "label": (str, type(None)), "format": (str, type(None)),
+            "epochs": (int, type(None)), "monitor": (str, type(None)), "mode": (str, type(None)),
+            "best_epoch": (int, type(None)), "best": (float, type(None)), "final": (float, type(None)),
+            "metrics": dict, "findings": list, "notes": list, "failing": list, "figures": dict,
+            "error": (str, type(None))}
+
+
+def test_report_over_a_mixed_directory_with_one_corrupt_file(run, runs, tmp_path):
+    r = run("report", runs, "-o", tmp_path / "out", "-j", "1")
+    assert r.exit_code == 0, r.stderr
+    out = tmp_path / "out"
+    data = read_report(out)
+    assert data["schema"] == "histplot.report/1"
+    assert set(data) == {"schema", "fail_on", "counts", "failed", "runs"}
+    assert data["counts"] == {"runs": len(list(SAMPLES.iterdir())) + 2, "read": len(list(SAMPLES.iterdir())) + 1,
+                              "errors": 1, "failing": 0}
+    for row in data["runs"]:
+        assert set(row) == set(RUN_KEYS)
+        for key, typ in RUN_KEYS.items():
+            assert isinstance(row[key], typ), (key, row[key])
+    bad = [row for row in data["runs"] if row["error"]]
+    assert [b["source"] for b in bad] == [str(runs / "b" / "corrupt.json")]
+    assert "truncated JSON" in bad[0]["error"]
+    assert f"Error: {runs / 'b' / 'corrupt.json'}: truncated JSON" in r.stderr
+    good = [row for row in data["runs"] if not row["error"]]
+    for row in good:
+        for fmt in ("png", "svg"):
+            assert (out / row["figures"][fmt]).stat().st_size > 1000
+    overfit = next(row for row in good if row["source"].endswith("b/history.json"))
+    assert overfit["monitor"] == "val_loss" and overfit["best_epoch"] == 16
+    assert overfit["best"] == pytest.approx(0.61719)
+    assert "overfitting" in [f["kind"] for f in overfit["findings"]]
+    assert overfit["metrics"]["val_loss"]["best"] == pytest.approx(0.61719)
+    md = (out / "summary.md").read_text()
+    assert md.count("\n| ") == 1 + data["counts"]["runs"]  # header + one row per run
+    assert "## Unreadable" in md and "corrupt.json" in md
+    assert "notes.txt" not in md
+
+
+def test_fail_on_and_strict_exit_codes(run, runs, tmp_path):
+    r = run("report", runs, "-o", tmp_path / "o1", "--fail-on", "overfitting", "-j", "1")
+    assert r.exit_code == 1
+    assert read_report(tmp_path / "o1")["counts"]["failing"] == 2  # the sample and its copy in b/
+    r = run("report", runs, "-o", tmp_path / "o2", "--strict", "-j", "1")
+    assert r.exit_code == 2
+    assert (tmp_path / "o2" / "index.html").exists()  # the report is still complete
+
+
+def test_globs_and_files(run, tmp_path):
+    r = run("report", str(SAMPLES / "*.json"), "-o", tmp_path / "out", "-j", "1", ok=True)
+    sources = [row["source"] for row in read_report(tmp_path / "out")["runs"]]
+    assert sources == sorted(str(p) for p in SAMPLES.glob("*.json"))
+    assert "0 unreadable" in r.stderr
+
+
+def test_index_html_is_self_contained(run, runs, tmp_path):
+    run("report", runs, "-o", tmp_path / "out", "-j", "1")
+    html = (tmp_path / "out" / "index.html").read_text()
+    assert html.count("<svg") == sum(1 for r in read_report(tmp_path / "out")["runs"] if not r["error"])
+    assert not re.search(r"""(src\s*=|<link|<script|@import|url\(\s*['"]?(https?:|//))""", html, re.I)
+    assert not re.search(r"""href\s*=\s*["'](https?:|//|file:)""", html, re.I)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))  # figures' ids made unique when inlined
+
+
+def test_parallel_and_serial_reports_are_identical_and_deterministic(run, runs, tmp_path):
+    run("report", runs, "-o", tmp_path / "serial", "-j", "1")
+    run("report", runs, "-o", tmp_path / "parallel", "-j", "2")
+    run("report", runs, "-o", tmp_path / "again", "-j", "2")
+    for name in ("summary.json", "summary.md", "index.html"):
+        a = (tmp_path / "serial" / name).read_bytes()
+        assert a == (tmp_path / "parallel" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+    svgs = sorted(p.name for p in (tmp_path / "serial" / "figures").glob("*.svg"))
+    for name in svgs:
+        assert (tmp_path / "serial/figures" / name).read_bytes() == (tmp_path / "parallel/figures" / name).read_bytes()
+
+
+def test_timestamp_only_when_asked(run, tmp_path):
+    run("report", SAMPLES / "overfitting_run.json", "-o", tmp_path / "out", "-j", "1", "--timestamp")
+    assert "generated" in read_report(tmp_path / "out")
+    assert "Generated " in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_github_summary_and_annotations(run, runs, tmp_path, monkeypatch):
+    summary = tmp_path / "step_summary.md"
+    summary.write_text("previous step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    r = run("report", runs, "-o", tmp_path / "out", "--github", "-j", "1")
+    text = summary.read_text()
+    assert text.startswith("previous step\n# histplot report")
+    lines = r.stdout.splitlines()
+    assert any(ln.startswith("::warning file=") and "title=histplot overfitting::" in ln for ln in lines)
+    assert any(ln.startswith("::error file=") and "corrupt.json" in ln and "title=histplot unreadable::" in ln
+               for ln in lines)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY")
+    r = run("report", runs, "-o", tmp_path / "out2", "--github", "-j", "1")
+    assert "GITHUB_STEP_SUMMARY is not set" in r.stderr
+
+
+def test_output_directory_inside_the_inputs_is_not_read_back(run, tmp_path):
+    d = tmp_path / "runs"
+    d.mkdir()
+    shutil.copy(SAMPLES / "keras_classification.json", d)
+    run("report", d, "-o", d / "report", "-j", "1", ok=True)
+    run("report", d, "-o", d / "report", "-j", "1", ok=True)
+    assert read_report(d / "report")["counts"]["runs"] == 1
+
+
+def test_nothing_found_is_an_error(run, tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = run("report", tmp_path / "empty", "-o", tmp_path / "out")
+    assert r.exit_code == 2 and "no history files found" in r.stderr
+
+
+def _no_partial_files(out):
+    leftovers = [p for p in out.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".")]
+    assert leftovers == []
+    for p in out.rglob("*.png"):
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.read_bytes()[-8:-4] == b"IEND"
+
+
+def test_ctrl_c_mid_report_exits_130_leaving_only_complete_files(run, runs, tmp_path, monkeypatch):
+    import histplot.report as report
+
+    real, calls = report.run_one, []
+
+    def interrupted(job):
+        calls.append(job)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(job)
+
+    monkeypatch.setattr(report, "run_one", interrupted)
+    r = run("report", runs, "-o", tmp_path / "out", "-j", "1")
+    assert r.exit_code == 130
+    assert not (tmp_path / "out" / "summary.json").exists()
+    _no_partial_files(tmp_path / "out")
+
+
+def test_sigterm_mid_report_exits_143_leaving_only_complete_files(tmp_path):
+    inputs = tmp_path / "many"
+    inputs.mkdir()
+    for i in range(60):
+        shutil.copy(SAMPLES / "overfitting_run.json", inputs / f"run{i:02d}.json")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "histplot", "report", str(inputs), "-o", str(out), "-j", "2"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 60
+    while not list(out.glob("figures/*.png")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err.decode()
+    assert b"Traceback" not in err
+    assert not (out / "summary.json").exists()
+    _no_partial_files(out)
