@@ -2,6 +2,7 @@
 
 >>> import histplot
 >>> h = histplot.load("history.json")          # any supported format
+>>> h = histplot.derive(h)                      # precision, F1, MCC... from tp/fp/tn/fn
 >>> histplot.plot(h, "out/")                    # figures
 >>> histplot.info(h)["metrics"].keys()
 
@@ -22,6 +23,7 @@ _API = {
     "render": "histplot.render",
     "info": "histplot.summary",
     "convert": "histplot.convert",
+    "derive": "histplot.derive",
     "HistplotError": "histplot.errors",
     "ReadError": "histplot.errors",
 }

@@ -62,6 +62,23 @@ def reader_options(f: Callable) -> Callable:
     return wrapper
 
 
+def derive_options(f: Callable) -> Callable:
+    """--config and --no-derive: derived metrics (precision, F1, MCC, rmse, histplot.yaml derive:)."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="PATH",
+                  help="Config file to use instead of ./histplot.yaml.")
+    @click.option("--no-derive", is_flag=True,
+                  help="Do not add derived metrics (precision/recall/F1/MCC... from tp/fp/tn/fn, rmse, "
+                       "histplot.yaml derive:).")
+    @functools.wraps(f)
+    def wrapper(*args, config_path=None, no_derive=False, **kwargs):
+        from .derive import deriver
+
+        return f(*args, prepare=deriver(enabled=not no_derive, config_path=config_path), **kwargs)
+
+    return wrapper
+
+
 def load_all(sources: tuple[str, ...], read_opts: dict) -> list:
     """Load every input before writing anything, so one bad file leaves no output behind."""
     from .readers import load
@@ -113,7 +130,8 @@ def cli() -> None:
 @click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
 @click.option("--title", help="Figure title (default: run label, epochs and format).")
 @reader_options
-def plot(files, output, fmt, metrics, dpi, title, read_opts):
+@derive_options
+def plot(files, output, fmt, metrics, dpi, title, read_opts, prepare):
     """Draw train vs validation curves, one panel per metric.
 
     \b
@@ -127,7 +145,7 @@ def plot(files, output, fmt, metrics, dpi, title, read_opts):
     from .plotting import figure_paths
     from .render import render
 
-    histories = load_all(files, read_opts)
+    histories = [prepare(h) for h in load_all(files, read_opts)]
     paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
     figures = [render(h, metrics=_split_list(metrics), title=title) for h in histories]
     for fig, path in zip(figures, paths):
@@ -139,7 +157,8 @@ def plot(files, output, fmt, metrics, dpi, title, read_opts):
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list, one object per file).")
 @reader_options
-def info(files, as_json, read_opts):
+@derive_options
+def info(files, as_json, read_opts, prepare):
     """Show the detected format, epochs, metrics by split and other series.
 
     \b
@@ -149,7 +168,7 @@ def info(files, as_json, read_opts):
     """
     from .summary import info as info_of, info_text
 
-    data = [info_of(h) for h in load_all(files, read_opts)]
+    data = [info_of(prepare(h)) for h in load_all(files, read_opts)]
     if as_json:
         click.echo(json.dumps(data, indent=2))
     else:
@@ -161,7 +180,8 @@ def info(files, as_json, read_opts):
 @click.option("-o", "--output", type=click.Path(), help="Output file (.csv or .json). Default: CSV on stdout.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), help="Output format (default: from -o).")
 @reader_options
-def convert(file, output, fmt, read_opts):
+@derive_options
+def convert(file, output, fmt, read_opts, prepare):
     """Write the normalised history: 1-based epoch index, canonical column names.
 
     \b
@@ -172,7 +192,7 @@ def convert(file, output, fmt, read_opts):
     from .convert import convert as convert_history
 
     [history] = load_all((file,), read_opts)
-    result = convert_history(history, output, format=fmt)
+    result = convert_history(prepare(history), output, format=fmt)
     if output is None:
         click.echo(result, nl=False)
 

@@ -29,6 +29,15 @@ COUNT_METRICS = (
     "precision", "recall", "f1", "mcc", "specificity", "balanced_accuracy", "accuracy",
     "npv", "fpr", "fnr", "informedness", "markedness", "jaccard",
 )
+# The counts each formula reads (all four must exist for a split to be derived at all).
+FORMULA_INPUTS = {
+    "precision": ("tp", "fp"), "recall": ("tp", "fn"), "f1": ("tp", "fp", "fn"),
+    "mcc": ("tp", "fp", "tn", "fn"), "specificity": ("tn", "fp"),
+    "balanced_accuracy": ("tp", "fp", "tn", "fn"), "accuracy": ("tp", "fp", "tn", "fn"),
+    "npv": ("tn", "fn"), "fpr": ("tn", "fp"), "fnr": ("tp", "fn"),
+    "informedness": ("tp", "fp", "tn", "fn"), "markedness": ("tp", "fp", "tn", "fn"),
+    "jaccard": ("tp", "fp", "fn"),
+}
 MACRO_METRICS = ("precision", "recall", "f1")
 KINDS = ("tp", "fp", "tn", "fn")
 
@@ -118,7 +127,8 @@ def _count_steps(history: History) -> list[Step]:
         values = confusion_metrics(*(history.frame[c].to_numpy(dtype=float) for c in inputs))
         for metric in COUNT_METRICS:
             name = column_name(split, metric if cls is None else f"{metric}_{cls}")
-            steps.append((name, inputs, lambda frame, v=values[metric]: v))
+            used = [cols[k] for k in FORMULA_INPUTS[metric]]
+            steps.append((name, used, lambda frame, v=values[metric]: v))
     return steps
 
 
@@ -167,13 +177,19 @@ def derive(history: History, *, expressions: Mapping[str, str] | None = None,
     kept: list[str] = list(history.meta.get("derive_kept", []))
 
     def apply(steps: list[Step]) -> None:
+        nonlocal frame
+        # One concat per batch: steps of a batch never read each other's output, and inserting
+        # hundreds of per-class columns one by one fragments the frame.
+        new: dict[str, np.ndarray] = {}
         for name, inputs, fn in steps:
-            if name in frame.columns:
-                if name not in derived and name not in kept:
+            if name in frame.columns or name in new:
+                if name in frame.columns and name not in derived and name not in kept:
                     kept.append(name)
                 continue
-            frame[name] = np.asarray(fn(frame), dtype=float)
+            new[name] = np.asarray(fn(frame), dtype=float)
             derived[name] = list(inputs)
+        if new:
+            frame = pd.concat([frame, pd.DataFrame(new, index=frame.index)], axis=1)
 
     apply(_count_steps(history))
     apply(_rmse_steps(history))
