@@ -77,7 +77,8 @@ def arrange(history: History, standard: list[Panel]) -> tuple[list[Panel], list[
     for p in standard:
         if p.name in aux:
             continue
-        hidden = (p.name in members or p.name in grouped or _is_count(p.name, members)
+        # Raw counts give way only to what was derived from them (with --no-derive they stay).
+        hidden = (p.name in members or p.name in grouped or (bool(from_counts) and _is_count(p.name, members))
                   or (p.name in from_counts and p.name not in CLASS_SHOWN))
         (extra if hidden else shown).append(p)
     family_panels, family_extra = _family_panels(history.frame, groups, members, from_counts)
@@ -187,6 +188,6 @@ def _family_panels(frame, groups: dict, members: dict, from_counts: set[str]) ->
         p = Panel(name=f"{stem}_per_class", title=f"{_label(stem)} per class ({SPLIT_NAMES[split]})",
                   series=series, ylabel=_label(stem), aliases=(stem,), legend=legend)
         derived_family = any(b in from_counts for _, b in classes)
-        hidden = stem in KINDS or (derived_family and stem not in CLASS_SHOWN)
+        hidden = (stem in KINDS and bool(from_counts)) or (derived_family and stem not in CLASS_SHOWN)
         (extra if hidden else shown).append(p)
     return shown, extra
