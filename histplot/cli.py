@@ -138,6 +138,7 @@ def plot(files, output, fmt, metrics, dpi, title, read_opts, prepare):
     Examples:
       histplot plot history.json
       histplot plot training.log -o loss.svg --metrics loss
+      histplot plot counts.json --metrics precision_recall_f1,mcc,npv
       histplot plot a.json b.csv c.pkl -o figures/ --format pdf
       cat history.json | histplot plot - -o run.png
     """
@@ -165,6 +166,7 @@ def info(files, as_json, read_opts, prepare):
     Examples:
       histplot info history.json
       histplot info runs/*.csv --json
+      histplot info counts.json --no-derive   # what could be derived, and from what
     """
     from .summary import info as info_of, info_text
 
