@@ -72,6 +72,8 @@ def arrange(history: History, standard: list[Panel]) -> tuple[list[Panel], list[
             dashboard.append(_group_panel(name, title, present, groups))
             grouped.update(present)
 
+    # rmse is mse's curve on another scale: selectable, but not drawn twice by default.
+    derived_rmse = {"rmse"} if any(History.base(c) == "rmse" for c in history.meta.get("derived", {})) else set()
     shown: list[Panel] = []
     extra: list[Panel] = []
     for p in standard:
@@ -79,7 +81,7 @@ def arrange(history: History, standard: list[Panel]) -> tuple[list[Panel], list[
             continue
         # Raw counts give way only to what was derived from them (with --no-derive they stay).
         hidden = (p.name in members or p.name in grouped or (bool(from_counts) and _is_count(p.name, members))
-                  or (p.name in from_counts and p.name not in CLASS_SHOWN))
+                  or (p.name in from_counts and p.name not in CLASS_SHOWN) or p.name in derived_rmse)
         (extra if hidden else shown).append(p)
     family_panels, family_extra = _family_panels(history.frame, groups, members, from_counts)
     head = [p for p in shown if p.name == "loss"]

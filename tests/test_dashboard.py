@@ -122,3 +122,12 @@ def test_committed_samples_are_current(tmp_path, name):
         sys.path.pop(0)
     module.SAMPLES[name](tmp_path / name)
     assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), "run `make samples`"
+
+
+def test_derived_rmse_is_selectable_not_drawn_twice():
+    h = derive(History.build({"mse": [4.0, 1.0], "test_mse": [9.0, 4.0]}))
+    assert [p.name for p in panels(h)] == ["mse"]
+    [p] = panels(h, ["rmse"])
+    assert [c for c, _ in p.series] == ["rmse", "test_rmse"]
+    own = derive(History.build({"mse": [4.0, 1.0], "rmse": [2.0, 1.0]}))
+    assert [p.name for p in panels(own)] == ["mse", "rmse"]
