@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.lines import Line2D
 
-from .classes import class_members
+from .classes import COUNT_KINDS, class_members, split_suffix
 from .derive import COUNT_METRICS, KINDS, count_sets
 from .history import History
 from .render import SPLIT_STYLE, Panel, pretty
@@ -112,8 +112,6 @@ def _roots(col: str, derived: dict[str, list[str]]) -> tuple[str, ...]:
 
 
 def _is_count(base: str, members: dict) -> bool:
-    from .classes import COUNT_KINDS, split_suffix
-
     low = base.lower()
     if low in COUNT_KINDS or members.get(base, ("",))[0] in KINDS:
         return True
@@ -152,7 +150,7 @@ def _group_panel(name: str, title: str, metrics: list[str], groups: dict) -> Pan
         handles += [Line2D([], [], color="#555555", lw=1.4, linestyle=SPLIT_STYLE[s]["linestyle"],
                            label=SPLIT_NAMES[s]) for s in splits]
     legend = {"handles": handles, "loc": "best", "fontsize": 8, "frameon": False, "handlelength": 2.2}
-    return Panel(name=name, title=title, series=series, ylabel="score", aliases=(), legend=legend)
+    return Panel(name=name, title=title, series=series, ylabel="score", legend=legend)
 
 
 def _last(s) -> float:
