@@ -2,6 +2,7 @@
 
 >>> import histplot
 >>> h = histplot.load("history.json")          # any supported format
+>>> h = histplot.derive(h)                      # precision, F1, MCC... from tp/fp/tn/fn
 >>> histplot.plot(h, "out/")                    # figures
 >>> histplot.info(h)["metrics"].keys()
 >>> histplot.diagnose(h).findings                # best epoch, overfitting, divergence, ...
@@ -24,6 +25,7 @@ _API = {
     "info": "histplot.summary",
     "convert": "histplot.convert",
     "diagnose": "histplot.diagnose",
+    "derive": "histplot.derive",
     "HistplotError": "histplot.errors",
     "ReadError": "histplot.errors",
 }

@@ -7,6 +7,7 @@ line on stderr and exit code 2; exit code 1 is reserved for ``--fail-on`` findin
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 import sys
@@ -101,6 +102,24 @@ def diagnose_options(f: Callable) -> Callable:
     return wrapper
 
 
+def derive_options(f: Callable) -> Callable:
+    """``--no-derive``; turns the loaded ``config`` (from ``config_option``, stacked above) into ``prepare``,
+    the step that adds derived metrics (precision/recall/F1/MCC..., rmse, histplot.yaml ``derive:``)."""
+
+    @click.option("--no-derive", is_flag=True,
+                  help="Do not add derived metrics (precision/recall/F1/MCC... from tp/fp/tn/fn, rmse, "
+                       "histplot.yaml derive:).")
+    @functools.wraps(f)
+    def wrapper(*args, no_derive=False, config=None, **kwargs):
+        from .derive import deriver
+
+        if "config" in inspect.signature(f).parameters:
+            kwargs["config"] = config
+        return f(*args, prepare=deriver(enabled=not no_derive, config=config or {}), **kwargs)
+
+    return wrapper
+
+
 def load_all(sources: tuple[str, ...], read_opts: dict) -> list:
     """Load every input before writing anything, so one bad file leaves no output behind."""
     from .readers import load
@@ -154,13 +173,17 @@ def cli() -> None:
 @click.option("--title", help="Figure title (default: run label, epochs and format).")
 @click.option("--no-annotate", is_flag=True, help="Do not mark the best epoch, overfitting, NaN and early stop.")
 @reader_options
-def plot(files, output, fmt, metrics, dpi, title, no_annotate, read_opts):
+@diagnose_options
+@config_option
+@derive_options
+def plot(files, output, fmt, metrics, dpi, title, no_annotate, read_opts, prepare, config, diag_opts):
     """Draw train vs validation curves, one panel per metric.
 
     \b
     Examples:
       histplot plot history.json
       histplot plot training.log -o loss.svg --metrics loss
+      histplot plot counts.json --metrics precision_recall_f1,mcc,npv
       histplot plot a.json b.csv c.pkl -o figures/ --format pdf
       cat history.json | histplot plot - -o run.png
     """
@@ -168,14 +191,16 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, read_opts):
     from .plotting import figure_paths
     from .render import render
 
-    histories = load_all(files, read_opts)
+    histories = [prepare(h) for h in load_all(files, read_opts)]
     paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
     figures = [render(h, metrics=_split_list(metrics), title=title) for h in histories]
     if not no_annotate:
         from .annotate import annotate_history
+        from .diagnose import resolve_settings
 
+        settings, _ = resolve_settings(config, diag_opts, [], None)
         for fig, h in zip(figures, histories):
-            annotate_history(fig, h)
+            annotate_history(fig, h, settings=settings)
     for fig, path in zip(figures, paths):
         save_figure(fig, path, fmt=out_fmt, dpi=dpi)
         click.echo(str(path))
@@ -236,9 +261,10 @@ def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, f
 @click.option("--timestamp", is_flag=True, help="Stamp the summaries with the time (off: reports diff cleanly).")
 @click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
 @diagnose_options
-@config_option
 @reader_options
-def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, diag_opts, config, read_opts):
+@config_option
+@derive_options
+def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, diag_opts, config, read_opts, prepare):
     """CI artifacts for many runs: figures, summary.md, summary.json and a self-contained index.html.
 
     INPUTS are history files, directories (searched for known history files) and globs. A file that
@@ -265,7 +291,7 @@ def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, diag_o
     bar = _ProgressBar() if sys.stderr.isatty() else None
     with _terminate_as_interrupt():
         result = build_report(inputs, output, read_opts=read_opts, settings=settings, fail_on=failing_kinds,
-                              jobs=jobs, dpi=dpi, strict=strict, timestamp=stamp, progress=bar)
+                              jobs=jobs, dpi=dpi, strict=strict, timestamp=stamp, progress=bar, prepare=prepare)
     if bar:
         bar.close()
     for r in result.errors:
@@ -333,17 +359,20 @@ def _terminate_as_interrupt():
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list, one object per file).")
 @reader_options
-def info(files, as_json, read_opts):
+@config_option
+@derive_options
+def info(files, as_json, read_opts, prepare):
     """Show the detected format, epochs, metrics by split and other series.
 
     \b
     Examples:
       histplot info history.json
       histplot info runs/*.csv --json
+      histplot info counts.json --no-derive   # what could be derived, and from what
     """
     from .summary import info as info_of, info_text
 
-    data = [info_of(h) for h in load_all(files, read_opts)]
+    data = [info_of(prepare(h)) for h in load_all(files, read_opts)]
     if as_json:
         click.echo(json.dumps(data, indent=2))
     else:
@@ -355,7 +384,9 @@ def info(files, as_json, read_opts):
 @click.option("-o", "--output", type=click.Path(), help="Output file (.csv or .json). Default: CSV on stdout.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), help="Output format (default: from -o).")
 @reader_options
-def convert(file, output, fmt, read_opts):
+@config_option
+@derive_options
+def convert(file, output, fmt, read_opts, prepare):
     """Write the normalised history: 1-based epoch index, canonical column names.
 
     \b
@@ -366,7 +397,7 @@ def convert(file, output, fmt, read_opts):
     from .convert import convert as convert_history
 
     [history] = load_all((file,), read_opts)
-    result = convert_history(history, output, format=fmt)
+    result = convert_history(prepare(history), output, format=fmt)
     if output is None:
         click.echo(result, nl=False)
 

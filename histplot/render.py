@@ -40,6 +40,8 @@ class Panel:
     series: list[tuple[str, dict]] = field(default_factory=list)
     ylabel: str = ""
     log: bool | None = None  # None: decide from the data
+    aliases: tuple[str, ...] = ()  # other names --metrics may use for this panel
+    legend: dict | None = None  # ax.legend keyword arguments, when the default does not fit
 
 
 MAX_LABEL = 48
@@ -66,20 +68,27 @@ def panels(history: History, metrics: Sequence[str] | None = None) -> list[Panel
         style = {"color": AUX_COLOR, "linestyle": "-", "label": pretty(col)}
         out.append(Panel(name=col, title=pretty(col), series=[(col, style)], ylabel=pretty(col),
                          log=True if "learning_rate" in col or col.startswith("lr") else None))
+    from .dashboard import arrange  # late: dashboard builds on Panel
+
+    out, extra = arrange(history, out)
     if metrics:
-        out = select(out, metrics, history)
+        out = select(out + extra, metrics, history)
     return out
 
 
 def select(all_panels: list[Panel], metrics: Sequence[str], history: History) -> list[Panel]:
     """Keep the panels named in ``metrics`` (base names or column names), in the order given."""
-    by_name = {p.name: p for p in all_panels}
+    by_name: dict[str, Panel] = {}
+    for key in ("name", "aliases"):
+        for p in all_panels:
+            for n in ([p.name] if key == "name" else p.aliases):
+                by_name.setdefault(n, p)
     by_col = {col: p for p in all_panels for col, _ in p.series}
     chosen: list[Panel] = []
     for m in metrics:
         p = by_name.get(m) or by_col.get(m) or by_name.get(History.base(m))
         if p is None:
-            known = ", ".join(by_name)
+            known = ", ".join(list(by_name)[:40]) + (", ..." if len(by_name) > 40 else "")
             raise HistplotError(f"no metric '{m}' in this history; it has: {known}", history.meta.get("source"))
         if p not in chosen:
             chosen.append(p)
@@ -126,8 +135,16 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel) -> None:
         if finite.empty:
             continue
         sparse = len(finite) < len(s.dropna()) or s.isna().any() or len(finite) <= 30
-        ax.plot(finite.index.to_numpy(), finite.to_numpy(), color=style["color"],
-                linestyle=style["linestyle"], label=style["label"], linewidth=1.6,
+        x, y = finite.index.to_numpy(), finite.to_numpy()
+        if style.get("defined_by"):
+            # A derived value that is NaN although its inputs exist is undefined (0/0): leave a gap
+            # there rather than join across it. Epochs without inputs are still joined over.
+            rows = frame[list(style["defined_by"])].notna().all(axis=1).to_numpy()
+            v = s.to_numpy(dtype=float)[rows]
+            x, y = s.index.to_numpy()[rows], np.where(np.isfinite(v), v, np.nan)
+            sparse = rows.sum() < len(s) or rows.sum() <= 30
+        ax.plot(x, y, color=style["color"],
+                linestyle=style["linestyle"], label=style["label"], linewidth=style.get("linewidth", 1.6),
                 marker="o" if sparse else None, markersize=3.5 if len(finite) > 1 else 6)
         values.append(finite.to_numpy())
     ax.set_title(panel.title, fontsize=11)
@@ -146,7 +163,7 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel) -> None:
         elif _needs_symlog(v):
             ax.set_yscale("symlog", linthresh=max(float(np.min(np.abs(v[v != 0]), initial=1.0)), 1e-300))
     if ax.lines:
-        ax.legend(loc="best", fontsize=9, frameon=False)
+        ax.legend(**(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False}))
     else:
         ax.text(0.5, 0.5, "no finite values", transform=ax.transAxes, ha="center", va="center",
                 color="#888888")

@@ -91,6 +91,7 @@ class RunJob:
     fail_on: tuple[str, ...]
     formats: tuple[str, ...]
     dpi: int
+    prepare: Any = None  # derive.Deriver: derived metrics with histplot.yaml's expressions
 
 
 def run_one(job: RunJob) -> RunResult:
@@ -116,7 +117,7 @@ def _fill(result: RunResult, job: RunJob) -> None:
 
     h = load(job.source, **job.read_opts)
     result.label, result.format, result.epochs = h.label, h.meta.get("format"), h.epochs
-    h = _derived(h)
+    h = job.prepare(h) if job.prepare is not None else _derived(h)
     d = diagnose(h, settings=job.settings)
     result.monitor, result.mode, result.notes = d.monitor, d.mode, list(d.notes)
     result.findings = [f.to_dict() for f in d.findings]
@@ -136,10 +137,8 @@ def _fill(result: RunResult, job: RunJob) -> None:
 
 
 def _derived(history):
-    try:
-        from .derive import derive
-    except ImportError:  # derived metrics arrive with their own module
-        return history
+    from .derive import derive
+
     return derive(history)
 
 
@@ -209,8 +208,8 @@ def _raise_exit(signum, frame):  # noqa: ARG001 - signal handler signature
 def build_report(items: Iterable[str], output: str | os.PathLike, *, read_opts: dict | None = None,
                  settings: Any = None, fail_on: Sequence[str] = (), jobs: int | None = None,
                  formats: Sequence[str] = ("png", "svg"), dpi: int = 100, strict: bool = False,
-                 timestamp: str | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> Report:
+                 timestamp: str | None = None, progress: Callable[[int, int], None] | None = None,
+                 prepare: Callable | None = None) -> Report:
     """Find every run in ``items`` (files, directories, globs), render and diagnose each into
     ``output``, and write summary.json, summary.md and index.html there."""
     from .diagnose import Settings
@@ -227,7 +226,7 @@ def build_report(items: Iterable[str], output: str | os.PathLike, *, read_opts: 
     figures.mkdir(exist_ok=True)
     names = slugs(candidates)
     jobs_list = [RunJob(c.path, s, str(figures), dict(read_opts or {}), settings or Settings(),
-                        tuple(fail_on), tuple(formats), dpi) for c, s in zip(candidates, names)]
+                        tuple(fail_on), tuple(formats), dpi, prepare) for c, s in zip(candidates, names)]
     results = _run_all(jobs_list, jobs, progress)
     report = Report(results, list(fail_on), out, strict)
     write_summaries(report, timestamp=timestamp)

@@ -6,6 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from .classes import class_members
+from .derive import summary as derive_summary
+from .derive_info import derived_lines, family_lines
 from .history import History
 
 
@@ -30,6 +33,7 @@ def info(history: History) -> dict[str, Any]:
         "original_names": history.meta.get("original_names", {}),
         "scalars": history.meta.get("scalars", {}),
         "notes": history.meta.get("notes", []),
+        **derive_summary(history),
     }
 
 
@@ -73,12 +77,17 @@ def info_text(data: dict[str, Any]) -> str:
         "  metrics",
     ]
     width = min(max([len(b) for b in data["metrics"]] + [len(c) for c in data["other_series"]] + [6]), MAX_NAME)
+    members = class_members(data["metrics"])
     for base, splits in data["metrics"].items():
+        if base in members:
+            continue
         parts = []
         for split, s in splits.items():
             rng = f"{s['first']:.4g} -> {s['last']:.4g}" if s["first"] is not None else "no finite values"
             parts.append(f"{split}: {rng}" + (f" ({s['values']} values)" if s["values"] != data["epochs"] else ""))
         lines.append(f"    {_short(base):<{width}}  " + "; ".join(parts))
+    lines.extend(family_lines(data["metrics"], members, width))
+    lines.extend(derived_lines(data))
     if data["other_series"]:
         lines.append("  other series")
         for col, s in data["other_series"].items():
@@ -91,3 +100,4 @@ def info_text(data: dict[str, Any]) -> str:
     for note in data["notes"]:
         lines.append(f"  note     {_show(note)}")
     return "\n".join(lines)
+

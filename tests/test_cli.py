@@ -188,12 +188,16 @@ def test_convert_csv_to_stdout_and_json_file(run, tmp_path):
 
 
 def test_convert_round_trips_through_histplot(run, tmp_path):
-    run("convert", SAMPLES / "pytorch_regression.pkl", "-o", tmp_path / "h.csv", ok=True)
+    run("convert", SAMPLES / "pytorch_regression.pkl", "-o", tmp_path / "h.csv", "--no-derive", ok=True)
     from histplot.readers import load
 
     a, b = load(SAMPLES / "pytorch_regression.pkl").frame, load(tmp_path / "h.csv").frame
     assert list(b.columns) == list(a.columns) == ["mse", "test_mse"]
     assert (abs(a - b) < 1e-9).all().all()
+    run("convert", SAMPLES / "pytorch_regression.pkl", "-o", tmp_path / "d.csv", ok=True)
+    d = load(tmp_path / "d.csv").frame
+    assert set(d.columns) == {"mse", "test_mse", "rmse", "test_rmse"}
+    assert (abs(d["test_rmse"] ** 2 - a["test_mse"]) < 1e-6).all()
 
 
 def test_csv_append_warning_goes_to_stderr(run, tmp_path):
