@@ -51,7 +51,8 @@ def reader_options(f: Callable) -> Callable:
                   help="Input format, skipping detection (see `histplot formats`).")
     @click.option("--validation-freq", type=click.IntRange(min=1), metavar="K",
                   help="Keras validation_freq: validation lists hold epochs K, 2K, ...")
-    @click.option("--run", metavar="N", help="Which run of a file that holds several (CSV append: 1, 2, ..., last).")
+    @click.option("--run", metavar="N", help="Which run of a file or store that holds several "
+                  "(CSV append: 1, 2, ..., last; MLflow: run id or name; TensorBoard: run folder).")
     @click.option("--trust-pickle", is_flag=True,
                   help="Unpickle without restrictions. Only for a file you trust: it can run code.")
     @functools.wraps(f)
@@ -91,8 +92,9 @@ def _split_list(value: str | None) -> list[str] | None:
 def cli() -> None:
     """Plot and diagnose deep-learning training histories.
 
-    Reads Keras history JSON, Keras CSVLogger files and pickled per-epoch lists (PyTorch loops),
-    detecting the format from the content.
+    Reads Keras history JSON and CSVLogger files, pickles and torch.save files, Lightning
+    metrics.csv, Hugging Face trainer_state.json, MLflow, TensorBoard, JSON lines and YAML,
+    detecting the format from the content (`histplot formats` lists them).
 
     \b
     Examples:
@@ -112,8 +114,10 @@ def cli() -> None:
 @click.option("--metrics", metavar="NAMES", help="Comma-separated panels to draw, e.g. loss,accuracy.")
 @click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
 @click.option("--title", help="Figure title (default: run label, epochs and format).")
+@click.option("--x", "x_axis", type=click.Choice(["epoch", "step"]), help="X axis (default: epoch, "
+              "or step for step-level runs that span fewer than 3 epochs or record no epochs).")
 @reader_options
-def plot(files, output, fmt, metrics, dpi, title, read_opts):
+def plot(files, output, fmt, metrics, dpi, title, x_axis, read_opts):
     """Draw train vs validation curves, one panel per metric.
 
     \b
@@ -121,6 +125,7 @@ def plot(files, output, fmt, metrics, dpi, title, read_opts):
       histplot plot history.json
       histplot plot training.log -o loss.svg --metrics loss
       histplot plot a.json b.csv c.pkl -o figures/ --format pdf
+      histplot plot trainer_state.json --x step
       cat history.json | histplot plot - -o run.png
     """
     from .output import save_figure
@@ -129,7 +134,7 @@ def plot(files, output, fmt, metrics, dpi, title, read_opts):
 
     histories = load_all(files, read_opts)
     paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
-    figures = [render(h, metrics=_split_list(metrics), title=title) for h in histories]
+    figures = [render(h, metrics=_split_list(metrics), title=title, x=x_axis) for h in histories]
     for fig, path in zip(figures, paths):
         save_figure(fig, path, fmt=out_fmt, dpi=dpi)
         click.echo(str(path))

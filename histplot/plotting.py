@@ -59,9 +59,10 @@ def safe_stem(label: str) -> str:
 
 
 def plot(history: History, output: str | os.PathLike | None = None, *, format: str | None = None,
-         metrics: Sequence[str] | None = None, dpi: int = 100, title: str | None = None) -> Path:
+         metrics: Sequence[str] | None = None, dpi: int = 100, title: str | None = None,
+         x: str | None = None) -> Path:
     """Render ``history`` and write it to ``output`` (a file or a directory); returns the path."""
     source = history.meta.get("source") or "-"
     [path], fmt = figure_paths([source], [history.label], output, format)
-    fig = render(history, metrics=metrics, title=title)
+    fig = render(history, metrics=metrics, title=title, x=x)
     return save_figure(fig, path, fmt=fmt, dpi=dpi)

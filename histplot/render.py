@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from .decimate import minmax
 from .errors import HistplotError
 from .history import History
 
@@ -81,8 +82,11 @@ def select(all_panels: list[Panel], metrics: Sequence[str], history: History) ->
 
 
 def render(history: History, *, metrics: Sequence[str] | None = None, title: str | None = None,
-           panel_list: list[Panel] | None = None) -> Figure:
-    """A Figure of the history, one panel per metric."""
+           panel_list: list[Panel] | None = None, x: str | None = None) -> Figure:
+    """A Figure of the history, one panel per metric; ``x`` is ``epoch`` or ``step`` (None: by the data)."""
+    from .steps import frame_for_x
+
+    frame, _ = frame_for_x(history, x)
     plist = panel_list if panel_list is not None else panels(history, metrics)
     if not plist:
         raise HistplotError("nothing to plot", history.meta.get("source"))
@@ -91,7 +95,7 @@ def render(history: History, *, metrics: Sequence[str] | None = None, title: str
     fig = Figure(figsize=(PANEL_SIZE[0] * ncols, PANEL_SIZE[1] * nrows + 0.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, panel in zip(axes, plist):
-        draw_panel(ax, history.frame, panel)
+        draw_panel(ax, frame, panel)
     for ax in axes[len(plist):]:
         ax.set_visible(False)
     fig.suptitle(title if title is not None else _default_title(history), fontsize=13)
@@ -113,13 +117,17 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel) -> None:
         finite = s[np.isfinite(s.to_numpy(dtype=float))]
         if finite.empty:
             continue
-        sparse = len(finite) < len(s.dropna()) or s.isna().any() or len(finite) <= 30
-        ax.plot(finite.index.to_numpy(), finite.to_numpy(), color=style["color"],
+        if frame.index.name == "step":  # step frames interleave series, so gaps say nothing
+            sparse = len(finite) <= 60
+        else:
+            sparse = len(finite) < len(s.dropna()) or s.isna().any() or len(finite) <= 30
+        xs, ys = minmax(finite.index.to_numpy(), finite.to_numpy())
+        ax.plot(xs, ys, color=style["color"],
                 linestyle=style["linestyle"], label=style["label"], linewidth=1.6,
                 marker="o" if sparse else None, markersize=3.5 if len(finite) > 1 else 6)
         values.append(finite.to_numpy())
     ax.set_title(panel.title, fontsize=11)
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(frame.index.name or "epoch")
     ax.set_ylabel(panel.ylabel)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, alpha=0.3)
