@@ -98,6 +98,8 @@ def assemble(points: dict[str, pd.Series], *, source: str | None, fmt: str, note
 
 
 def _build(cols, epochs, zero_based, steps, step_epochs, source, fmt, notes, meta) -> History:
+    """``step_epochs`` are 1-based here; History.build numbers them like ``epochs``."""
+    step_epochs = np.asarray(step_epochs, dtype=float) - (1 if zero_based else 0)
     return History.build(cols, epochs=epochs, zero_based=zero_based, source=source, fmt=fmt, notes=notes,
                          steps=steps, step_epochs=step_epochs, meta=meta)
 
@@ -122,5 +124,5 @@ def _summaries(points: dict[str, pd.Series], notes: list[str], meta: dict) -> No
 
 
 def _few(steps: np.ndarray) -> str:
-    shown = ", ".join(f"{s:g}" for s in steps[:3])
+    shown = ", ".join(str(int(s)) if float(s).is_integer() else f"{s:g}" for s in steps[:3])
     return shown + (", ..." if len(steps) > 3 else "")
