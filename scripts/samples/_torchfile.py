@@ -115,3 +115,48 @@ def save_legacy(obj, path: Path) -> None:
         out.write(struct.pack("<q", t.values.size))
         out.write(t.values.astype(t.values.dtype.newbyteorder("<")).tobytes())
     path.write_bytes(out.getvalue())
+
+
+class _BytesStorage:
+    def __init__(self, tensor: Tensor):
+        self.tensor = tensor
+
+
+class _PlainPickler(_Pickler):
+    """``pickle.dump`` of an object holding tensors, as torch does it outside ``torch.save``:
+    each storage becomes ``torch.storage._load_from_bytes(<a legacy torch file>)``."""
+
+    def persistent_id(self, obj):
+        return None
+
+    def reducer_override(self, obj):
+        if isinstance(obj, Tensor):
+            stride = tuple(s // obj.values.itemsize for s in obj.values.strides)
+            return (_Global("torch._utils", "_rebuild_tensor_v2"),
+                    (_BytesStorage(obj), 0, obj.values.shape, stride, False, OrderedDict()))
+        if isinstance(obj, _BytesStorage):
+            return (_Global("torch.storage", "_load_from_bytes"), (_legacy_bytes(_Storage(obj.tensor, "0")),))
+        return NotImplemented
+
+
+def _legacy_bytes(obj) -> bytes:
+    data, storages = _pickle(obj, legacy=True)
+    if isinstance(obj, _Storage):
+        storages = [obj.tensor]
+    out = io.BytesIO()
+    for head in (0x1950A86A20F9469CFC6C, 1001, {"protocol_version": 1001, "little_endian": True}):
+        out.write(pickle.dumps(head, protocol=2))
+    out.write(data)
+    out.write(pickle.dumps([str(i) for i in range(len(storages))], protocol=2))
+    for t in storages:
+        out.write(struct.pack("<q", t.values.size))
+        out.write(t.values.astype(t.values.dtype.newbyteorder("<")).tobytes())
+    return out.getvalue()
+
+
+def dumps_plain(obj, protocol: int = 4) -> bytes:
+    buf = io.BytesIO()
+    p = _PlainPickler(buf, legacy=True)
+    p.proto = protocol
+    p.dump(obj)
+    return buf.getvalue()
