@@ -52,7 +52,8 @@ def reader_options(f: Callable) -> Callable:
                   help="Input format, skipping detection (see `histplot formats`).")
     @click.option("--validation-freq", type=click.IntRange(min=1), metavar="K",
                   help="Keras validation_freq: validation lists hold epochs K, 2K, ...")
-    @click.option("--run", metavar="N", help="Which run of a file that holds several (CSV append: 1, 2, ..., last).")
+    @click.option("--run", metavar="N", help="Which run of a file or store that holds several "
+                  "(CSV append: 1, 2, ..., last; MLflow: run id or name; TensorBoard: run folder).")
     @click.option("--trust-pickle", is_flag=True,
                   help="Unpickle without restrictions. Only for a file you trust: it can run code.")
     @click.option("--max-bytes", metavar="SIZE", help="Refuse inputs larger than this (default 2G; e.g. 500M).")
@@ -149,8 +150,9 @@ def _split_list(value: str | None) -> list[str] | None:
 def cli() -> None:
     """Plot and diagnose deep-learning training histories.
 
-    Reads Keras history JSON, Keras CSVLogger files and pickled per-epoch lists (PyTorch loops),
-    detecting the format from the content.
+    Reads Keras history JSON and CSVLogger files, pickles and torch.save files, Lightning
+    metrics.csv, Hugging Face trainer_state.json, MLflow, TensorBoard, JSON lines and YAML,
+    detecting the format from the content (`histplot formats` lists them).
 
     \b
     Examples:
@@ -172,11 +174,13 @@ def cli() -> None:
 @click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
 @click.option("--title", help="Figure title (default: run label, epochs and format).")
 @click.option("--no-annotate", is_flag=True, help="Do not mark the best epoch, overfitting, NaN and early stop.")
+@click.option("--x", "x_axis", type=click.Choice(["epoch", "step"]), help="X axis (default: epoch, "
+              "or step for step-level runs that span fewer than 3 epochs or record no epochs).")
 @reader_options
 @diagnose_options
 @config_option
 @derive_options
-def plot(files, output, fmt, metrics, dpi, title, no_annotate, read_opts, prepare, config, diag_opts):
+def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, read_opts, prepare, config, diag_opts):
     """Draw train vs validation curves, one panel per metric.
 
     \b
@@ -185,6 +189,7 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, read_opts, prepar
       histplot plot training.log -o loss.svg --metrics loss
       histplot plot counts.json --metrics precision_recall_f1,mcc,npv
       histplot plot a.json b.csv c.pkl -o figures/ --format pdf
+      histplot plot trainer_state.json --x step
       cat history.json | histplot plot - -o run.png
     """
     from .output import save_figure
@@ -193,14 +198,17 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, read_opts, prepar
 
     histories = [prepare(h) for h in load_all(files, read_opts)]
     paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
-    figures = [render(h, metrics=_split_list(metrics), title=title) for h in histories]
+    figures = [render(h, metrics=_split_list(metrics), title=title, x=x_axis) for h in histories]
     if not no_annotate:
         from .annotate import annotate_history
         from .diagnose import resolve_settings
+        from .steps import default_x
 
         settings, _ = resolve_settings(config, diag_opts, [], None)
         for fig, h in zip(figures, histories):
-            annotate_history(fig, h, settings=settings)
+            # Findings are in epochs: marks on a step axis would land in the wrong place.
+            if (x_axis or default_x(h)) == "epoch":
+                annotate_history(fig, h, settings=settings)
     for fig, path in zip(figures, paths):
         save_figure(fig, path, fmt=out_fmt, dpi=dpi)
         click.echo(str(path))

@@ -204,6 +204,7 @@ class History:
         fmt: str | None = None,
         notes: Sequence[str] = (),
         steps: pd.DataFrame | None = None,
+        step_epochs: Sequence[float] | np.ndarray | None = None,
         meta: Mapping[str, Any] | None = None,
     ) -> "History":
         """Normalise raw, equally long columns into a History.
@@ -211,6 +212,10 @@ class History:
         ``epochs`` gives each row's epoch number (``zero_based`` when the source counts from 0);
         without it row i is epoch i + 1. Names are canonicalised, values made float64, wholly
         non-numeric and all-missing columns dropped with a note.
+
+        ``steps`` holds step-level series (index: global step); ``step_epochs`` gives each of its
+        rows' epoch, numbered like ``epochs``. Each step series fills its epoch column with the
+        mean over the epoch's steps (see ``steps.aggregate``) wherever ``columns`` has no value.
         """
         notes = list(notes)
         lengths = {len(v) for v in columns.values()}
@@ -246,11 +251,16 @@ class History:
             original[name] = str(raw)
         # Restore the file's column order.
         data = {k: data[k] for raw in columns for k in data if original[k] == str(raw)}
-        if not data:
-            raise ReadError("no numeric series found: this does not look like a training history", source)
         frame = pd.DataFrame(data, index=pd.Index(index, name="epoch"))
+        extra_meta: dict[str, Any] = {}
         if steps is not None and len(steps.columns):
-            steps = steps.rename(columns=lambda c: column_name(*parse_name(str(c))))
+            from .steps import merge_steps
+
+            frame, steps, extra_meta = merge_steps(frame, steps, step_epochs, zero_based, original, notes)
+        else:
+            steps = None
+        if frame.empty or not len(frame.columns):
+            raise ReadError("no numeric series found: this does not look like a training history", source)
         full_meta = {
             "source": source,
             "format": fmt,
@@ -258,6 +268,7 @@ class History:
             "label": _label_from_source(source),
             "notes": notes,
         }
+        full_meta.update(extra_meta)
         full_meta.update(meta or {})
         return cls(frame=frame, meta=full_meta, steps=steps)
 

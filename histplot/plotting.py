@@ -60,15 +60,18 @@ def safe_stem(label: str) -> str:
 
 def plot(history: History, output: str | os.PathLike | None = None, *, format: str | None = None,
          metrics: Sequence[str] | None = None, dpi: int = 100, title: str | None = None,
-         annotate: bool = True) -> Path:
+         annotate: bool = True, x: str | None = None) -> Path:
     """Render ``history`` and write it to ``output`` (a file or a directory); returns the path.
 
-    ``annotate`` marks the diagnosis on the figure (best epoch, overfitting, NaN, early stop).
+    ``annotate`` marks the diagnosis on the figure (best epoch, overfitting, NaN, early stop) when
+    the x axis is epochs; ``x`` is "epoch" or "step" (default: what suits the history).
     """
+    from .steps import default_x
+
     source = history.meta.get("source") or "-"
     [path], fmt = figure_paths([source], [history.label], output, format)
-    fig = render(history, metrics=metrics, title=title)
-    if annotate:
+    fig = render(history, metrics=metrics, title=title, x=x)
+    if annotate and (x or default_x(history)) == "epoch":
         from .annotate import annotate_history
 
         annotate_history(fig, history)

@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from .decimate import minmax
 from .errors import HistplotError
 from .history import History
 
@@ -96,8 +97,11 @@ def select(all_panels: list[Panel], metrics: Sequence[str], history: History) ->
 
 
 def render(history: History, *, metrics: Sequence[str] | None = None, title: str | None = None,
-           panel_list: list[Panel] | None = None) -> Figure:
-    """A Figure of the history, one panel per metric."""
+           panel_list: list[Panel] | None = None, x: str | None = None) -> Figure:
+    """A Figure of the history, one panel per metric; ``x`` is ``epoch`` or ``step`` (None: by the data)."""
+    from .steps import frame_for_x
+
+    frame, _ = frame_for_x(history, x)
     plist = panel_list if panel_list is not None else panels(history, metrics)
     if not plist:
         raise HistplotError("nothing to plot", history.meta.get("source"))
@@ -110,7 +114,7 @@ def render(history: History, *, metrics: Sequence[str] | None = None, title: str
         # Extreme but legal values (1e308) make matplotlib warn about overflow it then handles.
         warnings.simplefilter("ignore", RuntimeWarning)
         for ax, panel in zip(axes, plist):
-            draw_panel(ax, history.frame, panel)
+            draw_panel(ax, frame, panel)
     for ax in axes[len(plist):]:
         ax.set_visible(False)
     # Long run names would run off a narrow figure: wrap at about the characters that fit.
@@ -134,7 +138,10 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel) -> None:
         finite = s[np.isfinite(s.to_numpy(dtype=float))]
         if finite.empty:
             continue
-        sparse = len(finite) < len(s.dropna()) or s.isna().any() or len(finite) <= 30
+        if frame.index.name == "step":  # step frames interleave series, so gaps say nothing
+            sparse = len(finite) <= 60
+        else:
+            sparse = len(finite) < len(s.dropna()) or s.isna().any() or len(finite) <= 30
         x, y = finite.index.to_numpy(), finite.to_numpy()
         if style.get("defined_by"):
             # A derived value that is NaN although its inputs exist is undefined (0/0): leave a gap
@@ -143,12 +150,13 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel) -> None:
             v = s.to_numpy(dtype=float)[rows]
             x, y = s.index.to_numpy()[rows], np.where(np.isfinite(v), v, np.nan)
             sparse = rows.sum() < len(s) or rows.sum() <= 30
+        x, y = minmax(x, y)
         ax.plot(x, y, color=style["color"],
                 linestyle=style["linestyle"], label=style["label"], linewidth=style.get("linewidth", 1.6),
                 marker="o" if sparse else None, markersize=3.5 if len(finite) > 1 else 6)
         values.append(finite.to_numpy())
     ax.set_title(panel.title, fontsize=11)
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(frame.index.name or "epoch")
     ax.set_ylabel(panel.ylabel)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if len(frame.index) and frame.index[-1] - frame.index[0] < 2:

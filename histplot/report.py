@@ -178,7 +178,8 @@ def slugs(candidates: Sequence[Candidate]) -> list[str]:
     """File-name-safe, unique names for the runs' figures, from their paths."""
     from .plotting import safe_stem
 
-    parts = [Path(c.path).parts if c.path != "-" else ("stdin",) for c in candidates]
+    parts = [(Path(c.path).parts if c.path != "-" else ("stdin",)) + ((c.run,) if c.run else ())
+             for c in candidates]
     out: list[str] = []
     for i, p in enumerate(parts):
         depth = 1
@@ -225,7 +226,8 @@ def build_report(items: Iterable[str], output: str | os.PathLike, *, read_opts: 
     figures = out / "figures"
     figures.mkdir(exist_ok=True)
     names = slugs(candidates)
-    jobs_list = [RunJob(c.path, s, str(figures), dict(read_opts or {}), settings or Settings(),
+    jobs_list = [RunJob(c.path, s, str(figures), {**(read_opts or {}), **({"run": c.run} if c.run else {})},
+                        settings or Settings(),
                         tuple(fail_on), tuple(formats), dpi, prepare) for c, s in zip(candidates, names)]
     results = _run_all(jobs_list, jobs, progress)
     report = Report(results, list(fail_on), out, strict)

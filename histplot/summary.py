@@ -30,11 +30,21 @@ def info(history: History) -> dict[str, Any]:
         "metrics": metrics,
         "other_series": {col: _series_summary(frame[col], col) for col in history.aux()},
         "step_series": list(history.steps.columns) if history.steps is not None else [],
+        "steps": _steps_range(history),
         "original_names": history.meta.get("original_names", {}),
         "scalars": history.meta.get("scalars", {}),
         "notes": history.meta.get("notes", []),
         **derive_summary(history),
     }
+
+
+def _steps_range(history: History) -> dict[str, Any] | None:
+    steps = history.steps
+    if steps is None or steps.empty:
+        return None
+    first, last = steps.index[0], steps.index[-1]
+    as_num = lambda v: int(v) if float(v).is_integer() else float(v)  # noqa: E731
+    return {"rows": len(steps), "first": as_num(first), "last": as_num(last)}
 
 
 def _series_summary(s, col: str) -> dict[str, Any]:
@@ -92,6 +102,9 @@ def info_text(data: dict[str, Any]) -> str:
         lines.append("  other series")
         for col, s in data["other_series"].items():
             lines.append(f"    {_short(col):<{width}}  {s['first']:.4g} -> {s['last']:.4g}")
+    if data.get("step_series"):
+        lines.append(f"  steps    {data['steps']['rows']} logged steps ({data['steps']['first']}-"
+                     f"{data['steps']['last']}): {', '.join(data['step_series'])}")
     renamed = {k: v for k, v in data["original_names"].items() if k != v}
     if renamed:
         lines.append("  renamed  " + ", ".join(f"{_show(v)} -> {_short(k)}" for k, v in renamed.items()))

@@ -30,8 +30,12 @@ def test_plot_default_output_is_stem_png_in_cwd(run, tmp_path):
 
 def test_plot_several_inputs_into_a_directory(run, tmp_path):
     samples = sorted(SAMPLES.glob("*"))
-    run("plot", *samples, "-o", tmp_path / "figs", ok=True)
-    assert files_in(tmp_path / "figs") == sorted(p.stem + ".png" for p in samples)
+    r = run("plot", *samples, "-o", tmp_path / "figs", ok=True)
+    written = r.stdout.split()
+    assert len(written) == len(set(written)) == len(samples)
+    assert files_in(tmp_path / "figs") == sorted(p.split("/")[-1] for p in written)
+    assert "keras_classification.png" in files_in(tmp_path / "figs")  # files are named by their stem
+    assert all(png_size(tmp_path / "figs" / name)[0] > 400 for name in files_in(tmp_path / "figs"))
 
 
 @pytest.mark.parametrize("fmt, magic", [("svg", b"<?xml"), ("pdf", b"%PDF-")])

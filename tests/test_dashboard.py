@@ -110,20 +110,6 @@ def test_no_derive_with_counts_draws_the_counts():
     assert [p.name for p in panels(h)] == ["loss", "tp", "fp", "tn", "fn"]
 
 
-@pytest.mark.parametrize("name", ["imbalanced_binary.json", "multiclass_10.json"])
-def test_committed_samples_are_current(tmp_path, name):
-    import importlib
-    import sys
-
-    sys.path.insert(0, str(SAMPLES.parent / "scripts"))
-    try:
-        module = importlib.import_module("samples.derived")
-    finally:
-        sys.path.pop(0)
-    module.SAMPLES[name](tmp_path / name)
-    assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), "run `make samples`"
-
-
 def test_derived_rmse_is_selectable_not_drawn_twice():
     h = derive(History.build({"mse": [4.0, 1.0], "test_mse": [9.0, 4.0]}))
     assert [p.name for p in panels(h)] == ["mse"]

@@ -48,8 +48,8 @@ def test_report_over_a_mixed_directory_with_one_corrupt_file(run, runs, tmp_path
     data = read_report(out)
     assert data["schema"] == "histplot.report/1"
     assert set(data) == {"schema", "fail_on", "counts", "failed", "runs"}
-    assert data["counts"] == {"runs": len(list(SAMPLES.iterdir())) + 2, "read": len(list(SAMPLES.iterdir())) + 1,
-                              "errors": 1, "failing": 0}
+    files = sum(1 for p in SAMPLES.iterdir() if p.is_file())  # the fixture copies the sample files
+    assert data["counts"] == {"runs": files + 2, "read": files + 1, "errors": 1, "failing": 0}
     for row in data["runs"]:
         assert set(row) == set(RUN_KEYS)
         for key, typ in RUN_KEYS.items():
@@ -191,3 +191,25 @@ def test_sigterm_mid_report_exits_143_leaving_only_complete_files(tmp_path):
     assert b"Traceback" not in err
     assert not (out / "summary.json").exists()
     _no_partial_files(out)
+
+
+def test_discovery_groups_multi_file_runs_and_skips_checkpoint_copies(tmp_path):
+    from histplot.discover import expand
+
+    root = tmp_path / "exp"
+    shutil.copytree(SAMPLES / "mlruns", root / "mlruns")
+    out = root / "hf"
+    (out / "checkpoint-10").mkdir(parents=True)
+    (out / "checkpoint-20").mkdir()
+    for d in (out, out / "checkpoint-10", out / "checkpoint-20"):
+        shutil.copy(SAMPLES / "hf_trainer_state.json", d / "trainer_state.json")
+    only_ckpt = root / "hf2"
+    for n in (5, 40):
+        (only_ckpt / f"checkpoint-{n}").mkdir(parents=True)
+        shutil.copy(SAMPLES / "hf_trainer_state.json", only_ckpt / f"checkpoint-{n}" / "trainer_state.json")
+    found = [(os.path.relpath(c.path, root), c.run) for c in expand([str(root)])]
+    run_dirs = [p for p, _ in found if p.startswith("mlruns")]
+    assert len(run_dirs) == 1 and run_dirs[0].count(os.sep) == 2  # mlruns/<exp>/<run>, not its files
+    assert ("hf/trainer_state.json", None) in found
+    assert ("hf2/checkpoint-40/trainer_state.json", None) in found
+    assert not any("checkpoint-10" in p or "checkpoint-20" in p or "checkpoint-5/" in p for p, _ in found)

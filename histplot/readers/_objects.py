@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import ReadError
-from ..history import SPLITS, parse_name
+from ..history import SPLITS, History, parse_name
 
 _EPOCH_KEYS = ("epoch", "epochs")
 _STEP_KEYS = ("step", "steps", "global_step", "iteration", "iter")
@@ -164,6 +165,9 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
                 and len(np.unique(ep)) == n:
             zero_based = bool(ep[0] == 0)
             epochs = ep.astype(np.int64)
+        elif "steps_of_rows" in meta and ep is not None and len(ep) == n:
+            meta["epochs_of_rows"] = ep  # one row per step: build_history maps steps to epochs
+            epochs = None
         else:
             notes.append("the 'epoch' list is not a clean epoch count: rows numbered 1..n instead")
             epochs = None
@@ -203,11 +207,50 @@ def _place(key: str, values: list, n: int, source: str | None, validation_freq: 
 
 def _item(v: Any) -> Any:
     """A numpy scalar or 0-d array as a plain number; anything else as it is."""
-    if isinstance(v, np.ndarray) and v.ndim == 0:
-        return v.item()
+    if isinstance(v, np.ndarray) and v.size == 1 and v.ndim <= 1:  # tensor(0.5) or tensor([0.5])
+        return v.reshape(()).item()
     if isinstance(v, np.generic):
         return v.item()
     return v
 
 
-__all__ = ["Columns", "from_object", "SPLITS"]
+def build_history(cols: Columns, *, source: str | None, fmt: str) -> History:
+    """``History.build`` for decoded objects; rows that carry a step (``step``, ``iteration``)
+    become step series, mapped to epochs by an ``epoch`` field when there is one."""
+    steps = _row_steps(cols)
+    if steps is None:
+        return History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
+                             fmt=fmt, notes=cols.notes, meta=cols.meta)
+    from ._scalars import epoch_numbers
+
+    meta = {k: v for k, v in cols.meta.items() if k not in ("steps_of_rows", "epochs_of_rows")}
+    frame = pd.DataFrame(cols.columns, index=steps)
+    raw_epochs = cols.meta.get("epochs_of_rows")
+    if raw_epochs is not None:
+        step_epochs = epoch_numbers(raw_epochs)
+        cols.notes.append("one row per logged step: steps mapped to epochs by the 'epoch' field")
+    else:
+        step_epochs = np.searchsorted(np.unique(steps), steps) + 1
+        shown = ", ".join(f"{s:g}" for s in steps[:3])
+        cols.notes.append(f"rows are logged at steps {shown}, ... with no epoch: row N of the epoch "
+                          "table is the N-th logged step (plot --x step shows the steps)")
+        meta["x"] = "step"
+    return History.build({}, source=source, fmt=fmt, notes=cols.notes, steps=frame,
+                         step_epochs=step_epochs, meta=meta)
+
+
+def _row_steps(cols: Columns) -> np.ndarray | None:
+    raw = cols.meta.get("steps_of_rows")
+    if raw is None or cols.epochs is not None:
+        return None
+    try:
+        steps = np.asarray([float(s) for s in raw], dtype=float)
+    except (TypeError, ValueError):
+        return None
+    n = len(next(iter(cols.columns.values()), []))
+    if len(steps) != n or not np.all(np.isfinite(steps)) or np.any(np.diff(steps) < 0):
+        return None
+    return steps
+
+
+__all__ = ["Columns", "from_object", "build_history", "SPLITS"]

@@ -42,18 +42,41 @@ ALLOWED: set[tuple[str, str]] = {
 # copy_reg._reconstructor(cls, base, state) would call cls: allowed only for these classes.
 _RECONSTRUCTABLE = {"OrderedDict", "list", "dict", "ndarray"}
 
+# The pieces of a torch-saved tensor, each replaced (in _torch.py) by a function that slices numpy
+# buffers: torch itself is never imported, and nothing the file names is ever called.
+_TORCH_FUNCTIONS = {
+    ("torch._utils", "_rebuild_tensor_v2"): "rebuild_tensor",
+    ("torch._utils", "_rebuild_tensor"): "rebuild_tensor",
+    ("torch._utils", "_rebuild_parameter"): "rebuild_parameter",
+    ("torch._utils", "_rebuild_parameter_with_state"): "rebuild_parameter",
+    ("torch._tensor", "_rebuild_from_type_v2"): "rebuild_from_type",
+    ("torch.storage", "_load_from_bytes"): "load_from_bytes",
+}
+_TORCH_TYPES = {("torch", "Tensor"), ("torch.nn.parameter", "Parameter"), ("torch.nn", "Parameter")}
+
 
 class SafeUnpickler(pickle.Unpickler):
     """``pickle.Unpickler`` whose ``find_class`` admits only what histories are made of."""
 
-    def __init__(self, file: BinaryIO, *, source: str | None = None, extra: dict | None = None):
+    def __init__(self, file: BinaryIO, *, source: str | None = None, extra: dict | None = None,
+                 persistent_load: Any = None):
         super().__init__(file, encoding="latin1")
         self.source = source
         self.extra = extra or {}
+        self._persistent = persistent_load
+
+    def persistent_load(self, pid: Any) -> Any:
+        """torch files refer to tensor storages by persistent id; plain pickles never do."""
+        if self._persistent is None:
+            raise pickle.UnpicklingError(f"persistent id {str(pid)[:60]!r} outside a torch file")
+        return self._persistent(pid)
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in self.extra:
             return self.extra[(module, name)]
+        torch_piece = _torch_global(module, name, self.source)
+        if torch_piece is not None:
+            return torch_piece
         if (module, name) not in ALLOWED:
             raise UnsafePickleError(
                 f"pickle refers to '{module}.{name}', which a training history does not need; "
@@ -104,6 +127,23 @@ def _latin1_encode(text: Any, encoding: str = "utf-8") -> bytes:
     return text.encode(encoding)
 
 
+def _torch_global(module: str, name: str, source: str | None) -> Any:
+    if not module.startswith("torch"):
+        return None
+    from . import _torch
+
+    if (module, name) in _TORCH_FUNCTIONS:
+        fn = getattr(_torch, _TORCH_FUNCTIONS[(module, name)])
+        if fn is _torch.load_from_bytes:
+            return lambda data: _torch.load_from_bytes(data, source)
+        return fn
+    if module in ("torch", "torch.storage") and name in _torch.STORAGE_DTYPES:
+        return _torch.StorageType(name)
+    if (module, name) in _TORCH_TYPES:
+        return _torch.TensorType
+    return None
+
+
 def _safe_reconstructor(cls: Any, base: Any, state: Any) -> Any:
     if getattr(cls, "__name__", None) not in _RECONSTRUCTABLE:
         raise pickle.UnpicklingError(f"refused to reconstruct {cls!r}")
@@ -112,15 +152,18 @@ def _safe_reconstructor(cls: Any, base: Any, state: Any) -> Any:
     return copyreg._reconstructor(cls, base, state)
 
 
-def safe_load(buf: BinaryIO, source: str | None, *, trust: bool = False, extra: dict | None = None) -> Any:
+def safe_load(buf: BinaryIO, source: str | None, *, trust: bool = False, extra: dict | None = None,
+              persistent_load: Any = None) -> Any:
     """Unpickle with the restricted unpickler (or fully, when the user vouches with ``trust``)."""
     from ..errors import ReadError
 
     try:
         if trust:
             return pickle.Unpickler(buf, encoding="latin1").load()
-        return SafeUnpickler(buf, source=source, extra=extra).load()
-    except UnsafePickleError:
+        return SafeUnpickler(buf, source=source, extra=extra, persistent_load=persistent_load).load()
+    except ReadError as exc:  # also UnsafePickleError, and errors of the torch rebuilds
+        if exc.path is None and source:
+            exc.path = source
         raise
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
             KeyError, OverflowError, MemoryError, UnicodeDecodeError, io.UnsupportedOperation) as exc:

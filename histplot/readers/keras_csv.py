@@ -20,7 +20,9 @@ DESCRIPTION = "Keras CSVLogger or another per-epoch CSV table (any of , ; tab as
 
 _SEPARATORS = (",", ";", "\t")
 _NAME_RE = re.compile(r"^[A-Za-z_][\w\-/.:() \[\]@]*$")
-_NUM_RE = re.compile(r"^\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?inf(inity)?|nan|NA|)\s*$", re.I)
+_NUM_RE = re.compile(r"^\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?inf(inity)?|nan|NA|\d+:\d\d(:\d\d)?|)\s*$",
+                     re.I)
+_CLOCK_RE = re.compile(r"^\s*(\d+):(\d\d)(?::(\d\d))?\s*$")
 
 
 def _lines(text: str) -> list[str]:
@@ -95,14 +97,30 @@ def read(buf: BinaryIO, *, source: str | None = None, run: str | None = None, **
         epochs = ep
     else:
         notes.append("no 'epoch' column: row N is epoch N")
-    columns = {c: df[c].to_numpy(dtype=object) for c in df.columns}
+    columns = {c: _clock_to_seconds(df[c], c, notes) for c in df.columns}
     # CSVLogger counts from 0, and a resumed run appended to its file still holds that 0; a column
-    # starting at 1 is 1-based already (hand-written loggers, histplot convert): take it as written.
+    # starting at 1 is 1-based already (hand-written loggers, Ultralytics, histplot convert).
     zero_based = epochs is not None and len(epochs) > 0 and epochs.min() == 0
     h = History.build(columns, epochs=epochs, zero_based=zero_based, source=source, fmt=NAME,
                       notes=notes + warnings)
     h.meta["warnings"] = warnings
     return h
+
+
+def _clock_to_seconds(col: pd.Series, name: str, notes: list[str]) -> np.ndarray:
+    """fastai writes epoch time as ``mm:ss`` (or ``h:mm:ss``): seconds, so it can be drawn."""
+    values = col.to_numpy(dtype=object)
+    cells = [v for v in values if isinstance(v, str) and v.strip()]
+    if not cells or not all(_CLOCK_RE.match(v) for v in cells):
+        return values
+    out = np.full(len(values), np.nan)
+    for i, v in enumerate(values):
+        m = _CLOCK_RE.match(v) if isinstance(v, str) else None
+        if m:
+            a, b, c = int(m[1]), int(m[2]), m[3]
+            out[i] = a * 3600 + b * 60 + int(c) if c is not None else a * 60 + b
+    notes.append(f"'{name}' is a clock time (mm:ss): read as seconds")
+    return out
 
 
 def _pick_run(df: pd.DataFrame, ep: np.ndarray, run: str | None, source: str | None,

@@ -9,7 +9,7 @@ from typing import BinaryIO
 from ..errors import ReadError
 from ..history import History
 from ._io import read_text, strip_head
-from ._objects import from_object
+from ._objects import build_history, from_object
 
 NAME = "keras_json"
 DESCRIPTION = "Keras history.history as JSON (dict of lists, or a list of per-epoch records)"
@@ -41,5 +41,4 @@ def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | Non
     except RecursionError as exc:
         raise ReadError("JSON nested too deeply", source) from exc
     cols = from_object(obj, source, validation_freq=validation_freq)
-    return History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
-                         fmt=NAME, notes=cols.notes, meta=cols.meta)
+    return build_history(cols, source=source, fmt=NAME)

@@ -7,7 +7,7 @@ import pickletools
 from typing import BinaryIO
 
 from ..history import History
-from ._objects import from_object
+from ._objects import build_history, from_object
 from ._unpickle import safe_load
 
 NAME = "pickle"
@@ -35,5 +35,4 @@ def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | Non
          trust_pickle: bool = False, **_) -> History:
     obj = safe_load(buf, source, trust=trust_pickle)
     cols = from_object(obj, source, validation_freq=validation_freq)
-    return History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
-                         fmt=NAME, notes=cols.notes, meta=cols.meta)
+    return build_history(cols, source=source, fmt=NAME)

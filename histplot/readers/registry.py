@@ -18,6 +18,13 @@ _MODULES = (
     "keras_json",
     "keras_csv",
     "pickled",
+    "torch_save",
+    "lightning_csv",
+    "hf_trainer_state",
+    "mlflow",
+    "tensorboard",
+    "jsonl",
+    "yaml_history",
 )
 THRESHOLD = 0.3
 

@@ -1,0 +1,113 @@
+"""Step-level series (DESIGN §2): kept by global step, summarised into the epoch frame.
+
+A reader hands ``History.build`` a frame of step series (index: global step) and the epoch each
+row falls in. Each epoch then gets, per series, the mean over its steps (a logged training loss
+is already a mean over its logging window, so the mean of those is the epoch's mean), except
+held-out series: an evaluation measures the model at one moment, so the epoch's value is its
+last evaluation, the one nearest the epoch's end (what Keras reports as ``val_loss``). A value
+the source gives for the whole epoch always wins.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import HistplotError
+from .history import History, column_name, parse_name
+
+X_AXES = ("epoch", "step")
+
+
+def merge_steps(frame: pd.DataFrame, steps: pd.DataFrame, step_epochs: Sequence[float] | None,
+                zero_based: bool, original: dict[str, str], notes: list[str]
+                ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
+    """(epoch frame with step summaries merged in, canonical step frame, extra meta)."""
+    steps = steps.copy()
+    ep_col = "\0epoch"
+    if step_epochs is not None:
+        steps[ep_col] = np.asarray(step_epochs, dtype=float) + (1 if zero_based else 0)
+    steps = steps.sort_index(kind="stable")
+    steps = steps.groupby(level=0, sort=True).last()
+    epochs = steps.pop(ep_col) if step_epochs is not None else None
+    renamed: dict[str, pd.Series] = {}
+    for raw in steps.columns:
+        values = pd.to_numeric(steps[raw], errors="coerce").astype(np.float64)
+        if values.isna().all():
+            notes.append(f"step series '{raw}' has no numeric values: dropped")
+            continue
+        name = column_name(*parse_name(str(raw)))
+        if name in renamed:
+            name = str(raw)
+        renamed[name] = values
+        original.setdefault(name, str(raw))
+    if not renamed:
+        return frame, None, {}
+    out = pd.DataFrame(renamed)
+    idx = out.index.to_numpy(dtype=float)
+    out.index = pd.Index(idx.astype(np.int64) if np.all(idx == np.round(idx)) else idx, name="step")
+    meta: dict[str, Any] = {}
+    if epochs is None:
+        return frame, out, meta
+    known = epochs.notna().to_numpy()
+    ep = epochs[known].astype(np.int64)
+    grouped = out[known].groupby(ep.to_numpy())
+    summary = {}
+    for col in out.columns:
+        held_out = parse_name(col)[0] in ("val", "test")
+        summary[col] = grouped[col].last() if held_out else grouped[col].mean()
+    summary = pd.DataFrame(summary)
+    index = frame.index.union(summary.index).astype(np.int64)
+    if len(index) and index.min() >= 1:
+        # epochs without a logged step (logging every 2 epochs) still happened: rows of NaN
+        index = pd.RangeIndex(1, int(index.max()) + 1)
+    merged = frame.reindex(index)
+    for col in summary.columns:
+        s = summary[col].reindex(index)
+        merged[col] = merged[col].combine_first(s) if col in merged.columns else s
+    merged = merged.dropna(axis=1, how="all")
+    merged.index = pd.Index(merged.index.to_numpy(dtype=np.int64), name="epoch")
+    last_step = pd.Series(out.index[known], index=ep.to_numpy()).groupby(level=0).max()
+    meta["epoch_steps"] = {int(e): _num(s) for e, s in last_step.items()}
+    return merged, out, meta
+
+
+def _num(s: Any) -> int | float:
+    f = float(s)
+    return int(f) if f.is_integer() else f
+
+
+def default_x(history: History) -> str:
+    """``step`` for runs whose steps are not epochs or that span fewer than 3 epochs, else ``epoch``."""
+    if history.steps is None:
+        return "epoch"
+    if history.meta.get("x") == "step" or history.epochs < 3:
+        return "step"
+    return "epoch"
+
+
+def frame_for_x(history: History, x: str | None = None) -> tuple[pd.DataFrame, str]:
+    """The frame to draw and its x label: by epoch, or by global step (step series at their own
+    steps, epoch-level series at the last step of their epoch)."""
+    x = x or default_x(history)
+    if x not in X_AXES:
+        raise HistplotError(f"unknown x axis '{x}'; choose one of {', '.join(X_AXES)}")
+    if x == "epoch":
+        return history.frame, "epoch"
+    epoch_steps = history.meta.get("epoch_steps") or {}
+    if history.steps is None and not epoch_steps:
+        raise HistplotError("this history records no steps: plot it with --x epoch",
+                            history.meta.get("source"))
+    out = history.steps.copy() if history.steps is not None else pd.DataFrame()
+    at = [epoch_steps.get(int(e)) for e in history.frame.index]
+    placed = history.frame.loc[[a is not None for a in at]]
+    placed.index = pd.Index([a for a in at if a is not None], name="step")
+    placed = placed[[c for c in placed.columns if c not in out.columns]]
+    placed = placed.groupby(level=0).last()
+    out = placed if out.empty else out.join(placed, how="outer")
+    out = out[[c for c in history.frame.columns if c in out.columns]
+              + [c for c in out.columns if c not in history.frame.columns]]
+    out.index.name = "step"
+    return out.sort_index(), "step"

@@ -1,0 +1,163 @@
+"""Every file of the shared corpus (all folders) loads with the right format, epochs and series,
+or is rejected with a specific one-line reason. The corpus is read in place, never copied."""
+
+from __future__ import annotations
+
+import pytest
+
+import histplot
+from histplot.errors import HistplotError
+
+pytestmark = pytest.mark.corpus
+
+# (path under corpus/, format, epochs, first columns of the frame) or (path, "reject", reason)
+CASES = [
+    ("hf_trainer_state/ByErenOzer__Whisper_Finetune__trainer_state.json", "hf_trainer_state", 2, ['grad_norm', 'learning_rate', 'loss', 'val_loss']),
+    ("hf_trainer_state/Dheena731__tinyLlama-finetune__trainer_state.json", "hf_trainer_state", 2, ['grad_norm', 'learning_rate', 'loss', 'mean_token_accuracy']),
+    ("hf_trainer_state/Francis-xsc__BERT_Weibo_Rumor__trainer_state.json", "hf_trainer_state", 99, ['learning_rate', 'loss']),
+    ("hf_trainer_state/HangerYang__Star__trainer_state.json", "hf_trainer_state", 4, ['grad_norm', 'loss', 'learning_rate', 'accuracy_0']),
+    ("hf_trainer_state/HenokB__amharic-to-geez__trainer_state.json", "hf_trainer_state", 1, ['learning_rate', 'loss']),
+    ("hf_trainer_state/Jaong__Checkpoint-of-CPT__trainer_state.json", "hf_trainer_state", 10, ['test_gen_len', 'test_loss', 'test_rouge-1', 'test_rouge-2']),
+    ("hf_trainer_state/JasonZeng24__HallucinationDetection__trainer_state.json", "hf_trainer_state", 3, ['learning_rate', 'loss', 'val_accuracy', 'val_f1']),
+    ("hf_trainer_state/Jimmy-Mendez__canine-model__trainer_state.json", "hf_trainer_state", 5, ['learning_rate', 'loss', 'val_loss']),
+    ("hf_trainer_state/Medhajdixit__PRODIGY_GA_01__trainer_state.json", "reject", "'log_history' is empty: the Trainer logg"),
+    ("hf_trainer_state/NealKapadia__text-summarizer__trainer_state.json", "hf_trainer_state", 3, ['learning_rate', 'loss']),
+    ("hf_trainer_state/O5-7__chat_glm2_in4_LIL_prefix__checkpoint-1000_trainer_state.json", "hf_trainer_state", 1, ['learning_rate', 'loss']),
+    ("hf_trainer_state/P4P4N1CK__whisper-large-v2-japanese-5k-steps__trainer_state.json", "hf_trainer_state", 39, ['learning_rate', 'loss', 'val_loss', 'val_wer']),
+    ("hf_trainer_state/Ray-Cheng-11__Tau-Bench-Model-Training__trainer_state.json", "hf_trainer_state", 3, ['completion_length', 'completions/clipped_ratio', 'completions/max_length', 'completions/max_terminated_length']),
+    ("hf_trainer_state/ShashankBommana__DNABERT-2__trainer_state.json", "hf_trainer_state", 5, ['learning_rate', 'loss', 'val_accuracy', 'val_f1']),
+    ("hf_trainer_state/aaravarora01__agent-memory-redteam__trainer_state.json", "hf_trainer_state", 2, ['clip_ratio/high_max', 'clip_ratio/high_mean', 'clip_ratio/low_mean', 'clip_ratio/low_min']),
+    ("hf_trainer_state/aigoncharov__trainer_state_viz__trainer_state.json", "hf_trainer_state", 30, ['grad_norm', 'learning_rate', 'loss', 'val_g0_accuracy']),
+    ("hf_trainer_state/aloshdenny__kevin-token-compressor__trainer_state.json", "hf_trainer_state", 1, ['grad_norm', 'learning_rate', 'loss']),
+    ("hf_trainer_state/armenkarakashian__TrOcr-Number-Line-Fraction-Recognition__trainer_state.json", "hf_trainer_state", 14, ['grad_norm', 'learning_rate', 'loss', 'val_loss']),
+    ("keras_csv/4hmetcakmak__BraTS2020CapstoneProject__training.log", "keras_csv", 24, ['accuracy', 'dice_coef', 'loss', 'learning_rate']),
+    ("keras_csv/AKBoles__Voice-Identification__speaker250_training.log", "keras_csv", 50, ['accuracy', 'loss', 'val_accuracy', 'val_loss']),
+    ("keras_csv/AbijithT__Lung-Cancer-Detection__training_log.csv", "keras_csv", 10, ['accuracy', 'learning_rate', 'loss', 'val_accuracy']),
+    ("keras_csv/Agusbs98__Interface_of_automatic-ecg-diagnosis__training.log", "keras_csv", 70, ['loss', 'learning_rate', 'val_loss']),
+    ("keras_csv/AhmedImtiazPrio__heartnetTransfer__training.csv", "keras_csv", 250, ['accuracy', 'loss', 'val_accuracy', 'val_loss']),
+    ("keras_csv/AhmedImtiazPrio__irfanet-10__training.log", "keras_csv", 3, ['accuracy', 'loss', 'val_accuracy', 'val_loss']),
+    ("keras_csv/AhmedImtiazPrio__irfanet-10__training_logs191017(5).log", "keras_csv", 200, ['accuracy', 'loss', 'val_accuracy', 'val_loss']),
+    ("keras_csv/Azihadadi__COVID19_Segmentation__training.csv", "keras_csv", 20, ['dice_coef', 'loss', 'learning_rate', 'val_dice_coef']),
+    ("keras_csv/BananaLee__octa-mil-classifier__training.log", "keras_csv", 9, ['accuracy', 'auc', 'f1_metric', 'loss']),
+    ("keras_csv/Charlie839242__Unet-CityScapes__training_log.csv", "keras_csv", 1, ['loss', 'accuracy', 'updated_mean_io_u', 'val_loss']),
+    ("keras_csv/Deepakkonidala__Early-prediction-of-Alzheimer-s-Disease__training_log.csv", "keras_csv", 1, ['accuracy', 'loss', 'val_accuracy', 'val_loss']),
+    ("keras_csv/JessicaFrabotta__real_vs_fake_faces_DCGAN__training.log", "keras_csv", 15, ['accuracy', 'loss', 'learning_rate', 'val_accuracy']),
+    ("keras_csv/dhairyasheelsutar__Food-11-image-classification__logs_inceptionV3_regularize.csv", "keras_csv", 7, ['accuracy', 'loss', 'val_accuracy', 'val_loss']),
+    ("keras_csv/dhairyasheelsutar__Food-11-image-classification__logs_inceptionV3_training.csv", "keras_csv", 9, ['accuracy', 'loss', 'val_accuracy', 'val_loss']),
+    ("keras_csv/dhairyasheelsutar__Food-11-image-classification__logs_mobilenet_training.csv", "reject", 'empty file'),
+    ("keras_json/2303A52442__plant-nutrient-classifier__training_history.json", "keras_json", 9, ['accuracy', 'val_accuracy', 'loss', 'val_loss']),
+    ("keras_json/Cass490__Qft-eeg__training_history.json", "keras_json", 150, ['Quantum_QVAE', 'Classical_AE']),
+    ("keras_json/DiscreetAI__keras-gpt-2-doublehead__training_history.json", "keras_json", 3, ['loss', 'LMOutput_loss', 'MCOutput_loss', 'LMOutput_perplexity_lm']),
+    ("keras_json/EasonLi292__Diffusion_Map_with_SHM__results_training_history.json", "keras_json", 60, ['loss', 'val_loss', 'val_ssim']),
+    ("keras_json/ElisettySaiPranathi__Automated-skin-cancer-detection-using-CNN-and-Grad-cam__training_history.json", "keras_json", 10, ['accuracy', 'val_accuracy', 'loss', 'val_loss']),
+    ("keras_json/IbrahimEmad11__MammoDetect__training_history.json", "keras_json", 25, ['accuracy', 'loss', 'val_accuracy', 'val_loss']),
+    ("keras_json/Inverselyexistent__pneumonia-detection__training_history.json", "keras_json", 10, ['loss', 'accuracy', 'auc', 'val_loss']),
+    ("keras_json/IsomorphicAlgo__Natural-Language-Processing-on-Tweets-with-GLOVE-LSTM__training_history.json", "keras_json", 10, ['accuracy', 'loss', 'val_accuracy', 'val_loss']),
+    ("keras_json/ItayChabra__StegAnalysis__finetune_history.json", "keras_json", 20, ['accuracy', 'val_accuracy', 'learning_rate']),
+    ("keras_json/Lefterismpak__hygd-glaucoma-detection__results_history.json", "keras_json", 8, ['loss', 'val_loss']),
+    ("keras_json/Praneet9__Cryptocurrency_Prediction__models_history.json", "keras_json", 100, ['val_loss', 'val_accuracy', 'loss', 'accuracy']),
+    ("keras_json/SaschaMet__melanoma-classification__results_history.json", "keras_json", 1, ['loss', 'accuracy', 'auc', 'val_loss']),
+    ("keras_json/VivakaNand__Satellite-Imagery-Semantic-Segmentation-U-Net-Model__model_history.json", "keras_json", 20, ['loss', 'accuracy', 'jaccard_coef', 'val_loss']),
+    ("keras_json/arvindxsharma__ecg-arrhythmia-1dcnn__results_history.json", "keras_json", 60, ['accuracy', 'loss', 'val_accuracy', 'val_loss']),
+    ("keras_json/dhairyasheelsutar__Food-11-image-classification__model_history.json", "reject", 'truncated JSON: Expecting value at line '),
+    ("keras_json/tariksetia__QuickDraw__model_history.json", "keras_json", 1000, ['accuracy', 'val_loss', 'loss', 'val_accuracy']),
+    ("lightning_csv/0729max0729__PINNforEM__lightning_logs_version_0_metrics.csv", "lightning_csv", 736, ['Conductor_Copper_loss', 'Dielectric_Air_loss', 'initial_phi_port_port1_loss', 'initial_phi_port_port2_loss']),
+    ("lightning_csv/ALEGATOR1209__kse-deep-audio-lab2__lightning_logs_version_0_metrics.csv", "lightning_csv", 1, ['DiarizationErrorRate', 'DiarizationErrorRate/Confusion', 'DiarizationErrorRate/DetectionErrorRate', 'DiarizationErrorRate/FalseAlarm']),
+    ("lightning_csv/AndyC80297__glitch-classification-lightning__lightning_logs_version_0_metrics.csv", "lightning_csv", 2, ['loss', 'val_loss']),
+    ("lightning_csv/CooperBigFoot__CAMELS-CH__lightning_logs_version_1_metrics.csv", "lightning_csv", 4, ['lr-Adam', 'val_loss', 'val_mse', 'loss']),
+    ("lightning_csv/ETH-DISCO__self-ensembling__lightning_logs_version_0_metrics.csv", "lightning_csv", 1, ['loss']),
+    ("lightning_csv/Eve-ning__opal-v2__lightning_logs_version_0_metrics.csv", "lightning_csv", 8, ['val_rmse_loss', 'lr-Adam', 'nll_loss']),
+    ("lightning_csv/FelixSoderstrom__waste-classification-cnn__lightning_logs_version_0_metrics.csv", "lightning_csv", 1, ['test_loss', 'test_accuracy']),
+    ("lightning_csv/Goreg12345__nlp2-probing-lms__lightning_logs_version_4_metrics.csv", "lightning_csv", 20, ['loss', 'accuracy']),
+    ("lightning_csv/InfectionMedicineProteomics__BINN-fork__lightning_logs_version_84_metrics.csv", "lightning_csv", 2, ['accuracy', 'loss']),
+    ("lightning_csv/JulioContrerasH__eurosat_github__logs_my_model_version_1_metrics.csv", "lightning_csv", 10, ['val_loss']),
+    ("lightning_csv/NMVRodrigues__RecSys__lightning_logs_version_0_metrics.csv", "lightning_csv", 65, ['val_loss']),
+    ("mlflow/AttentionSeekers__CNNtention__mlruns_998492728198223474_63d2a0913fb8432abd45f92446950e0b_metrics", "mlflow", 182, ['dur', 'err', 'loss', 'val_accuracy']),
+    ("mlflow/BozzoloLu__GAN__mlruns_1_e97c553c14fb4a4c8faf67020e2caeea_metrics", "mlflow", 270, ['Discriminator loss', 'Generator loss']),
+    ("mlflow/ChallapalliHemanthsaikumar__image-classification-regression-models__notebooks_mlruns_0_f36e1500e91a4ec0a7477f8bd0f85a35_metrics", "mlflow", 25, ['val_loss', 'runtime', 'samples_per_second', 'steps_per_second']),
+    ("mlflow/DiegoFabianTondo__DS20_DeepLearning__mlruns_1_8cdd951737d0480bad434f04484d3c8a_metrics", "mlflow", 3, ['loss', 'val_bacc', 'val_loss']),
+    ("mlflow/GhadeerElmkaiel__SegFormer__mlruns_1_3c7adce791d244d8bf5779f654f8e2e8_metrics", "mlflow", 6, ['learning_rate', 'momentum', 'decode.acc_seg', 'decode.loss_seg']),
+    ("other/1-off__Yolodog__runs_detect_train_results.csv", "keras_csv", 3, ['box_loss', 'cls_loss', 'dfl_loss', 'metrics/precision(B)']),
+    ("other/27hrs__YOLOv8__runs_detect_train2_results.csv", "keras_csv", 704, ['time', 'box_loss', 'cls_loss', 'dfl_loss']),
+    ("other/Aman2125__Rooftop-Image-segmentation__training.log", "reject", 'not a training history in any known form'),
+    ("other/AmmarRashed__EmoNetTCN__training.log", "reject", 'not a training history in any known form'),
+    ("other/Dewey-Wang__HEVisum__output_folder_fold1_training_log.csv", "keras_csv", 24, ['TrainLoss', 'ValLoss', 'ValSpearman', 'learning_rate']),
+    ("other/Elbhnasy__Medical_Waste_Detection_Detectron2__output_metrics.json", "jsonl", 200, ['data_time', 'eta_seconds', 'fast_rcnn/cls_accuracy', 'fast_rcnn/false_negative']),
+    ("other/Grafit-Kil__helmet-detection-yolov5__runs_train_exp_results.csv", "keras_csv", 3, ['box_loss', 'obj_loss', 'cls_loss', 'metrics/precision']),
+    ("other/Levi-Magny__Train-Detectron2__output_metrics.json", "jsonl", 5, ['data_time', 'eta_seconds', 'fast_rcnn/cls_accuracy', 'fast_rcnn/false_negative']),
+    ("other/asrafulashiq__deit__outputs_log.txt", "jsonl", 298, ['learning_rate', 'loss', 'test_acc1']),
+    ("other/holtin__detr__outputs_log.txt", "jsonl", 300, ['learning_rate', 'class_error', 'loss', 'loss_ce']),
+    ("other/matcgoes__fastai-sportsball-classifier__history.csv", "keras_csv", 19, ['loss', 'val_loss', 'accuracy', 'time']),
+    ("other/nicetea17__CIFAR10-Classifier-AlexNet-and-Resnet18__wandb_latest-run_files_wandb-summary.json", "reject", 'not a training history: no per-epoch lis'),
+    ("pickle/HussenYesufAlli__Me-DrugBAN__training_history.pkl", "pickle", 20, ['loss', 'accuracy', 'val_loss', 'val_accuracy']),
+    ("pickle/IgorJoaquimn__pix2pix__training_history.pkl", "pickle", 73, ['gen_losses', 'disc_losses', 'val_gen_losses', 'val_rmses']),
+    ("pickle/JeffLIrion__udacity_car_nanodegree_project03__history.pickle", "pickle", 20, ['val_loss', 'loss']),
+    ("pickle/JessicaFrabotta__real_vs_fake_faces_DCGAN__history.pkl", "pickle", 15, ['loss', 'accuracy', 'val_loss', 'val_accuracy']),
+    ("pickle/Kexiii__pytorch-hymenoptera__history.pkl", "pickle", 40, ['accuracy', 'loss', 'val_accuracy', 'val_loss']),
+    ("pickle/LostInCode404__nano-gpt__losses.pkl", "pickle", 103, ['loss', 'val_loss']),
+    ("pickle/Ronak-F7__CRNN-Captcha-reader__history.pkl", "pickle", 20, ['loss', 'val_loss']),
+    ("pickle/VitaliiLakusta__CarND-Behavioral-Cloning__trainHistoryDict", "pickle", 5, ['val_loss', 'loss']),
+    ("pickle/fletchersarip93__face-generator__losses.pkl", "pickle", 1345, ['series_1', 'series_2']),
+    ("pickle/niedox__emg_DL_interhardware__trainHistoryDict", "pickle", 1, ['loss', 'val_loss', 'learning_rate']),
+    ("pickle/niedox__emg_DL_interhardware__trainHistoryDictREM2_6", "pickle", 33, ['loss', 'val_loss', 'learning_rate']),
+    ("pickle/saurabh-kumar-vit__alex-net__history.pickle", "pickle", 40, ['loss', 'accuracy', 'learning_rate', 'val_loss']),
+    ("pickle/tairtahar__batchnorm__temp_data_trainHistoryDict", "pickle", 10, ['loss', 'accuracy', 'val_loss', 'val_accuracy']),
+    ("tensorboard/AhmedImtiazPrio__irfanet-10__logs221017_events.out.tfevents.1508656074.brain", "tensorboard", 9, ['val_loss', 'val_accuracy', 'loss', 'accuracy']),
+    ("tensorboard/AndreyPrado__Pronostico_Caudales_Extremos__logs_train_events.out.tfevents.1752818338.ANDREYPRADO.32972.0.v2", "tensorboard", 250, ['loss', 'mae', 'mse', 'learning_rate']),
+    ("tensorboard/AndreyPrado__Pronostico_Caudales_Extremos__logs_validation_events.out.tfevents.1752818339.ANDREYPRADO.32972.1.v2", "tensorboard", 250, ['val_loss', 'val_mae', 'val_mse']),
+    ("tensorboard/CooperBigFoot__CAMELS-CH__lightning_logs_version_140_events.out.tfevents.1740937367.27fb59a262e4.1448.0", "tensorboard", 26, ['lr-Adam', 'loss', 'mse', 'val_loss']),
+    ("tensorboard/brianjsl__ndf_mnist__runs_Mar14_17-20-05_events.out.tfevents.1647292805.7831.0", "tensorboard", 40, ['loss']),
+    ("tensorboard/dhairyasheelsutar__Food-11-image-classification__logs_hparam_tuning_run-0_events.out.tfevents.1591710477.v2", "tensorboard", 1, ['accuracy']),
+    ("tensorboard/tariksetia__QuickDraw__logs_MLP_Simple_events.out.tfevents.1563628612.ndi-mb-072", "tensorboard", 441, ['accuracy', 'loss']),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0].split("/")[-1][:60] for c in CASES])
+def test_corpus_file(corpus, case):
+    path = corpus / case[0]
+    if case[1] == "reject":
+        with pytest.raises(HistplotError) as err:
+            histplot.load(path)
+        assert case[2] in err.value.message
+        assert err.value.path and path.name in err.value.path
+        return
+    _, fmt, epochs, first_columns = case
+    h = histplot.load(path)
+    assert h.meta["format"] == fmt
+    assert h.epochs == epochs
+    assert list(h.frame.columns)[: len(first_columns)] == first_columns
+    assert h.frame.index.name == "epoch" and h.frame.index.min() >= 1
+
+
+def test_table_covers_every_corpus_entry(corpus):
+    on_disk = {p.relative_to(corpus).as_posix() for d in corpus.iterdir() if d.is_dir() for p in d.iterdir()}
+    assert on_disk == {c[0] for c in CASES}
+
+
+def test_spot_values(corpus):
+    """A few values checked against the source files by hand."""
+    h = histplot.load(corpus / "lightning_csv/AndyC80297__glitch-classification-lightning__lightning_logs_version_0_metrics.csv")
+    assert h.frame.loc[1, "loss"] == pytest.approx(0.21007005870342255)
+    assert h.frame.loc[2, "val_loss"] == pytest.approx(0.14366206526756287)
+    h = histplot.load(corpus / "hf_trainer_state/JasonZeng24__HallucinationDetection__trainer_state.json")
+    assert h.meta["best_metric"] == pytest.approx(0.7543859649122806)
+    assert h.frame.loc[3, "val_accuracy"] == pytest.approx(0.6197183098591549)
+    h = histplot.load(corpus / "pickle/LostInCode404__nano-gpt__losses.pkl")
+    assert h.steps.index[:3].tolist() == [0, 99, 199]
+    assert h.frame.loc[1, "loss"] == pytest.approx(4.0303, abs=1e-3)
+    h = histplot.load(corpus / "other/asrafulashiq__deit__outputs_log.txt")
+    assert any("last occurrence" in w for w in h.meta["warnings"])
+    assert h.frame.loc[1, "test_acc1"] == pytest.approx(0.3210631238909259)  # the resumed run's epoch 0
+
+
+@pytest.mark.tensorboard
+def test_tensorboard_corpus_pairs_keras_splits(corpus, tmp_path):
+    pytest.importorskip("tensorboard")
+    run = tmp_path / "logs"
+    for split, name in (("train", "logs_train"), ("validation", "logs_validation")):
+        src = next((corpus / "tensorboard").glob(f"AndreyPrado*{name}_events*"))
+        (run / split).mkdir(parents=True)
+        (run / split / src.name.split("__")[-1].split("_", 2)[-1]).symlink_to(src)
+    h = histplot.load(run)
+    assert h.epochs == 250
+    assert {"loss", "val_loss", "mae", "val_mae", "learning_rate"} <= set(h.frame.columns)
