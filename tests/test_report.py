@@ -14,15 +14,19 @@ import pytest
 from conftest import REPO, SAMPLES
 
 
+# One sample per family of format: Keras JSON and CSV, pickle, Lightning, Hugging Face, JSON lines.
+MIXED = ["csvlogger_training.log", "pytorch_regression.pkl", "lightning_metrics.csv", "hf_trainer_state.json",
+         "timm_log.txt", "keras_classification.json"]
+
+
 @pytest.fixture
 def runs(tmp_path):
     """A directory mixing formats and nesting, one corrupt history, and a file that is no history."""
     d = tmp_path / "runs"
     (d / "a").mkdir(parents=True)
     (d / "b").mkdir()
-    for p in SAMPLES.iterdir():
-        if p.is_file():
-            shutil.copy(p, d / "a" / p.name)
+    for name in MIXED:
+        shutil.copy(SAMPLES / name, d / "a" / name)
     shutil.copy(SAMPLES / "overfitting_run.json", d / "b" / "history.json")
     (d / "b" / "corrupt.json").write_text('{"loss": [0.5, 0.4], "val_loss": [')
     (d / "b" / "notes.txt").write_text("remember to try a lower learning rate\n")
@@ -48,8 +52,9 @@ def test_report_over_a_mixed_directory_with_one_corrupt_file(run, runs, tmp_path
     data = read_report(out)
     assert data["schema"] == "histplot.report/1"
     assert set(data) == {"schema", "fail_on", "counts", "failed", "runs"}
-    files = sum(1 for p in SAMPLES.iterdir() if p.is_file())  # the fixture copies the sample files
-    assert data["counts"] == {"runs": files + 2, "read": files + 1, "errors": 1, "failing": 0}
+    assert data["counts"] == {"runs": len(MIXED) + 2, "read": len(MIXED) + 1, "errors": 1, "failing": 0}
+    assert sorted({row["format"] for row in data["runs"] if row["format"]}) == [
+        "hf_trainer_state", "jsonl", "keras_csv", "keras_json", "lightning_csv", "pickle"]
     for row in data["runs"]:
         assert set(row) == set(RUN_KEYS)
         for key, typ in RUN_KEYS.items():
@@ -76,7 +81,7 @@ def test_report_over_a_mixed_directory_with_one_corrupt_file(run, runs, tmp_path
 def test_fail_on_and_strict_exit_codes(run, runs, tmp_path):
     r = run("report", runs, "-o", tmp_path / "o1", "--fail-on", "overfitting", "-j", "1")
     assert r.exit_code == 1
-    assert read_report(tmp_path / "o1")["counts"]["failing"] == 2  # the sample and its copy in b/
+    assert read_report(tmp_path / "o1")["counts"]["failing"] == 1  # b/history.json, the overfitting sample
     r = run("report", runs, "-o", tmp_path / "o2", "--strict", "-j", "1")
     assert r.exit_code == 2
     assert (tmp_path / "o2" / "index.html").exists()  # the report is still complete
