@@ -18,6 +18,8 @@ import pandas as pd
 from .errors import ReadError
 
 SPLITS = ("train", "val", "test")
+# No run has a billion epochs: a larger number is a corrupt file (or steps mistaken for epochs).
+MAX_EPOCH = 1_000_000_000
 SPLIT_PREFIX = {"train": "", "val": "val_", "test": "test_"}
 
 # Longest first, so "validation_" wins over "val_".
@@ -225,7 +227,12 @@ class History:
         if epochs is None:
             index = np.arange(1, n + 1, dtype=np.int64)
         else:
-            index = np.asarray(epochs, dtype=np.int64) + (1 if zero_based else 0)
+            raw_epochs = np.asarray(epochs, dtype=np.float64)
+            if raw_epochs.size and not (np.all(np.isfinite(raw_epochs)) and raw_epochs.min() >= -1
+                                        and raw_epochs.max() < MAX_EPOCH):
+                raise ReadError(f"epoch numbers out of range ({raw_epochs.min():.6g} to {raw_epochs.max():.6g})",
+                                source)
+            index = raw_epochs.astype(np.int64) + (1 if zero_based else 0)
         data: dict[str, np.ndarray] = {}
         original: dict[str, str] = {}
         named = {raw: column_name(*parse_name(clean_name(raw))) for raw in columns}
@@ -282,13 +289,25 @@ def _label_from_source(source: str | None) -> str | None:
     return p.stem if p.suffix else p.name
 
 
+def object_array(values: Any) -> np.ndarray:
+    """A 1-D object array of ``values`` as they are: numpy would turn nested lists into a
+    many-dimensional array (a YAML alias bomb asks for billions of cells)."""
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        return values
+    seq = list(values)
+    out = np.empty(len(seq), dtype=object)
+    for i, v in enumerate(seq):
+        out[i] = v
+    return out
+
+
 def _to_float(raw: Any, values: Any, source: str | None, notes: list[str]) -> np.ndarray | None:
     """Values as float64; None (with a note) for a series that holds no numbers at all.
 
     Missing cells (None, "", "NA", "nan") become NaN and "inf" stays infinite: those are data.
     A series of numbers with a stray word in it is an error, because guessing would hide it.
     """
-    arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    arr = object_array(values)
     if arr.dtype.kind in "fiub":
         return arr.astype(np.float64)
     out = np.full(len(arr), np.nan)

@@ -113,6 +113,7 @@ def render(history: History, *, metrics: Sequence[str] | None = None, title: str
     with np.errstate(all="ignore"), warnings.catch_warnings():
         # Extreme but legal values (1e308) make matplotlib warn about overflow it then handles.
         warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)  # matplotlib's "singular limits" and the like
         for ax, panel in zip(axes, plist):
             draw_panel(ax, frame, panel)
     for ax in axes[len(plist):]:

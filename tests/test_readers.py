@@ -273,3 +273,16 @@ def test_csv_being_written_is_read_to_its_last_complete_line(tmp_path):
     h = load(p)
     assert h.frame["val_loss"].tolist() == [1.0, 0.9]
     assert any("still being written" in n for n in h.notes)
+
+
+@pytest.mark.parametrize("name, text, column, values", [
+    ("metrics.csv", "epoch,step,train_loss,val_loss\n0,49,0.9,\n0,68,,0.95\n1,99,0.8,\n1,137,,0.85\n2,149,0.7",
+     "loss", [0.9, 0.8]),
+    ("log.txt", '{"epoch": 0, "train_loss": 0.9}\n{"epoch": 1, "train_loss": 0.8}\n{"epoch": 2, "train_lo',
+     "loss", [0.9, 0.8]),
+    ("training.log", "epoch,loss\n0,0.9\n1,0.8\n2,0.7", "loss", [0.9, 0.8]),
+])
+def test_every_line_format_stops_at_the_last_complete_line(tmp_path, name, text, column, values):
+    p = tmp_path / name
+    p.write_text(text)
+    assert load(p).frame[column].dropna().tolist() == values

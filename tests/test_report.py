@@ -218,3 +218,21 @@ def test_discovery_groups_multi_file_runs_and_skips_checkpoint_copies(tmp_path):
     assert ("hf/trainer_state.json", None) in found
     assert ("hf2/checkpoint-40/trainer_state.json", None) in found
     assert not any("checkpoint-10" in p or "checkpoint-20" in p or "checkpoint-5/" in p for p, _ in found)
+
+
+def test_two_reports_into_one_directory_do_not_corrupt_each_other(runs, tmp_path):
+    out = tmp_path / "shared_out"
+    cmd = [sys.executable, "-m", "histplot", "report", str(runs), "-o", str(out), "-j", "1"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=180)
+        assert p.returncode == 0, err.decode()
+    data = read_report(out)  # complete, valid JSON from one of the two
+    assert data["counts"]["runs"] == len(MIXED) + 2
+    assert (out / "index.html").read_text().rstrip().endswith("</html>")
+    _no_partial_files(out)
+    for row in data["runs"]:
+        for rel in row["figures"].values():
+            assert (out / rel).stat().st_size > 1000

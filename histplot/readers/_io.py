@@ -113,3 +113,15 @@ def _read_limited(stream: BinaryIO, limit: int, name: str) -> bytes:
     if len(data) > limit:
         raise _too_big(name, f"more than {limit}", limit)
     return data
+
+
+def text_lines(text: str, notes: list[str] | None = None) -> list[str]:
+    """The non-blank lines of a line-oriented log. CR, LF, CRLF (and CSVLogger's CR CR LF on
+    Windows) all end a line. A logger writes a row and then its line end, so a last line without
+    one may be half written: it is dropped, with a note, when complete rows remain before it."""
+    lines = [ln for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if ln.strip()]
+    if len(lines) > 2 and not text.endswith(("\n", "\r")):
+        lines.pop()
+        if notes is not None:
+            notes.append("the last line has no line end (still being written?): read up to the line before")
+    return lines

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReadError
-from ..history import SPLITS, History, parse_name
+from ..history import SPLITS, History, object_array, parse_name
 
 _EPOCH_KEYS = ("epoch", "epochs")
 _STEP_KEYS = ("step", "steps", "global_step", "iteration", "iter")
@@ -179,7 +179,7 @@ def _place(key: str, values: list, n: int, source: str | None, validation_freq: 
     """A list as n per-epoch values: held-out lists of a validation_freq run land on their epochs."""
     values = [_item(v) for v in values]
     if len(values) == n:
-        return np.asarray(values, dtype=object)
+        return object_array(values)
     out = np.full(n, None, dtype=object)
     split = parse_name(key)[0]
     if split in ("val", "test"):
@@ -197,10 +197,12 @@ def _place(key: str, values: list, n: int, source: str | None, validation_freq: 
                 f"'{key}' has {len(values)} values, too many for {n} epochs with --validation-freq {k}",
                 source,
             )
-        out[k - 1 : len(values) * k : k] = values
+        for i, v in enumerate(values):
+            out[k - 1 + i * k] = v
         notes.append(f"'{key}' has {len(values)} values for {n} epochs: placed every {k} epochs")
     else:
-        out[: len(values)] = values
+        for i, v in enumerate(values):
+            out[i] = v
         notes.append(f"'{key}' has {len(values)} values for {n} epochs: placed at epochs 1-{len(values)}")
     return out
 

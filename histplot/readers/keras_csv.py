@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import History
-from ._io import read_text, strip_head
+from ._io import read_text, strip_head, text_lines
 
 NAME = "keras_csv"
 DESCRIPTION = "Keras CSVLogger or another per-epoch CSV table (any of , ; tab as separator)"
@@ -23,11 +23,6 @@ _NAME_RE = re.compile(r"^[A-Za-z_][\w\-/.:() \[\]@]*$")
 _NUM_RE = re.compile(r"^\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?inf(inity)?|nan|NA|\d+:\d\d(:\d\d)?|)\s*$",
                      re.I)
 _CLOCK_RE = re.compile(r"^\s*(\d+):(\d\d)(?::(\d\d))?\s*$")
-
-
-def _lines(text: str) -> list[str]:
-    # CSVLogger on Windows can write "\r\r\n": every carriage return is a line end, blank lines skipped.
-    return [ln for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if ln.strip()]
 
 
 def _separator(header: str) -> str | None:
@@ -53,25 +48,20 @@ def _looks_like_table(lines: list[str]) -> tuple[str, list[str]] | None:
 
 def sniff(head: bytes, path: str | None) -> float:
     text = strip_head(head).decode("utf-8", "replace")
-    table = _looks_like_table(_lines(text)[:2])
+    table = _looks_like_table(text_lines(text)[:2])
     if table is None:
         return 0.0
     fields = [h.lower() for h in table[1]]
     if "epoch" in fields:
         return 0.5 if "step" in fields else 0.85
-    return 0.4 if len(fields) > 1 or len(_lines(text)) > 1 else 0.2
+    return 0.4 if len(fields) > 1 or len(text_lines(text)) > 1 else 0.2
 
 
 def read(buf: BinaryIO, *, source: str | None = None, run: str | None = None, **_) -> History:
-    text = read_text(buf, source)
-    lines = _lines(text)
+    notes: list[str] = []
+    lines = text_lines(read_text(buf, source), notes)
     if not lines:
         raise ReadError("empty file", source)
-    notes: list[str] = []
-    if len(lines) > 2 and not text.endswith(("\n", "\r")):
-        # A logger writes a row and then its newline: a last line without one may be half written.
-        lines.pop()
-        notes.append("the last line has no line end (still being written?): read up to the line before")
     table = _looks_like_table(lines[:2])
     if table is None:
         raise ReadError("not a CSV history: the first line does not name columns over rows of numbers",

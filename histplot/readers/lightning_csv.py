@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import History
-from ._io import open_source, read_text, strip_head
+from ._io import open_source, read_text, strip_head, text_lines
 from . import _scalars
 
 NAME = "lightning_csv"
@@ -93,8 +93,8 @@ def _read_file(path: Path, source: str) -> History:
 def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
     if source and Path(source).name == "hparams.yaml":
         return _read_file(Path(source).parent / "metrics.csv", str(Path(source).parent / "metrics.csv"))
-    text = read_text(buf, source)
-    lines = [ln for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if ln.strip()]
+    notes: list[str] = []
+    lines = text_lines(read_text(buf, source), notes)
     if len(lines) < 2:
         raise ReadError("metrics.csv has no rows", source)
     try:
@@ -109,7 +109,6 @@ def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
     if step.isna().any():
         raise ReadError("the 'step' column has empty cells", source)
     values = {c: _numeric(df[c], c, source) for c in df.columns if c != lower.get("epoch")}
-    notes: list[str] = []
     meta = {"hparams": _hparams(source, notes)} if source else {}
     meta = {k: v for k, v in meta.items() if v is not None}
     if "epoch" not in lower:
