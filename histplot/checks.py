@@ -350,26 +350,24 @@ def spike(ctx: Context) -> Result:
     if ctx.train_col is None:
         return [], []
     steps = ctx.history.steps
+    # Step-level logs are diagnosed on their steps: an epoch mean would hide a one-batch spike.
     if steps is not None and ctx.train_col in steps.columns:
         series = steps[ctx.train_col].replace([np.inf, -np.inf], np.nan).dropna()
-        hits = spikes(series.to_numpy(dtype=float), s.spike_factor, s.spike_neighbours, s.spike_recovery)
-        if not hits:
-            return [], []
-        where = [int(series.index[i]) for i, _ in hits]
-        msg = (f"training {ctx.train_col} spiked at step{'s' if len(where) > 1 else ''} {_list(where)} (up to "
-               f"{max(r for _, r in hits):.0f}x the local median) and recovered: look for a bad batch or data shard, "
-               "or a learning-rate schedule bug")
-        return [Finding("spike", "warning", [], {"steps": where, "ratios": [r for _, r in hits],
-                                                 "column": ctx.train_col}, msg, steps=where)], []
-    hits = spikes(ctx.train_values, s.spike_factor, s.spike_neighbours, s.spike_recovery)
+        values, positions, unit = series.to_numpy(dtype=float), series.index, "step"
+        cause = "a bad batch or data shard, or a learning-rate schedule bug"
+    else:
+        values, positions, unit = ctx.train_values, ctx.train_epochs, "epoch"
+        cause = "a bad data shard or a learning-rate schedule bug"
+    hits = spikes(values, s.spike_factor, s.spike_neighbours, s.spike_recovery)
     if not hits:
         return [], []
-    where = [int(ctx.train_epochs[i]) for i, _ in hits]
-    msg = (f"training {ctx.train_col} spiked at epoch{'s' if len(where) > 1 else ''} {_list(where)} (up to "
-           f"{max(r for _, r in hits):.0f}x the local median) and recovered: look for a bad data shard or a "
-           "learning-rate schedule bug")
-    return [Finding("spike", "warning", where, {"epochs": where, "ratios": [r for _, r in hits],
-                                                "column": ctx.train_col}, msg)], []
+    where = [int(positions[i]) for i, _ in hits]
+    msg = (f"training {ctx.train_col} spiked at {unit}{'s' if len(where) > 1 else ''} {_list(where)} (up to "
+           f"{max(r for _, r in hits):.0f}x the local median) and recovered: look for {cause}")
+    numbers = {f"{unit}s": where, "ratios": [r for _, r in hits], "column": ctx.train_col}
+    if unit == "step":
+        return [Finding("spike", "warning", [], numbers, msg, steps=where)], []
+    return [Finding("spike", "warning", where, numbers, msg)], []
 
 
 def _list(xs: list[int]) -> str:

@@ -103,18 +103,7 @@ def save_zip(obj, path: Path, archive: str = "archive") -> None:
 
 
 def save_legacy(obj, path: Path) -> None:
-    data, storages = _pickle(obj, legacy=True)
-    out = io.BytesIO()
-    for head in (0x1950A86A20F9469CFC6C, 1001,
-                 {"protocol_version": 1001, "little_endian": True,
-                  "type_sizes": {"short": 2, "int": 4, "long": 4}}):
-        out.write(pickle.dumps(head, protocol=2))
-    out.write(data)
-    out.write(pickle.dumps([str(i) for i in range(len(storages))], protocol=2))
-    for t in storages:
-        out.write(struct.pack("<q", t.values.size))
-        out.write(t.values.astype(t.values.dtype.newbyteorder("<")).tobytes())
-    path.write_bytes(out.getvalue())
+    path.write_bytes(_legacy_bytes(obj, type_sizes=True))
 
 
 class _BytesStorage:
@@ -139,12 +128,16 @@ class _PlainPickler(_Pickler):
         return NotImplemented
 
 
-def _legacy_bytes(obj) -> bytes:
+def _legacy_bytes(obj, *, type_sizes: bool = False) -> bytes:
+    """A legacy (pre-zip) torch file: magic, protocol, sys info, the pickle, storage keys, raw storages."""
     data, storages = _pickle(obj, legacy=True)
     if isinstance(obj, _Storage):
         storages = [obj.tensor]
+    sys_info = {"protocol_version": 1001, "little_endian": True}
+    if type_sizes:  # torch.save writes them; _load_from_bytes payloads in the wild often lack them
+        sys_info["type_sizes"] = {"short": 2, "int": 4, "long": 4}
     out = io.BytesIO()
-    for head in (0x1950A86A20F9469CFC6C, 1001, {"protocol_version": 1001, "little_endian": True}):
+    for head in (0x1950A86A20F9469CFC6C, 1001, sys_info):
         out.write(pickle.dumps(head, protocol=2))
     out.write(data)
     out.write(pickle.dumps([str(i) for i in range(len(storages))], protocol=2))
