@@ -376,13 +376,10 @@ def logged_nonfinite(series: pd.Series, dense: bool = False, trailing: bool = Tr
 
 # A reader's note that it placed a short list at the first epochs (readers/_objects.py): the NaN
 # after such a list is padding, not a logged NaN.
-_PADDED_NOTE = re.compile(r"^'(?P<raw>.+)' has \d+ values for \d+ epochs: placed at epochs 1-\d+")
-
 
 def padded_columns(history: History) -> set[str]:
     """Columns the reader padded with NaN because their list was shorter than the others."""
-    raw = {m["raw"] for n in history.meta.get("notes", []) if (m := _PADDED_NOTE.match(str(n)))}
-    raw |= set(history.meta.get("padded", ()))
+    raw = set(history.meta.get("padded", ()))
     return {column_name(*parse_name(r)) for r in raw} | raw
 
 

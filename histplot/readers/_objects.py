@@ -156,6 +156,9 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
     columns: dict[str, np.ndarray] = {}
     for key, values in series.items():
         columns[key] = _place(key, values, n, source, validation_freq, notes)
+        if len(values) < n and parse_name(key)[0] not in ("val", "test"):
+            # Padded at the end with NaN: diagnose must not read that as a loss that went NaN.
+            meta.setdefault("padded", []).append(key)
     if epochs is not None:
         try:
             ep = np.asarray([float(e) for e in epochs], dtype=float)
