@@ -44,7 +44,7 @@ def apply_aliases(history: History, aliases: Mapping[str, str]) -> History:
             continue
         kept[old] = new
     if not kept:
-        return history
+        return History(frame=history.frame, meta={**history.meta, "notes": notes}, steps=history.steps)
     frame = history.frame.rename(columns=kept)
     steps = history.steps.rename(columns=kept) if history.steps is not None else None
     for old, new in kept.items():
