@@ -6,6 +6,7 @@
 >>> histplot.plot(h, "out/")                    # figures
 >>> histplot.info(h)["metrics"].keys()
 >>> histplot.diagnose(h).findings                # best epoch, overfitting, divergence, ...
+>>> fig = histplot.overlay([h1, h2], band=True)  # runs compared in one figure
 
 Heavy packages (pandas, matplotlib) load on first use, so ``import histplot`` stays fast.
 """
@@ -22,6 +23,7 @@ _API = {
     "History": "histplot.history",
     "plot": "histplot.plotting",
     "render": "histplot.render",
+    "overlay": "histplot.overlay",
     "info": "histplot.summary",
     "convert": "histplot.convert",
     "diagnose": "histplot.diagnose",

@@ -61,9 +61,26 @@ def reader_options(f: Callable) -> Callable:
     def wrapper(*args, from_=None, validation_freq=None, run=None, trust_pickle=False, max_bytes=None, **kwargs):
         opts = {"fmt": from_, "validation_freq": validation_freq, "run": run, "trust_pickle": trust_pickle,
                 "max_bytes": max_bytes}
-        return f(*args, read_opts={k: v for k, v in opts.items() if v not in (None, False)}, **kwargs)
+        kwargs["read_opts"] = {k: v for k, v in opts.items() if v not in (None, False)}
+        return f(*args, **_with_aliases(kwargs))
 
     return wrapper
+
+
+def _with_aliases(kwargs: dict) -> dict:
+    """histplot.yaml's ``aliases:`` into ``read_opts``, so they apply as each file is read.
+
+    Called by both ``reader_options`` and ``config_option``: the one stacked lower sees both values,
+    so commands may stack the two in either order.
+    """
+    config, read_opts = kwargs.get("config"), kwargs.get("read_opts")
+    if config and read_opts is not None and "aliases" not in read_opts:
+        from .aliases import aliases_from_config
+
+        aliases = aliases_from_config(config)
+        if aliases:
+            kwargs["read_opts"] = {**read_opts, "aliases": aliases}
+    return kwargs
 
 
 def config_option(f: Callable) -> Callable:
@@ -75,7 +92,8 @@ def config_option(f: Callable) -> Callable:
     def wrapper(*args, config_path=None, **kwargs):
         from .config import load_config
 
-        return f(*args, config=load_config(config_path), **kwargs)
+        kwargs["config"] = load_config(config_path)
+        return f(*args, **_with_aliases(kwargs))
 
     return wrapper
 
@@ -99,6 +117,27 @@ def diagnose_options(f: Callable) -> Callable:
         opts = {"monitor": monitor, "mode": mode, "patience": patience, "min_delta": min_delta,
                 "alpha": alpha, "criterion": criterion}
         return f(*args, diag_opts={k: v for k, v in opts.items() if v is not None}, **kwargs)
+
+    return wrapper
+
+
+def figure_flags(f: Callable) -> Callable:
+    """``--smooth``, ``--log-y``, ``--ylim``; passes ``figure``, the ones given (histplot.yaml's ``plot:``
+    supplies the rest, see ``figopts.figure_options``)."""
+
+    @click.option("--smooth", type=click.FloatRange(0, 1, max_open=True), metavar="W",
+                  help="Smooth curves with TensorBoard's debiased moving average of weight W (0-1, e.g. 0.6); "
+                       "the raw curve stays faint behind.")
+    @click.option("--log-y", "log_y", is_flag=False, flag_value="all", metavar="[METRICS]",
+                  help="Log y axis on these panels (comma-separated), or on all when no value is given "
+                       "(put it after the files, or write --log-y=all).")
+    @click.option("--ylim", multiple=True, metavar="[METRIC=]LO:HI",
+                  help="Y limits, for every panel or one metric's (loss=0:2); either side may be empty (:2). "
+                       "Repeatable or comma-separated.")
+    @functools.wraps(f)
+    def wrapper(*args, smooth=None, log_y=None, ylim=(), **kwargs):
+        given = {"smooth": smooth, "log_y": log_y, "ylim": tuple(ylim) or None}
+        return f(*args, figure={k: v for k, v in given.items() if v is not None}, **kwargs)
 
     return wrapper
 
@@ -166,22 +205,30 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("-o", "--output", type=click.Path(), help="Output file (one input) or directory. "
-              "Default: <input stem>.<format> in the current directory.")
+@click.option("-o", "--output", type=click.Path(), help="Output file (one input, or --overlay) or directory. "
+              "Default: <input stem>.<format> (overlay.<format>) in the current directory.")
 @click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), help="Figure format "
               "(default: from -o's suffix, else png).")
 @click.option("--metrics", metavar="NAMES", help="Comma-separated panels to draw, e.g. loss,accuracy.")
-@click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
+@click.option("--dpi", type=click.IntRange(20, 1200), help="PNG resolution (default 100, or histplot.yaml "
+              "plot.style.dpi).")
 @click.option("--title", help="Figure title (default: run label, epochs and format).")
 @click.option("--no-annotate", is_flag=True, help="Do not mark the best epoch, overfitting, NaN and early stop.")
 @click.option("--x", "x_axis", type=click.Choice(["epoch", "step"]), help="X axis (default: epoch, "
               "or step for step-level runs that span fewer than 3 epochs or record no epochs).")
+@click.option("--overlay", is_flag=True, help="All runs in one figure: a colour per run, a panel per metric.")
+@click.option("--band", is_flag=True, help="With several runs (seeds of one setup): mean and ±1 std band "
+              "per split, aligned on epoch (implies --overlay).")
+@click.option("--label", "labels", multiple=True, metavar="L1,L2,...",
+              help="Run names for --overlay, in input order (default: file/run names).")
+@figure_flags
 @reader_options
 @diagnose_options
 @config_option
 @derive_options
-def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, read_opts, prepare, config, diag_opts):
-    """Draw train vs validation curves, one panel per metric.
+def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, band, labels, figure, read_opts,
+         prepare, config, diag_opts):
+    """Draw train vs validation curves, one panel per metric; or compare runs with --overlay.
 
     \b
     Examples:
@@ -190,15 +237,32 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, read_opts
       histplot plot counts.json --metrics precision_recall_f1,mcc,npv
       histplot plot a.json b.csv c.pkl -o figures/ --format pdf
       histplot plot trainer_state.json --x step
+      histplot plot run.json --smooth 0.6 --ylim loss=0:2 --log-y
+      histplot plot --overlay a.json b.json c.json --label base,wide,deep -o compare.png
+      histplot plot --band seed*/history.json -o seeds.svg
       cat history.json | histplot plot - -o run.png
     """
+    from .figopts import figure_options
     from .output import save_figure
     from .plotting import figure_paths
     from .render import render
 
+    options = figure_options(config, dpi=dpi, **figure)
     histories = [prepare(h) for h in load_all(files, read_opts)]
+    labels = [x for item in labels for x in _split_list(item) or []]
+    if overlay or band:
+        from .overlay import overlay as overlay_figure
+        from .plotting import overlay_path
+
+        path, out_fmt = overlay_path(files, output, fmt)
+        fig = overlay_figure(histories, labels=labels or None, band=band, metrics=_split_list(metrics),
+                             options=options, title=title, x=x_axis)
+        click.echo(str(save_figure(fig, path, fmt=out_fmt, dpi=options.dpi)))
+        return
+    if labels:
+        raise HistplotError("--label names runs for --overlay or --band")
     paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
-    figures = [render(h, metrics=_split_list(metrics), title=title, x=x_axis) for h in histories]
+    figures = [render(h, metrics=_split_list(metrics), title=title, x=x_axis, options=options) for h in histories]
     if not no_annotate:
         from .annotate import annotate_history
         from .diagnose import resolve_settings
@@ -210,7 +274,7 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, read_opts
             if (x_axis or default_x(h)) == "epoch":
                 annotate_history(fig, h, settings=settings)
     for fig, path in zip(figures, paths):
-        save_figure(fig, path, fmt=out_fmt, dpi=dpi)
+        save_figure(fig, path, fmt=out_fmt, dpi=options.dpi)
         click.echo(str(path))
 
 
@@ -226,10 +290,12 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, read_opts
 @click.option("--fail-on", metavar="KINDS", help="Exit 1 when one of these kinds is found (comma-separated: "
               "overfitting, divergence, spike, plateau, still_improving, early_stopping, all, none). "
               "Default: the kinds asked for by flag.")
+@click.option("--rank", is_flag=True, help="Also rank the runs by best monitored value (best first; "
+              "direction from the monitor's mode).")
 @diagnose_options
 @config_option
 @reader_options
-def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, fail_on, diag_opts, config,
+def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, fail_on, rank, diag_opts, config,
              read_opts):
     """Say whether each run went right: best epoch, EarlyStopping replay, overfitting, divergence,
     spikes, plateau, still improving. No kind flag means all kinds.
@@ -242,6 +308,7 @@ def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, f
       histplot diagnose --overfit run.json          # fails (exit 1) when the run overfits
       histplot diagnose runs/*.csv --format markdown >> "$GITHUB_STEP_SUMMARY"
       histplot diagnose run.json --criterion pq:0.75 --fail-on overfitting,divergence
+      histplot diagnose sweep/*/history.json --rank --monitor val_accuracy
     """
     from .diagnose import diagnose as diagnose_history, resolve_settings
     from .verdict import exit_code, render as render_verdict
@@ -252,7 +319,8 @@ def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, f
     histories = load_all(files, read_opts)
     results = [diagnose_history(h, kinds=asked or None, settings=settings) for h in histories]
     colour = fmt == "text" and sys.stdout.isatty()
-    click.echo(render_verdict(results, fmt, failing_kinds, style=click.style if colour else None), nl=False)
+    click.echo(render_verdict(results, fmt, failing_kinds, style=click.style if colour else None, rank=rank),
+               nl=False)
     click.get_current_context().exit(exit_code(results, failing_kinds))
 
 
@@ -267,12 +335,15 @@ def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, f
 @click.option("--github", is_flag=True, help="Append summary.md to $GITHUB_STEP_SUMMARY and print "
               "::warning annotations for findings.")
 @click.option("--timestamp", is_flag=True, help="Stamp the summaries with the time (off: reports diff cleanly).")
-@click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
+@click.option("--dpi", type=click.IntRange(20, 1200), help="PNG resolution (default 100, or histplot.yaml "
+              "plot.style.dpi).")
+@figure_flags
 @diagnose_options
 @reader_options
 @config_option
 @derive_options
-def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, diag_opts, config, read_opts, prepare):
+def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure, diag_opts, config, read_opts,
+           prepare):
     """CI artifacts for many runs: figures, summary.md, summary.json and a self-contained index.html.
 
     INPUTS are history files, directories (searched for known history files) and globs. A file that
@@ -288,9 +359,11 @@ def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, diag_o
       histplot report runs/ -o report/ --github --jobs 4
     """
     from .diagnose import resolve_settings
+    from .figopts import figure_options
     from .report import build_report, github_annotations
 
     settings, failing_kinds = resolve_settings(config, diag_opts, [], fail_on)
+    options = figure_options(config, dpi=dpi, **figure)
     stamp = None
     if timestamp:
         import datetime
@@ -299,7 +372,8 @@ def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, diag_o
     bar = _ProgressBar() if sys.stderr.isatty() else None
     with _terminate_as_interrupt():
         result = build_report(inputs, output, read_opts=read_opts, settings=settings, fail_on=failing_kinds,
-                              jobs=jobs, dpi=dpi, strict=strict, timestamp=stamp, progress=bar, prepare=prepare)
+                              jobs=jobs, strict=strict, timestamp=stamp, progress=bar, prepare=prepare,
+                              options=options)
     if bar:
         bar.close()
     for r in result.errors:

@@ -69,7 +69,7 @@ def arrange(history: History, standard: list[Panel]) -> tuple[list[Panel], list[
             present = [m for m in metrics if m in groups]
             if len(present) < (1 if len(metrics) == 1 else 2):
                 continue
-            dashboard.append(_group_panel(name, title, present, groups))
+            dashboard.append(group_panel(name, title, present, groups))
             grouped.update(present)
 
     # rmse is mse's curve on another scale: selectable, but not drawn twice by default.
@@ -128,7 +128,7 @@ def _label(metric: str) -> str:
     return METRIC_LABELS.get(metric, pretty(metric))
 
 
-def _group_panel(name: str, title: str, metrics: list[str], groups: dict) -> Panel:
+def group_panel(name: str, title: str, metrics: list[str], groups: dict) -> Panel:
     """Several metrics in one panel: colour tells the metric, line style the split."""
     if len(metrics) == 1:
         [m] = metrics
@@ -136,16 +136,18 @@ def _group_panel(name: str, title: str, metrics: list[str], groups: dict) -> Pan
         return Panel(name=name, title=title, series=series, ylabel=_label(m))
     series = []
     splits = []
+    # Metrics without a colour of their own (a histplot.yaml panel) take the class palette's, in order.
+    colors = {m: METRIC_COLORS.get(m, _CLASS_COLORS[i % len(_CLASS_COLORS)]) for i, m in enumerate(metrics)}
     for m in metrics:
         for s in ("train", "val", "test"):
             if s in groups[m]:
-                series.append((groups[m][s], {"color": METRIC_COLORS.get(m, "#333333"),
+                series.append((groups[m][s], {"color": colors[m],
                                               "linestyle": SPLIT_STYLE[s]["linestyle"],
                                               "label": f"{_label(m)} ({SPLIT_NAMES[s]})"}))
                 if s not in splits:
                     splits.append(s)
     # A key by colour (metrics) plus one by line style (splits) reads faster than 6 combined labels.
-    handles = [Line2D([], [], color=METRIC_COLORS.get(m, "#333333"), lw=2, label=_label(m)) for m in metrics]
+    handles = [Line2D([], [], color=colors[m], lw=2, label=_label(m)) for m in metrics]
     if len(splits) > 1:
         handles += [Line2D([], [], color="#555555", lw=1.4, linestyle=SPLIT_STYLE[s]["linestyle"],
                            label=SPLIT_NAMES[s]) for s in splits]

@@ -52,6 +52,15 @@ def figure_paths(sources: Sequence[str], labels: Sequence[str], output: str | os
     return paths, fmt
 
 
+def overlay_path(sources: Sequence[str], output: str | os.PathLike | None, fmt: str | None) -> tuple[Path, str]:
+    """Where ``--overlay``'s one figure of all ``sources`` goes: ``-o`` (a file or a directory), else
+    ``overlay.<format>`` in the current directory; never over an input."""
+    [path], fmt = figure_paths(["-"], ["overlay"], output, fmt)
+    if path.resolve() in {Path(s).resolve() for s in sources if s != "-"}:
+        raise HistplotError("refusing to overwrite an input file with a figure", path)
+    return path, fmt
+
+
 def safe_stem(label: str) -> str:
     """A file-name-safe stem from a run label."""
     stem = re.sub(r"[^\w.\-]+", "_", label).strip("._") or "history"
@@ -60,17 +69,18 @@ def safe_stem(label: str) -> str:
 
 def plot(history: History, output: str | os.PathLike | None = None, *, format: str | None = None,
          metrics: Sequence[str] | None = None, dpi: int = 100, title: str | None = None,
-         annotate: bool = True, x: str | None = None) -> Path:
+         annotate: bool = True, x: str | None = None, options=None) -> Path:
     """Render ``history`` and write it to ``output`` (a file or a directory); returns the path.
 
     ``annotate`` marks the diagnosis on the figure (best epoch, overfitting, NaN, early stop) when
-    the x axis is epochs; ``x`` is "epoch" or "step" (default: what suits the history).
+    the x axis is epochs; ``x`` is "epoch" or "step" (default: what suits the history);
+    ``options`` is a ``figopts.FigureOptions`` (smoothing, log axes, y limits, panels, style).
     """
     from .steps import default_x
 
     source = history.meta.get("source") or "-"
     [path], fmt = figure_paths([source], [history.label], output, format)
-    fig = render(history, metrics=metrics, title=title, x=x)
+    fig = render(history, metrics=metrics, title=title, x=x, options=options)
     if annotate and (x or default_x(history)) == "epoch":
         from .annotate import annotate_history
 

@@ -30,6 +30,7 @@ SPLIT_STYLE = {
 AUX_COLOR = "#555555"
 MAX_COLUMNS = 3
 PANEL_SIZE = (5.0, 3.4)
+RAW_ALPHA = 0.25  # the raw curve behind a smoothed one: there, but not competing
 
 
 @dataclass
@@ -97,31 +98,54 @@ def select(all_panels: list[Panel], metrics: Sequence[str], history: History) ->
 
 
 def render(history: History, *, metrics: Sequence[str] | None = None, title: str | None = None,
-           panel_list: list[Panel] | None = None, x: str | None = None) -> Figure:
-    """A Figure of the history, one panel per metric; ``x`` is ``epoch`` or ``step`` (None: by the data)."""
+           panel_list: list[Panel] | None = None, x: str | None = None, options=None) -> Figure:
+    """A Figure of the history, one panel per metric; ``x`` is ``epoch`` or ``step`` (None: by the data).
+
+    ``options`` (``figopts.FigureOptions``) adds smoothing, log axes, y limits, histplot.yaml's
+    panels and the figure's look; ``metrics`` wins over its panels.
+    """
+    from .figopts import FigureOptions, figure_panels, style_axes, style_context
     from .steps import frame_for_x
 
+    opts = options or FigureOptions()
     frame, _ = frame_for_x(history, x)
-    plist = panel_list if panel_list is not None else panels(history, metrics)
+    if panel_list is not None:
+        plist = panel_list
+    elif metrics or not opts.panels:
+        plist = panels(history, metrics)
+    else:
+        plist = figure_panels(history, opts.panels)
     if not plist:
         raise HistplotError("nothing to plot", history.meta.get("source"))
-    ncols = min(MAX_COLUMNS, len(plist))
-    nrows = math.ceil(len(plist) / ncols)
-    width = max(PANEL_SIZE[0] * ncols, 6.4)
-    fig = Figure(figsize=(width, PANEL_SIZE[1] * nrows + 0.6), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        # Extreme but legal values (1e308) make matplotlib warn about overflow it then handles.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.simplefilter("ignore", UserWarning)  # matplotlib's "singular limits" and the like
-        for ax, panel in zip(axes, plist):
-            draw_panel(ax, frame, panel)
-    for ax in axes[len(plist):]:
-        ax.set_visible(False)
-    # Long run names would run off a narrow figure: wrap at about the characters that fit.
-    text = title if title is not None else _default_title(history)
-    fig.suptitle(textwrap.fill(text, width=int(width * 8.5), break_on_hyphens=False), fontsize=13)
+    with style_context(opts):
+        fig, axes = figure_grid(len(plist), opts.size)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            # Extreme but legal values (1e308) make matplotlib warn about overflow it then handles.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)  # matplotlib's "singular limits" and the like
+            for ax, panel in zip(axes, plist):
+                draw_panel(ax, frame, panel, smooth=opts.smooth)
+                style_axes(ax, panel, opts)
+        set_title(fig, title if title is not None else _default_title(history))
     return fig
+
+
+def figure_grid(n: int, size: tuple[float, float] | None = None) -> tuple[Figure, list]:
+    """A figure with ``n`` panel axes (at most ``MAX_COLUMNS`` a row; spare ones hidden)."""
+    ncols = min(MAX_COLUMNS, n)
+    nrows = math.ceil(n / ncols)
+    width = max(PANEL_SIZE[0] * ncols, 6.4)
+    fig = Figure(figsize=size or (width, PANEL_SIZE[1] * nrows + 0.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, list(axes[:n])
+
+
+def set_title(fig: Figure, text: str) -> None:
+    # Long run names would run off a narrow figure: wrap at about the characters that fit.
+    width = fig.get_figwidth()
+    fig.suptitle(textwrap.fill(text, width=int(width * 8.5), break_on_hyphens=False), fontsize=13)
 
 
 def _default_title(history: History) -> str:
@@ -130,8 +154,12 @@ def _default_title(history: History) -> str:
     return f"{history.label}  ({n} epoch{'s' if n != 1 else ''}{', ' + fmt if fmt else ''})"
 
 
-def draw_panel(ax, frame: pd.DataFrame, panel: Panel) -> None:
-    """Draw one panel's series into ``ax``: finite points only, sparse series joined with markers."""
+def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = None) -> None:
+    """Draw one panel's series into ``ax``: finite points only, sparse series joined with markers.
+
+    ``smooth`` draws each metric's curve smoothed (``smooth.ema``) in front of a faint copy of the raw
+    one; run-level series (learning rate, time) are drawn as they are.
+    """
     ax.set_label(panel.name)
     values = []
     for col, style in panel.series:
@@ -151,6 +179,12 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel) -> None:
             v = s.to_numpy(dtype=float)[rows]
             x, y = s.index.to_numpy()[rows], np.where(np.isfinite(v), v, np.nan)
             sparse = rows.sum() < len(s) or rows.sum() <= 30
+        if smooth and History.split(col) is not None:  # a learning-rate schedule is not noise
+            from .smooth import ema
+
+            ax.plot(*minmax(x, y), color=style["color"], linestyle=style["linestyle"], alpha=RAW_ALPHA,
+                    linewidth=1.0, label="_raw")
+            y = ema(y, smooth)
         x, y = minmax(x, y)
         ax.plot(x, y, color=style["color"],
                 linestyle=style["linestyle"], label=style["label"], linewidth=style.get("linewidth", 1.6),

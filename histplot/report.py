@@ -92,6 +92,7 @@ class RunJob:
     formats: tuple[str, ...]
     dpi: int
     prepare: Any = None  # derive.Deriver: derived metrics with histplot.yaml's expressions
+    options: Any = None  # figopts.FigureOptions: smoothing, log axes, limits, panels, style
 
 
 def run_one(job: RunJob) -> RunResult:
@@ -128,7 +129,7 @@ def _fill(result: RunResult, job: RunJob) -> None:
         result.best = _num(best.numbers.get("value"))
         result.final = _num(_last_finite(h.frame[d.monitor]))
     result.metrics = _main_metrics(h)
-    fig = render(h)
+    fig = render(h, options=job.options)
     annotate(fig, h, d)
     for fmt in job.formats:
         path = Path(job.figures_dir) / f"{job.slug}.{fmt}"
@@ -208,11 +209,16 @@ def _raise_exit(signum, frame):  # noqa: ARG001 - signal handler signature
 
 def build_report(items: Iterable[str], output: str | os.PathLike, *, read_opts: dict | None = None,
                  settings: Any = None, fail_on: Sequence[str] = (), jobs: int | None = None,
-                 formats: Sequence[str] = ("png", "svg"), dpi: int = 100, strict: bool = False,
+                 formats: Sequence[str] | None = None, dpi: int | None = None, strict: bool = False,
                  timestamp: str | None = None, progress: Callable[[int, int], None] | None = None,
-                 prepare: Callable | None = None) -> Report:
+                 prepare: Callable | None = None, options: Any = None) -> Report:
     """Find every run in ``items`` (files, directories, globs), render and diagnose each into
-    ``output``, and write summary.json, summary.md and index.html there."""
+    ``output``, and write summary.json, summary.md and index.html there.
+
+    ``options`` (``figopts.FigureOptions``) styles the figures and gives the formats and dpi that
+    ``formats`` and ``dpi`` do not (default PNG and SVG at 100 dpi).
+    """
+    from .figopts import FigureOptions
     from .diagnose import Settings
 
     out = Path(output)
@@ -226,9 +232,11 @@ def build_report(items: Iterable[str], output: str | os.PathLike, *, read_opts: 
     figures = out / "figures"
     figures.mkdir(exist_ok=True)
     names = slugs(candidates)
+    options = options or FigureOptions()
+    formats, dpi = tuple(formats or options.formats), dpi or options.dpi
     jobs_list = [RunJob(c.path, s, str(figures), {**(read_opts or {}), **({"run": c.run} if c.run else {})},
                         settings or Settings(),
-                        tuple(fail_on), tuple(formats), dpi, prepare) for c, s in zip(candidates, names)]
+                        tuple(fail_on), formats, dpi, prepare, options) for c, s in zip(candidates, names)]
     results = _run_all(jobs_list, jobs, progress)
     report = Report(results, list(fail_on), out, strict)
     write_summaries(report, timestamp=timestamp)
@@ -348,8 +356,22 @@ th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:t
 th{background:#f3f3f3} td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.failing td{background:#fff1f0} tr.error td{background:#fff7e6}
 section{margin:2rem 0;border-top:1px solid #ddd;padding-top:1rem}
-.figure svg{max-width:100%;height:auto} .muted{color:#777} ul.findings{margin:.3rem 0}
+.figure svg,.figure img{max-width:100%;height:auto} .muted{color:#777} ul.findings{margin:.3rem 0}
 """
+
+
+def _figure_html(output: Path, r: RunResult) -> str:
+    """The run's figure inline: its SVG, else its PNG as a data URI (histplot.yaml ``formats: [png]``)."""
+    svg_path = output / r.figures.get("svg", "")
+    if "svg" in r.figures and svg_path.is_file():
+        return f'<div class="figure">{inline_svg(svg_path.read_text(encoding="utf-8"), r.slug)}</div>'
+    png_path = output / r.figures.get("png", "")
+    if "png" in r.figures and png_path.is_file():
+        import base64
+
+        data = base64.b64encode(png_path.read_bytes()).decode("ascii")
+        return f'<div class="figure"><img alt="{_esc(r.label or r.source)}" src="data:image/png;base64,{data}"></div>'
+    return ""
 
 
 def to_html(report: Report, *, timestamp: str | None = None) -> str:
@@ -374,9 +396,7 @@ def to_html(report: Report, *, timestamp: str | None = None) -> str:
             items = "".join(f"<li><strong>{_esc(f['kind'])}</strong> ({_esc(f['severity'])}): "
                             f"{_esc(f['message'])}</li>" for f in r.findings)
             body.append(f'<ul class="findings">{items}</ul>')
-            svg_path = report.output / r.figures.get("svg", "")
-            if "svg" in r.figures and svg_path.is_file():
-                body.append(f'<div class="figure">{inline_svg(svg_path.read_text(encoding="utf-8"), r.slug)}</div>')
+            body.append(_figure_html(report.output, r))
         body.append("</section>")
         sections.append("\n".join(body))
     stamp = f"<p class=muted>Generated {_esc(timestamp)}</p>" if timestamp else ""

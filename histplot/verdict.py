@@ -9,6 +9,7 @@ import json
 from typing import Callable, Iterable, Sequence
 
 from .diagnose import Diagnosis, Finding
+from .ranking import Ranked, rank as rank_runs
 
 SCHEMA = "histplot.diagnose/1"
 FORMATS = ("text", "json", "markdown")
@@ -67,8 +68,12 @@ def to_dict(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> dict
     }
 
 
-def to_json(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> str:
-    return json.dumps(to_dict(diagnoses, fail_on), indent=2, allow_nan=False) + "\n"
+def to_json(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = (),
+            ranked: Sequence[Ranked] | None = None) -> str:
+    data = to_dict(diagnoses, fail_on)
+    if ranked is not None:
+        data["rank"] = [r.to_dict() for r in ranked]
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
 def _cell(text: str) -> str:
@@ -94,10 +99,44 @@ def to_markdown(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> 
     return "\n".join(out)
 
 
+def _value(v: float | None) -> str:
+    return "–" if v is None else f"{v:.6g}"
+
+
+def rank_rows(ranked: Sequence[Ranked]) -> list[list[str]]:
+    """Cells of the ranking table: rank, run, best, best epoch, epochs."""
+    return [[str(r.rank) if r.rank is not None else "–", r.source or r.label, _value(r.best),
+             str(r.best_epoch) if r.best_epoch is not None else "–", str(r.epochs)] for r in ranked]
+
+
+def rank_text(ranked: Sequence[Ranked]) -> str:
+    head = ["rank", "run", "best", "best epoch", "epochs"]
+    rows = [head] + rank_rows(ranked)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    first = ranked[0] if ranked else None
+    title = f"Ranking by best {first.monitor} ({'lower' if first.mode == 'min' else 'higher'} is better)" \
+        if first else "Ranking"
+    lines = [title] + ["  " + "  ".join(c.rjust(w) if i != 1 else c.ljust(w) for i, (c, w) in
+                                         enumerate(zip(r, widths))).rstrip() for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def rank_markdown(ranked: Sequence[Ranked]) -> str:
+    first = ranked[0] if ranked else None
+    out = ["## Ranking", ""]
+    if first:
+        out += [f"By best `{first.monitor}` ({'lower' if first.mode == 'min' else 'higher'} is better).", ""]
+    out += ["| rank | run | best | best epoch | epochs |", "|---:|---|---:|---:|---:|"]
+    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rank_rows(ranked)]
+    return "\n".join(out) + "\n"
+
+
 def render(diagnoses: Sequence[Diagnosis], fmt: str = "text", fail_on: Iterable[str] = (),
-           style: Callable[..., str] | None = None) -> str:
+           style: Callable[..., str] | None = None, rank: bool = False) -> str:
+    """The verdict in ``fmt``; ``rank`` adds the runs ordered by best monitored value (JSON: ``rank``)."""
+    ranked = rank_runs(diagnoses) if rank else None
     if fmt == "json":
-        return to_json(diagnoses, fail_on)
+        return to_json(diagnoses, fail_on, ranked)
     if fmt == "markdown":
-        return to_markdown(diagnoses, fail_on)
-    return to_text(diagnoses, fail_on, style=style)
+        return to_markdown(diagnoses, fail_on) + ("\n" + rank_markdown(ranked) if ranked is not None else "")
+    return to_text(diagnoses, fail_on, style=style) + ("\n" + rank_text(ranked) if ranked is not None else "")

@@ -54,16 +54,18 @@ def sniff(head: bytes, path: str | None) -> list[tuple[float, str]]:
     return sorted(scores, key=lambda s: -s[0])
 
 
-def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None, **opts: Any) -> History:
+def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None,
+         aliases: dict[str, str] | None = None, **opts: Any) -> History:
     """Read a history file (or ``-`` for standard input) into a History.
 
-    ``fmt`` names the reader and skips sniffing; other keyword options go to the reader
+    ``fmt`` names the reader and skips sniffing; ``aliases`` renames a team's own metric names
+    (histplot.yaml ``aliases:``, see ``histplot.aliases``); other keyword options go to the reader
     (``validation_freq``, ``trust_pickle``, ``run``, ...).
     """
     name = getattr(source, "name", None) if hasattr(source, "read") else os.fspath(source)
     name = str(name) if name is not None else "<stream>"
     if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
-        return _load_dir(Path(source), name, fmt, opts)
+        return _aliased(_load_dir(Path(source), name, fmt, opts), aliases)
     max_bytes = opts.pop("max_bytes", None)
     with open_source(source, max_bytes=None if max_bytes is None else parse_size(max_bytes)) as buf:
         head = peek(buf)
@@ -82,7 +84,15 @@ def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None, **opts
             mod = readers()[best_name]
         history = mod.read(buf, source=name, **opts)
     history.meta["format"] = mod.NAME
-    return history
+    return _aliased(history, aliases)
+
+
+def _aliased(history: History, aliases: dict[str, str] | None) -> History:
+    if not aliases:
+        return history
+    from ..aliases import apply_aliases
+
+    return apply_aliases(history, aliases)
 
 
 def _load_dir(path: Path, name: str, fmt: str | None, opts: dict) -> History:
