@@ -6,6 +6,8 @@
 >>> histplot.plot(h, "out/")                    # figures
 >>> histplot.info(h)["metrics"].keys()
 >>> histplot.diagnose(h).findings                # best epoch, overfitting, divergence, ...
+>>> live = histplot.Live("live.png", on_finding=print)   # in a training loop:
+>>> live.update(epoch, {"loss": loss, "val_loss": val_loss})
 
 Heavy packages (pandas, matplotlib) load on first use, so ``import histplot`` stays fast.
 """
@@ -26,6 +28,9 @@ _API = {
     "convert": "histplot.convert",
     "diagnose": "histplot.diagnose",
     "derive": "histplot.derive",
+    "Live": "histplot.live",
+    "watch": "histplot.watch",
+    "Follower": "histplot.follow",
     "HistplotError": "histplot.errors",
     "ReadError": "histplot.errors",
 }
