@@ -179,6 +179,8 @@ class Follower:
         previous = self.history
         try:
             history = self._changed(st.st_size)
+        except UnknownFormatError:
+            raise  # complete lines that no reader recognises will not become a history
         except ReadError as exc:
             self.error = exc
             if self.locked:
