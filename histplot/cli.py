@@ -459,7 +459,8 @@ def parallel(files, output, by, color, metrics, dpi, read_opts):
 @click.option("--interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, metavar="S",
               help="Seconds between looks at the file.")
 @click.option("--until-idle", type=click.FloatRange(min=0), metavar="S",
-              help="Stop (exit 0) after S seconds without change (default: run until Ctrl-C).")
+              help="Stop after S seconds without change: exit 0, or 2 if the file never became "
+                   "readable (default: run until Ctrl-C).")
 @click.option("--show", is_flag=True, help="Also show the figure in a window (when a display is available).")
 @click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
 @reader_options
