@@ -7,6 +7,8 @@
 >>> histplot.info(h)["metrics"].keys()
 >>> histplot.diagnose(h).findings                # best epoch, overfitting, divergence, ...
 >>> fig = histplot.overlay([h1, h2], band=True)  # runs compared in one figure
+>>> live = histplot.Live("live.png", on_finding=print)   # in a training loop:
+>>> live.update(epoch, {"loss": loss, "val_loss": val_loss})
 
 Heavy packages (pandas, matplotlib) load on first use, so ``import histplot`` stays fast.
 """
@@ -28,6 +30,9 @@ _API = {
     "convert": "histplot.convert",
     "diagnose": "histplot.diagnose",
     "derive": "histplot.derive",
+    "Live": "histplot.live",
+    "watch": "histplot.watch",
+    "Follower": "histplot.follow",
     "HistplotError": "histplot.errors",
     "ReadError": "histplot.errors",
 }

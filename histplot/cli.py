@@ -525,6 +525,69 @@ def parallel(files, output, by, color, metrics, dpi, read_opts):
 
 
 @cli.command()
+@click.argument("file", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="live.png", show_default=True,
+              help="Figure kept current (PNG, SVG or PDF by suffix), replaced atomically.")
+@click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Redraw every N epochs.")
+@click.option("--interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, metavar="S",
+              help="Seconds between looks at the file.")
+@click.option("--until-idle", type=click.FloatRange(min=0), metavar="S",
+              help="Stop after S seconds without change: exit 0, or 2 if the file never became "
+                   "readable (default: run until Ctrl-C).")
+@click.option("--show", is_flag=True, help="Also show the figure in a window (when a display is available).")
+@click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
+@reader_options
+@diagnose_options
+@config_option
+@derive_options
+def watch(file, output, every, interval, until_idle, show, dpi, read_opts, diag_opts, config, prepare):
+    """Follow a history file while training writes it: keep a figure current and print each new
+    finding once, when it first appears.
+
+    Reads what was appended since the last look (CSVLogger, Lightning metrics.csv, JSON lines) or
+    re-reads files rewritten whole (trainer_state.json, Keras JSON). Waits for a file that does not
+    exist yet; a file that restarts is a new run. Ctrl-C stops (exit 130).
+
+    \b
+    Examples:
+      histplot watch training.log -o live.png
+      histplot watch lightning_logs/version_0/metrics.csv --every 5 --show
+      histplot watch out/checkpoint-500/trainer_state.json --until-idle 600
+    """
+    from pathlib import Path
+
+    from .diagnose import resolve_settings
+    from .watch import watch as watch_file
+
+    if Path(file).resolve() == Path(output).resolve():
+        raise HistplotError("refusing to overwrite the input file", output)
+    settings, _ = resolve_settings(config, diag_opts, [], None)
+    window = None
+    if show:
+        from .window import Window, unavailable
+
+        reason = unavailable()
+        if reason:
+            click.echo(f"Warning: --show: {reason}; writing {output} only", err=True)
+        else:
+            window = Window(f"histplot watch {file}")
+
+    def tell(event):
+        prefix = "Warning: " if event.kind in ("warning", "problem") else ""
+        click.echo(prefix + event.message, err=event.kind != "finding")
+
+    read_opts = dict(read_opts)
+    with _terminate_as_interrupt():
+        code = watch_file(file, output, every=every, interval=interval, until_idle=until_idle,
+                          fmt=read_opts.pop("fmt", None), read_opts=read_opts, prepare=prepare,
+                          settings=settings, dpi=dpi, window=window, on_event=tell)
+    if code:
+        click.echo("Interrupted", err=True)
+    click.get_current_context().exit(code)
+
+
+@cli.command()
 def formats():
     """List the input formats histplot can read (names for --from).
 

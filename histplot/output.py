@@ -44,14 +44,20 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
 
 def save_figure(fig, path: str | os.PathLike, *, fmt: str | None = None, dpi: int = 100) -> Path:
     """Save a matplotlib Figure as PNG/SVG/PDF; the same figure always gives the same SVG bytes."""
-    import matplotlib
-
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
     if fmt not in FIGURE_FORMATS:
         raise HistplotError(f"unknown figure format '{fmt}'; choose one of {', '.join(FIGURE_FORMATS)}", path)
-    with matplotlib.rc_context(REPRODUCIBLE_RC), atomic_write(path) as fh, warnings.catch_warnings():
+    with atomic_write(path) as fh:
+        write_figure(fig, fh, fmt=fmt, dpi=dpi)
+    return path
+
+
+def write_figure(fig, fh: IO[bytes], *, fmt: str = "png", dpi: int = 100) -> None:
+    """``savefig`` into an open binary file (or BytesIO), with the reproducible settings."""
+    import matplotlib
+
+    with matplotlib.rc_context(REPRODUCIBLE_RC), warnings.catch_warnings():
         # Overflow warnings from extreme values (1e308) are matplotlib's, handled, and not the user's.
         warnings.simplefilter("ignore", RuntimeWarning)
         fig.savefig(fh, format=fmt, dpi=dpi, metadata=_NO_DATES[fmt])
-    return path

@@ -35,19 +35,33 @@ def sniff(head: bytes, path: str | None) -> float:
 
 def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | None = None, **_) -> History:
     lines = [(i, ln.strip()) for i, ln in enumerate(read_text(buf, source).splitlines(), 1) if ln.strip()]
+    records, notes = parse_lines(lines, source, last_may_be_cut=True)
+    return from_records(records, source=source, validation_freq=validation_freq, notes=notes)
+
+
+def parse_lines(lines: list[tuple[int, str]], source: str | None = None, *,
+                last_may_be_cut: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
+    """(records, notes) from (line number, text) pairs; ``histplot watch`` feeds appended lines."""
     records: list[dict[str, Any]] = []
     notes: list[str] = []
     for k, (i, line) in enumerate(lines):
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            if k == len(lines) - 1 and records:
+            if last_may_be_cut and k == len(lines) - 1 and records:
                 notes.append(f"last line {i} is cut off: dropped")
                 break
             raise ReadError(f"line {i} is not JSON: {exc.msg}", source) from exc
         if not isinstance(obj, dict):
             raise ReadError(f"line {i} is a {type(obj).__name__}, not an object", source)
         records.append(obj)
+    return records, notes
+
+
+def from_records(records: list[dict[str, Any]], *, source: str | None = None,
+                 validation_freq: int | None = None, notes: list[str] | None = None, **_) -> History:
+    """A History from the records ``parse_lines`` gives (one or more batches concatenated)."""
+    notes = list(notes or [])
     if not records:
         raise ReadError("no JSON objects", source)
     warnings: list[str] = []

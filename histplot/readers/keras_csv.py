@@ -66,19 +66,35 @@ def read(buf: BinaryIO, *, source: str | None = None, run: str | None = None, **
     if table is None:
         raise ReadError("not a CSV history: the first line does not name columns over rows of numbers",
                         source)
-    sep, header = table
     if len(lines) < 2:
         raise ReadError("CSV has a header but no rows", source)
+    return from_table(parse_rows(lines[0], lines[1:], source), source=source, run=run, notes=notes)
+
+
+def parse_rows(header: str, lines: list[str], source: str | None = None) -> pd.DataFrame:
+    """Rows under a header line as a table of strings (missing cells NaN), for ``from_table``.
+
+    ``histplot watch`` calls it on each batch of appended lines, so the file is parsed once.
+    """
     try:
-        df = pd.read_csv(io.StringIO("\n".join(lines)), sep=sep, na_values=["NA", "nan", "NaN", ""],
-                         keep_default_na=True, skipinitialspace=True, dtype=str)
+        df = pd.read_csv(io.StringIO("\n".join([header, *lines])), sep=_separator(header) or ",",
+                         na_values=["NA", "nan", "NaN", ""], keep_default_na=True, skipinitialspace=True,
+                         dtype=str)
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReadError(f"malformed CSV: {str(exc).splitlines()[0]}", source) from exc
     df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def from_table(df: pd.DataFrame, *, source: str | None = None, run: str | None = None,
+               notes: list[str] | None = None, **_) -> History:
+    """A History from the string table ``parse_rows`` gives (one or more batches concatenated)."""
+    notes = list(notes or [])
     warnings: list[str] = []
     epoch_col = next((c for c in df.columns if c.lower() == "epoch"), None)
     epochs = None
     if epoch_col is not None:
+        df = df.copy()
         ep = pd.to_numeric(df.pop(epoch_col), errors="coerce")
         if ep.isna().any() or (ep != ep.round()).any():
             raise ReadError(f"the '{epoch_col}' column holds values that are not whole epochs", source)

@@ -97,18 +97,32 @@ def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
     lines = text_lines(read_text(buf, source), notes)
     if len(lines) < 2:
         raise ReadError("metrics.csv has no rows", source)
+    return from_table(parse_rows(lines[0], lines[1:], source), source=source, notes=notes)
+
+
+def parse_rows(header: str, lines: list[str], source: str | None = None) -> pd.DataFrame:
+    """Rows under the header line as a table of strings (empty cells ""), for ``from_table``.
+
+    ``histplot watch`` calls it on each batch of appended lines, so the file is parsed once.
+    """
     try:
-        df = pd.read_csv(io.StringIO("\n".join(lines)), dtype=str, keep_default_na=False)
+        df = pd.read_csv(io.StringIO("\n".join([header, *lines])), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReadError(f"malformed CSV: {str(exc).splitlines()[0]}", source) from exc
     df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def from_table(df: pd.DataFrame, *, source: str | None = None, notes: list[str] | None = None, **_) -> History:
+    """A History from the string table ``parse_rows`` gives (one or more batches concatenated)."""
     lower = {c.lower(): c for c in df.columns}
     if "step" not in lower:
         raise ReadError("no 'step' column: not a Lightning metrics.csv", source)
-    step = _numeric(df.pop(lower["step"]), "step", source)
+    step = _numeric(df[lower["step"]], "step", source)
     if step.isna().any():
         raise ReadError("the 'step' column has empty cells", source)
-    values = {c: _numeric(df[c], c, source) for c in df.columns if c != lower.get("epoch")}
+    values = {c: _numeric(df[c], c, source) for c in df.columns if c not in (lower["step"], lower.get("epoch"))}
+    notes = list(notes or [])
     meta = {"hparams": _hparams(source, notes)} if source else {}
     meta = {k: v for k, v in meta.items() if v is not None}
     if "epoch" not in lower:
