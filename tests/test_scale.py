@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from histplot import checks
 from histplot.checks import spikes
 
 
@@ -30,12 +31,22 @@ def _spikes_by_hand(values, factor, neighbours, recovery):
 @pytest.mark.parametrize("seed", range(12))
 def test_spike_candidates_filter_changes_nothing(seed):
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, 400))
-    values = rng.lognormal(0, 1.2, n)
+    n = int(rng.integers(1, 2000))
+    values = rng.lognormal(0, rng.choice([0.1, 1.2]), n)
     specials = rng.integers(0, n, size=max(1, n // 20))
     values[specials] = rng.choice([np.nan, np.inf, -np.inf, 0.0, -1.0, 1e3, 40.0], size=specials.size)
-    for factor, neighbours, recovery in [(10, 12, 2), (3, 2, 1.5), (1.5, 1, 1.1), (10, 40, 2)]:
+    for factor, neighbours, recovery in [(10, 12, 2), (3, 2, 1.5), (1.5, 1, 1.1), (10, 40, 2), (2, 3, 5)]:
         got = spikes(values, factor, neighbours, recovery)
         want = _spikes_by_hand(values, factor, neighbours, recovery)
         assert [i for i, _ in got] == [i for i, _ in want]
         np.testing.assert_array_equal([r for _, r in got], [r for _, r in want])
+
+
+def test_spike_chunks_join_up(monkeypatch):
+    rng = np.random.default_rng(7)
+    values = rng.lognormal(0, 1.5, 3000)
+    want = spikes(values, 3, 5, 2)
+    assert want  # the data must exercise the path
+    interior = checks._interior_spikes
+    monkeypatch.setattr(checks, "_interior_spikes", lambda *a: interior(*a, chunk=7))
+    assert spikes(values, 3, 5, 2) == want

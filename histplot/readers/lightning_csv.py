@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import History
+from ..steps import last_per_step
 from ._io import open_source, read_text, strip_head
 from . import _scalars
 
@@ -93,7 +94,57 @@ def _read_file(path: Path, source: str) -> History:
 def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
     if source and Path(source).name == "hparams.yaml":
         return _read_file(Path(source).parent / "metrics.csv", str(Path(source).parent / "metrics.csv"))
-    text = read_text(buf, source)
+    data = buf.read()
+    df = _read_plain(data)
+    if df is None:
+        df = _read_checked(data, source)
+    lower = {c.lower(): c for c in df.columns}
+    if "step" not in lower:
+        raise ReadError("no 'step' column: not a Lightning metrics.csv", source)
+    step = df.pop(lower["step"])
+    if step.isna().any():
+        raise ReadError("the 'step' column has empty cells", source)
+    values = {c: df[c] for c in df.columns if c != lower.get("epoch")}
+    notes: list[str] = []
+    meta = {"hparams": _hparams(source, notes)} if source else {}
+    meta = {k: v for k, v in meta.items() if v is not None}
+    if "epoch" not in lower:
+        points = {c: pd.Series(v.to_numpy(), index=step.to_numpy()).dropna() for c, v in values.items()}
+        return _scalars.assemble(points, source=source, fmt=NAME, notes=notes, meta=meta)
+    epoch = _fill_epochs(df[lower["epoch"]], step, source)
+    return _assemble(values, step, epoch, source, notes, meta)
+
+
+# What a plain numeric body is made of: numbers, separators, line ends and the words nan and inf.
+_PLAIN_BYTES = b"0123456789.eE+-, \t\r\nnaifNAIF"
+_PLAIN_NA = ["", "nan", "NaN", "NAN"]
+
+
+def _read_plain(data: bytes) -> pd.DataFrame | None:
+    """Every column as float64 straight from pandas' C parser, for the usual file: a header and
+    numbers only. None when anything is unusual (a word, quotes, a stray field, an odd encoding);
+    ``_read_checked`` then reads it cell by cell and words the error. A step log has millions of
+    rows, and going through Python strings costs ten times the parse."""
+    end = data.find(b"\n")
+    if end < 0:
+        return None
+    # translate() deletes in place order: the header's leftovers come first, the body's after them
+    if len(data.translate(None, _PLAIN_BYTES)) != len(data[:end].translate(None, _PLAIN_BYTES)):
+        return None
+    try:
+        df = pd.read_csv(io.BytesIO(data), engine="c", dtype=np.float64, keep_default_na=False,
+                         na_values=_PLAIN_NA, encoding="utf-8")
+    except Exception:  # whatever the C parser refuses, the careful path explains
+        return None
+    if df.empty or not isinstance(df.index, pd.RangeIndex):
+        return None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _read_checked(data: bytes, source: str | None) -> pd.DataFrame:
+    """Every column as float64, checked cell by cell: an error names the column, the row and the value."""
+    text = read_text(io.BytesIO(data), source)
     lines = [ln for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if ln.strip()]
     if len(lines) < 2:
         raise ReadError("metrics.csv has no rows", source)
@@ -105,18 +156,11 @@ def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
     lower = {c.lower(): c for c in df.columns}
     if "step" not in lower:
         raise ReadError("no 'step' column: not a Lightning metrics.csv", source)
-    step = _numeric(df.pop(lower["step"]), "step", source)
-    if step.isna().any():
-        raise ReadError("the 'step' column has empty cells", source)
-    values = {c: _numeric(df[c], c, source) for c in df.columns if c != lower.get("epoch")}
-    notes: list[str] = []
-    meta = {"hparams": _hparams(source, notes)} if source else {}
-    meta = {k: v for k, v in meta.items() if v is not None}
-    if "epoch" not in lower:
-        points = {c: pd.Series(v.to_numpy(), index=step.to_numpy()).dropna() for c, v in values.items()}
-        return _scalars.assemble(points, source=source, fmt=NAME, notes=notes, meta=meta)
-    epoch = _fill_epochs(_numeric(df[lower["epoch"]], "epoch", source), step, source)
-    return _assemble(values, step, epoch, source, notes, meta)
+    # step first and epoch last, so that the first bad cell reported is the one it always was
+    names = {lower["step"]: "step", lower.get("epoch"): "epoch"}
+    order = sorted(df.columns, key=lambda c: (c != lower["step"], c == lower.get("epoch")))
+    converted = {c: _numeric(df[c], names.get(c, c), source) for c in order}
+    return pd.DataFrame({c: converted[c] for c in df.columns})
 
 
 def _numeric(col: pd.Series, name: str, source: str | None) -> pd.Series:
@@ -135,8 +179,14 @@ def _fill_epochs(epoch: pd.Series, step: pd.Series, source: str | None) -> pd.Se
     known = epoch.notna()
     if not known.any():
         raise ReadError("the 'epoch' column is empty", source)
-    by_step = epoch[known].groupby(step[known]).min()
-    filled = epoch.fillna(step.map(by_step))
+    if known.all():
+        return epoch
+    missing = ~known
+    # only the steps of rows without an epoch need looking up: a handful among millions
+    same = known & step.isin(step[missing].unique())
+    by_step = epoch[same].groupby(step[same]).min()
+    filled = epoch.copy()
+    filled[missing] = step[missing].map(by_step)
     return filled.bfill().ffill()
 
 
@@ -163,13 +213,14 @@ def _assemble(values: dict[str, pd.Series], step: pd.Series, epoch: pd.Series, s
         if not present.any():
             notes.append(f"'{raw}' has no values: dropped")
             continue
+        mask = present.to_numpy()
         if kind is None:
-            kind = "step" if epoch[present].value_counts().max() > 1 else "epoch"
+            kind = "step" if _repeats(epoch.to_numpy()[mask]) else "epoch"
         if kind == "epoch":
             # the last value logged in the epoch is its epoch-level value
             epoch_cols[name] = v[present].groupby(epoch[present].astype(np.int64)).last()
         else:
-            step_cols[name] = pd.Series(v[present].to_numpy(), index=step[present].to_numpy())
+            step_cols[name] = pd.Series(v.to_numpy()[mask], index=step.to_numpy()[mask])
     if any("/dataloader_idx_" in c for c in {**epoch_cols, **step_cols}):
         notes.append("several validation dataloaders: one column per dataloader_idx")
     frame = pd.DataFrame(epoch_cols)
@@ -177,13 +228,28 @@ def _assemble(values: dict[str, pd.Series], step: pd.Series, epoch: pd.Series, s
     cols = {c: frame[c].to_numpy() for c in frame.columns}
     steps = step_epochs = None
     if step_cols:
-        steps = pd.DataFrame({k: s.groupby(level=0).last() for k, s in step_cols.items()})
-        first_epoch = epoch.groupby(step).min()
-        step_epochs = first_epoch.reindex(steps.index).to_numpy()
+        steps = pd.DataFrame({k: last_per_step(s) for k, s in step_cols.items()})
+        step_epochs = _first_epoch(epoch, step).reindex(steps.index).to_numpy()
     last_step = step.groupby(epoch.astype(np.int64)).max()
     meta["epoch_steps"] = {int(e) + 1: int(s) for e, s in last_step.items()}
     return History.build(cols, epochs=epochs, zero_based=True, source=source, fmt=NAME, notes=notes,
                          steps=steps, step_epochs=step_epochs, meta=meta)
+
+
+def _repeats(values: np.ndarray) -> bool:
+    """Whether any value occurs twice (logs are in order, which makes it one comparison)."""
+    if values.size > 1 and np.all(values[1:] >= values[:-1]):
+        return bool(np.any(values[1:] == values[:-1]))
+    return bool(pd.Series(values).dropna().duplicated().any())
+
+
+def _first_epoch(epoch: pd.Series, step: pd.Series) -> pd.Series:
+    """The lowest epoch each step is logged in, by step."""
+    s, e = step.to_numpy(), epoch.to_numpy()
+    if s.size and np.all(s[1:] >= s[:-1]):
+        starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+        return pd.Series(np.minimum.reduceat(e, starts), index=s[starts])
+    return epoch.groupby(step).min()
 
 
 def _hparams(source: str, notes: list[str]) -> dict | None:
