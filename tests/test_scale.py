@@ -19,19 +19,16 @@ from histplot.readers import lightning_csv
 
 
 def _spikes_by_hand(values, factor, neighbours, recovery):
-    """The definition, point by point (the code before the vectorised candidate filter)."""
-    out = []
-    for i in range(values.size):
-        around = np.concatenate([values[max(0, i - neighbours):i], values[i + 1:i + 1 + neighbours]])
-        if around.size < 4:
-            continue
-        med = float(np.median(around))
-        if med <= 0 or values[i] <= factor * med:
-            continue
-        later = values[i + 1:i + 1 + neighbours]
-        if later.size and later.min() <= recovery * med:
-            out.append((i, float(values[i] / med)))
-    return out
+    """The definition, point by point, as the code was before the vectorised candidate filter."""
+    found = []
+    for i, v in enumerate(values):
+        window = np.r_[values[max(0, i - neighbours):i], values[i + 1:i + 1 + neighbours]]
+        if len(window) >= 4:
+            median = float(np.median(window))
+            after = values[i + 1:i + 1 + neighbours]
+            if not (median <= 0 or v <= factor * median) and len(after) and np.min(after) <= recovery * median:
+                found.append((i, float(v / median)))
+    return found
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -75,7 +72,7 @@ def _metrics_csv(newline: str = "\n") -> bytes:
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_plain_numeric_path_gives_what_the_careful_path_gives(newline):
     data = _metrics_csv(newline)
-    plain = lightning_csv._read_plain(data)
+    plain = lightning_csv._read_plain(io.BytesIO(data))
     assert plain is not None
     pd.testing.assert_frame_equal(plain, lightning_csv._read_checked(data, "metrics.csv"))
 
@@ -83,7 +80,7 @@ def test_plain_numeric_path_gives_what_the_careful_path_gives(newline):
 @pytest.mark.parametrize("cell", ["True", "NA", '"2"', "1 2", "-", "nAn", "0x1f", "  "])
 def test_anything_unusual_takes_the_careful_path(cell):
     data = f"epoch,step,loss\n0,1,0.5\n0,2,{cell}\n".encode()
-    assert lightning_csv._read_plain(data) is None
+    assert lightning_csv._read_plain(io.BytesIO(data)) is None
 
 
 def test_a_bad_cell_is_still_named():
@@ -127,3 +124,17 @@ def test_decimated_figure_looks_like_the_full_one(monkeypatch):
     strided = _pixels(h, monkeypatch, lambda x, y: (np.asarray(x)[::50], np.asarray(y, dtype=float)[::50]))
     assert _visibly_different(thinned, full) < 0.001
     assert _visibly_different(strided, full) > 0.02
+
+
+# -- report names: counted once per depth ---------------------------------------------------------------
+def test_report_slugs_stay_unique():
+    from histplot.discover import Candidate
+    from histplot.report import slugs
+
+    paths = ["sweep/a/version_0/metrics.csv", "sweep/b/version_0/metrics.csv", "other/x.json", "x.json",
+             "solo/run.jsonl", "store.db", "store.db"]
+    runs = [None, None, None, None, None, "1", "2"]
+    got = slugs([Candidate(p, False, r) for p, r in zip(paths, runs)])
+    assert got == ["metrics", "metrics_2", "x", "x_2", "run", "1", "2"]
+    names = slugs([Candidate(f"runs/r{i % 50}/h.json", False) for i in range(200)])
+    assert len(set(names)) == 200 and names[:3] == ["h", "h_2", "h_3"]

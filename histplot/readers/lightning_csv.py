@@ -94,10 +94,11 @@ def _read_file(path: Path, source: str) -> History:
 def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
     if source and Path(source).name == "hparams.yaml":
         return _read_file(Path(source).parent / "metrics.csv", str(Path(source).parent / "metrics.csv"))
-    data = buf.read()
-    df = _read_plain(data)
+    start = buf.tell()
+    df = _read_plain(buf)
     if df is None:
-        df = _read_checked(data, source)
+        buf.seek(start)
+        df = _read_checked(buf.read(), source)
     lower = {c.lower(): c for c in df.columns}
     if "step" not in lower:
         raise ReadError("no 'step' column: not a Lightning metrics.csv", source)
@@ -120,20 +121,21 @@ _PLAIN_BYTES = b"0123456789.eE+-, \t\r\nnaifNAIF"
 _PLAIN_NA = ["", "nan", "NaN", "NAN"]
 
 
-def _read_plain(data: bytes) -> pd.DataFrame | None:
+def _read_plain(buf: BinaryIO) -> pd.DataFrame | None:
     """Every column as float64 straight from pandas' C parser, for the usual file: a header and
     numbers only. None when anything is unusual (a word, quotes, a stray field, an odd encoding);
     ``_read_checked`` then reads it cell by cell and words the error. A step log has millions of
     rows, and going through Python strings costs ten times the parse."""
-    end = data.find(b"\n")
-    if end < 0:
-        return None
-    # translate() deletes in place order: the header's leftovers come first, the body's after them
-    if len(data.translate(None, _PLAIN_BYTES)) != len(data[:end].translate(None, _PLAIN_BYTES)):
-        return None
+    start = buf.tell()
+    buf.readline()
+    # checked a block at a time, so that the file's bytes are never all in memory beside the frame
+    while block := buf.read(1 << 20):
+        if block.translate(None, _PLAIN_BYTES):
+            return None
+    buf.seek(start)
     try:
-        df = pd.read_csv(io.BytesIO(data), engine="c", dtype=np.float64, keep_default_na=False,
-                         na_values=_PLAIN_NA, encoding="utf-8")
+        df = pd.read_csv(buf, engine="c", dtype=np.float64, keep_default_na=False, na_values=_PLAIN_NA,
+                         encoding="utf-8")
     except Exception:  # whatever the C parser refuses, the careful path explains
         return None
     if df.empty or not isinstance(df.index, pd.RangeIndex):
