@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -32,11 +33,17 @@ PYTHON = sys.executable
 
 @dataclass
 class Timing:
-    """Wall seconds and peak RSS (MiB) of each measured run."""
+    """Wall seconds, CPU seconds (user + system, workers included) and peak RSS (MiB) of each run."""
 
     seconds: list[float] = field(default_factory=list)
     rss: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     note: str = ""
+
+    def add(self, wall: float, cpu: float, rss: float) -> None:
+        self.seconds.append(wall)
+        self.cpu.append(cpu)
+        self.rss.append(rss)
 
     @property
     def median(self) -> float:
@@ -47,8 +54,9 @@ class Timing:
         return max(self.rss)
 
 
-def measure(cmd: list[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,)) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MiB, stderr) of one fresh process."""
+def measure(cmd: list[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,)
+            ) -> tuple[float, float, float, str]:
+    """(wall seconds, CPU seconds, peak RSS MiB, stderr) of one fresh process."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
@@ -59,19 +67,18 @@ def measure(cmd: list[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0
         text = err.read().decode("utf-8", "replace")
     if proc.returncode not in ok:
         raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{text}")
-    return wall, usage.ru_maxrss / 1024, text
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
 
 
-def compare(commands: dict[str, list[str]], runs: int, cwd: Path) -> dict[str, Timing]:
+def compare(commands: dict[str, list[str]], runs: int, cwd: Path, *, warm: bool = True) -> dict[str, Timing]:
     """Run each command ``runs`` times, interleaved, after one warm-up each (page cache, font cache)."""
     out = {name: Timing() for name in commands}
-    for cmd in commands.values():
+    for cmd in commands.values() if warm else ():
         measure(cmd, cwd=cwd)
     for _ in range(runs):
         for name, cmd in commands.items():
-            wall, rss, _ = measure(cmd, cwd=cwd)
-            out[name].seconds.append(wall)
-            out[name].rss.append(rss)
+            wall, cpu, rss, _ = measure(cmd, cwd=cwd)
+            out[name].add(wall, cpu, rss)
     return out
 
 
@@ -81,7 +88,7 @@ def startup(runs: int, tmp: Path) -> list[dict]:
     rows = []
     for flag in ("--help", "--version"):
         t = compare({flag: [HISTPLOT, flag]}, runs, tmp)[flag]
-        _, _, probe = measure([PYTHON, str(HERE / "probe_imports.py"), flag], cwd=tmp)
+        *_, probe = measure([PYTHON, str(HERE / "probe_imports.py"), flag], cwd=tmp)
         heavy = [m for m in probe.strip().rsplit("imported: ", 1)[-1].split(",") if m in ("pandas", "matplotlib")]
         met = t.median < 0.150 and not heavy
         rows.append(row("startup", f"histplot {flag}", t, target="< 0.150 s, no pandas/matplotlib",
@@ -133,13 +140,14 @@ def many(runs: int, tmp: Path, n_runs: int, sample: int) -> list[dict]:
     picked = inputs[::step][:sample]
     procs = Timing(note=f"{len(picked)} processes timed, x{len(inputs) / len(picked):g}")
     for i, path in enumerate(picked):
-        wall, rss, _ = measure([HISTPLOT, "plot", str(path), "-o", str(out / f"p{i}.png")], cwd=tmp)
-        procs.seconds.append(wall)
-        procs.rss.append(rss)
-    total = Timing(seconds=[sum(procs.seconds) * len(inputs) / len(picked)], rss=procs.rss, note=procs.note)
+        wall, cpu, rss, _ = measure([HISTPLOT, "plot", str(path), "-o", str(out / f"p{i}.png")], cwd=tmp)
+        procs.add(wall, cpu, rss)
+    scale = len(inputs) / len(picked)
+    total = Timing(seconds=[sum(procs.seconds) * scale], cpu=[sum(procs.cpu) * scale], rss=procs.rss,
+                   note=procs.note)
     report = [HISTPLOT, "report", str(inputs[0].parent), "-o"]
     t = compare({"jobs1": report + [str(out / "r1"), "--jobs", "1"],
-                 "jobs2": report + [str(out / "r2"), "--jobs", "2"]}, runs, tmp)
+                 "jobs2": report + [str(out / "r2"), "--jobs", "2"]}, runs, tmp, warm=False)
     one, two = t["jobs1"], t["jobs2"]
     speed_procs, speed_jobs = total.median / two.median, one.median / two.median
     label = f"{len(inputs)} runs x 100 epochs, 7 formats"
@@ -158,7 +166,8 @@ def watch(tmp: Path) -> list[dict]:
                                stderr=subprocess.DEVNULL).returncode == 0
     what = "append 1 epoch to 2M-row metrics.csv -> figure replaced"
     if not available:
-        return [{"case": "watch", "what": what, "median": "n/a (watch not available)", "ratio": "", "rss": "",
+        return [{"case": "watch", "what": what, "median": "n/a (watch not available)", "cpu": "", "ratio": "",
+                 "rss": "",
                  "target": "< 1 s after the append", "met": "n/a", "extra": ""}]
     folder = tmp / "watch"
     folder.mkdir()
@@ -166,7 +175,7 @@ def watch(tmp: Path) -> list[dict]:
     res = subprocess.run([PYTHON, str(HERE / "watch_probe.py"), HISTPLOT, str(csv), str(folder)],
                          capture_output=True, text=True, check=True)
     got = json.loads(res.stdout.strip().splitlines()[-1])
-    t = Timing(seconds=got["latencies"], rss=[(got["maxrss_kb"] or 0) / 1024])
+    t = Timing(seconds=got["latencies"], cpu=[math.nan], rss=[(got["maxrss_kb"] or 0) / 1024])
     return [row("watch", what, t, target="< 1 s after the append", met=max(t.seconds) < 1.0,
                 extra=f"first figure {got['first_figure']:.1f} s, max {max(t.seconds):.2f} s")]
 
@@ -175,14 +184,14 @@ def watch(tmp: Path) -> list[dict]:
 
 def row(case: str, what: str, t: Timing, *, ratio: float | None = None, rss_ratio: float | None = None,
         baseline: bool = False, target: str = "", met: bool | None = None, extra: str = "") -> dict:
-    return {"case": case, "what": what, "median": f"{t.median:.3f}",
+    return {"case": case, "what": what, "median": f"{t.median:.3f}", "cpu": f"{statistics.median(t.cpu):.2f}",
             "ratio": "baseline" if baseline and ratio is None else (f"{ratio:.2f}x" if ratio is not None else ""),
             "rss": f"{t.peak:.0f}" + (f" ({rss_ratio:.2f}x)" if rss_ratio is not None else ""),
             "target": target, "met": "" if met is None else ("yes" if met else "NO"),
             "extra": "; ".join(x for x in (t.note, extra) if x)}
 
 
-COLUMNS = (("case", "case"), ("what", "command"), ("median", "median s"), ("ratio", "vs baseline"),
+COLUMNS = (("case", "case"), ("what", "command"), ("median", "median s"), ("cpu", "cpu s"), ("ratio", "vs baseline"),
            ("rss", "peak RSS MiB"), ("target", "target"), ("met", "met"), ("extra", "notes"))
 
 
@@ -201,8 +210,8 @@ def main() -> None:
     parser.add_argument("--large-runs", type=int, default=3, help="runs for the large case, default 3")
     parser.add_argument("--many-runs", type=int, default=1, help="runs of each 500-run report, default 1")
     parser.add_argument("--many", type=int, default=500, help="runs in the many case, default 500")
-    parser.add_argument("--sample", type=int, default=50, help="`histplot plot` processes timed for the "
-                        "many baseline, default 50")
+    parser.add_argument("--sample", type=int, default=30, help="`histplot plot` processes timed for the "
+                        "many baseline, default 30")
     parser.add_argument("--only", help="comma-separated cases: startup,small,large,many,watch")
     args = parser.parse_args()
     cases = set((args.only or "startup,small,large,many,watch").split(","))

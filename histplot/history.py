@@ -288,6 +288,15 @@ def _to_float(raw: Any, values: Any, source: str | None, notes: list[str]) -> np
     Missing cells (None, "", "NA", "nan") become NaN and "inf" stays infinite: those are data.
     A series of numbers with a stray word in it is an error, because guessing would hide it.
     """
+    if not isinstance(values, np.ndarray):
+        # Plain lists of numbers (JSON, YAML) convert in C; None, strings or huge integers make an
+        # object array, which the loop below reads cell by cell.
+        try:
+            guess = np.asarray(values)
+        except (ValueError, TypeError, OverflowError):
+            guess = None
+        if guess is not None and guess.ndim == 1 and guess.dtype.kind in "fiub":
+            return guess.astype(np.float64)
     arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
     if arr.dtype.kind in "fiub":
         return arr.astype(np.float64)

@@ -52,7 +52,7 @@ def merge_steps(frame: pd.DataFrame, steps: pd.DataFrame, step_epochs: Sequence[
         return frame, out, meta
     known = epochs.notna().to_numpy()
     ep = epochs[known].astype(np.int64)
-    grouped = out[known].groupby(ep.to_numpy())
+    grouped = (out if known.all() else out[known]).groupby(ep.to_numpy())
     summary = {}
     for col in out.columns:
         held_out = parse_name(col)[0] in ("val", "test")

@@ -138,3 +138,24 @@ def test_report_slugs_stay_unique():
     assert got == ["metrics", "metrics_2", "x", "x_2", "run", "1", "2"]
     names = slugs([Candidate(f"runs/r{i % 50}/h.json", False) for i in range(200)])
     assert len(set(names)) == 200 and names[:3] == ["h", "h_2", "h_3"]
+
+
+# -- History.build: lists of numbers convert in one go, anything else cell by cell --------------------------
+@pytest.mark.parametrize("values", [
+    [1, 2.5, 3], [True, False, 1.5], [1.0, None, 2.0], ["1.5", "nan", ""], [2**70, 1.0], [1.0, "x", 2.0],
+    [np.float32(0.5), np.float64(1.5)], [np.array(0.25), np.array(2.0)], [[1.0], [2.0]], [1.0, [2.0, 3.0]],
+    [float("inf"), -1e308, 0], list(range(10)),
+])
+def test_number_lists_convert_as_cell_by_cell(values):
+    from histplot.history import _as_number, _to_float
+
+    notes: list[str] = []
+    try:
+        got = _to_float("x", values, "h.json", notes)
+    except ReadError as exc:
+        got = exc
+    cells = [_as_number(v) for v in values]
+    if any(c is None for c in cells):
+        assert got is None or isinstance(got, ReadError)
+    else:
+        np.testing.assert_array_equal(got, np.array(cells, dtype=float))

@@ -231,7 +231,7 @@ def _assemble(values: dict[str, pd.Series], step: pd.Series, epoch: pd.Series, s
     steps = step_epochs = None
     if step_cols:
         steps = pd.DataFrame({k: last_per_step(s) for k, s in step_cols.items()})
-        step_epochs = _first_epoch(epoch, step).reindex(steps.index).to_numpy()
+        step_epochs = _first_epoch(epoch, step, steps.index.to_numpy())
     last_step = step.groupby(epoch.astype(np.int64)).max()
     meta["epoch_steps"] = {int(e) + 1: int(s) for e, s in last_step.items()}
     return History.build(cols, epochs=epochs, zero_based=True, source=source, fmt=NAME, notes=notes,
@@ -245,13 +245,13 @@ def _repeats(values: np.ndarray) -> bool:
     return bool(pd.Series(values).dropna().duplicated().any())
 
 
-def _first_epoch(epoch: pd.Series, step: pd.Series) -> pd.Series:
-    """The lowest epoch each step is logged in, by step."""
+def _first_epoch(epoch: pd.Series, step: pd.Series, at: np.ndarray) -> np.ndarray:
+    """The lowest epoch each step in ``at`` is logged in (every step in ``at`` occurs in ``step``)."""
     s, e = step.to_numpy(), epoch.to_numpy()
     if s.size and np.all(s[1:] >= s[:-1]):
         starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-        return pd.Series(np.minimum.reduceat(e, starts), index=s[starts])
-    return epoch.groupby(step).min()
+        return np.minimum.reduceat(e, starts)[np.searchsorted(s[starts], at)]
+    return epoch.groupby(step).min().reindex(at).to_numpy()
 
 
 def _hparams(source: str, notes: list[str]) -> dict | None:
