@@ -41,10 +41,15 @@ def _wait_for_change(path: Path, old: int | None, proc: subprocess.Popen) -> flo
     raise RuntimeError(f"{path} was not replaced within {TIMEOUT:.0f} s")
 
 
+def _last_row(csv: Path) -> list[bytes]:
+    with open(csv, "rb") as fh:
+        fh.seek(max(0, csv.stat().st_size - 400))
+        return fh.read().splitlines()[-1].split(b",")
+
+
 def _epoch_rows(csv: Path, epoch: int, per: int) -> str:
     """One more epoch in the file's layout, continuing its step count."""
-    last = csv.read_bytes()[-200:].splitlines()[-1].split(b",")
-    step = int(last[1]) + 1
+    step = int(_last_row(csv)[1]) + 1
     rows = [f"{epoch},{s},,{0.1 + 0.01 * ((s * 7919) % 13)},," for s in range(step, step + per)]
     rows.append(f"{epoch},{step + per - 1},0.15,,0.9,0.2")
     return "\n".join(rows) + "\n"
@@ -60,7 +65,7 @@ def main() -> None:
     latencies = []
     try:
         first = _wait_for_change(live, None, proc) - t0
-        epoch = int(csv.read_bytes()[-200:].splitlines()[-1].split(b",")[0]) + 1
+        epoch = int(_last_row(csv)[0]) + 1
         for k in range(appends):
             time.sleep(0.5)  # let the watcher settle, as between real epochs
             rows = _epoch_rows(csv, epoch + k, 5000)

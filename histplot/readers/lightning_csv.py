@@ -250,7 +250,9 @@ def _first_epoch(epoch: pd.Series, step: pd.Series, at: np.ndarray) -> np.ndarra
     s, e = step.to_numpy(), epoch.to_numpy()
     if s.size and np.all(s[1:] >= s[:-1]):
         starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-        return np.minimum.reduceat(e, starts)[np.searchsorted(s[starts], at)]
+        firsts, keys = np.minimum.reduceat(e, starts), s[starts]
+        # usually every step has a step-level value, and no lookup is needed
+        return firsts if np.array_equal(keys, at) else firsts[np.searchsorted(keys, at)]
     return epoch.groupby(step).min().reindex(at).to_numpy()
 
 
