@@ -5,13 +5,16 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 OUT    ?= out
 
-.PHONY: install demo test fuzz samples docs clean
+.PHONY: install demo test bench fuzz samples docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+	@# An editable install leaves histplot's own modules uncompiled; with PYTHONDONTWRITEBYTECODE set,
+	@# every command would compile them again at start-up.
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q histplot >/dev/null
 
 install: $(STAMP)
 
@@ -25,6 +28,11 @@ demo: $(STAMP)
 ## test: install, then run the whole test suite
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: install, then time histplot against its baselines (generated data, fresh processes; ~10 min)
+bench: $(STAMP)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q histplot >/dev/null
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 ## fuzz: the hypothesis fuzz tests over every reader with many more examples
 fuzz: $(STAMP)

@@ -330,18 +330,53 @@ def _explosion(epochs: np.ndarray, values: np.ndarray, ratio: float, min_epochs:
 def spikes(values: np.ndarray, factor: float, neighbours: int, recovery: float) -> list[tuple[int, float]]:
     """Positions of points above ``factor`` x the median of their ``neighbours`` on each side, that
     the series later comes back under ``recovery`` x that median; with the ratio to the median."""
-    out = []
+    values = np.asarray(values, dtype=float)
+    n, k = values.size, neighbours
+    # Points near the ends have short windows: one by one. The rest (millions in a step log) at once.
+    ends = [*range(min(k, n)), *range(max(k, n - k), n)]
+    out = [hit for i in ends if (hit := _spike_at(values, i, factor, k, recovery)) is not None]
+    if 2 * k >= 4 and n > 2 * k:
+        out += _interior_spikes(values, factor, k, recovery)
+    return sorted(out)
+
+
+def _spike_at(values: np.ndarray, i: int, factor: float, k: int, recovery: float) -> tuple[int, float] | None:
+    around = np.concatenate([values[max(0, i - k):i], values[i + 1:i + 1 + k]])
+    if around.size < 4:
+        return None
+    med = float(np.median(around))
+    if med <= 0 or values[i] <= factor * med:
+        return None
+    later = values[i + 1:i + 1 + k]
+    if later.size and later.min() <= recovery * med:
+        return i, float(values[i] / med)
+    return None
+
+
+def _interior_spikes(values: np.ndarray, factor: float, k: int, recovery: float,
+                     chunk: int = 1 << 16) -> list[tuple[int, float]]:
+    """``_spike_at`` for every point with ``k`` neighbours on each side, vectorised. A median is
+    never below its window's minimum, so points not above ``factor`` x that minimum are skipped
+    before any median is taken; NaN compares false throughout, exactly as in ``_spike_at``."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
     n = values.size
-    for i in range(n):
-        around = np.concatenate([values[max(0, i - neighbours):i], values[i + 1:i + 1 + neighbours]])
-        if around.size < 4:
-            continue
-        med = float(np.median(around))
-        if med <= 0 or values[i] <= factor * med:
-            continue
-        later = values[i + 1:i + 1 + neighbours]
-        if later.size and later.min() <= recovery * med:
-            out.append((i, float(values[i] / med)))
+    mins = sliding_window_view(values, k).min(axis=1)  # mins[j] = min(values[j:j + k])
+    centre = np.arange(k, n - k)
+    left_min, right_min = mins[centre - k], mins[centre + 1]
+    with np.errstate(invalid="ignore"):
+        maybe = (values[centre] > factor * np.minimum(left_min, right_min)) | np.isnan(values[centre])
+    cand, later_min = centre[maybe], right_min[maybe]
+    offsets = np.r_[np.arange(-k, 0), np.arange(1, k + 1)]
+    out: list[tuple[int, float]] = []
+    for lo in range(0, cand.size, chunk):
+        idx = cand[lo:lo + chunk]
+        med = np.median(values[idx[:, None] + offsets], axis=1)
+        v = values[idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hit = ~((med <= 0) | (v <= factor * med)) & (later_min[lo:lo + chunk] <= recovery * med)
+            ratio = v / med
+        out += [(int(i), float(r)) for i, r in zip(idx[hit], ratio[hit])]
     return out
 
 

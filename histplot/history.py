@@ -307,6 +307,13 @@ def _to_float(raw: Any, values: Any, source: str | None, notes: list[str]) -> np
     Missing cells (None, "", "NA", "nan") become NaN and "inf" stays infinite: those are data.
     A series of numbers with a stray word in it is an error, because guessing would hide it.
     """
+    if not isinstance(values, np.ndarray) and all(type(v) in (float, int) for v in values):
+        # Plain lists of numbers (JSON, YAML) convert in C. Anything else (None, words, nested lists:
+        # numpy would expand a YAML alias bomb) goes through the cell-by-cell loop below.
+        try:
+            return np.asarray(values, dtype=np.float64)
+        except OverflowError:  # an integer past float range
+            pass
     arr = object_array(values)
     if arr.dtype.kind in "fiub":
         return arr.astype(np.float64)

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import signal
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -181,20 +182,27 @@ def slugs(candidates: Sequence[Candidate]) -> list[str]:
 
     parts = [(Path(c.path).parts if c.path != "-" else ("stdin",)) + ((c.run,) if c.run else ())
              for c in candidates]
+    tails: dict[int, list[str]] = {}  # depth -> every run's name at that depth; counted once, not per run
+    tallies: dict[int, Counter] = {}
     out: list[str] = []
+    taken: set[str] = set()
     for i, p in enumerate(parts):
         depth = 1
         while True:
             stem = "_".join(p[-depth:])
             stem = safe_stem(stem.rsplit(".", 1)[0] if depth == 1 and "." in stem else stem)
-            clash = any(safe_stem("_".join(q[-depth:])) == stem for j, q in enumerate(parts) if j != i)
+            if depth not in tails:
+                tails[depth] = [safe_stem("_".join(q[-depth:])) for q in parts]
+                tallies[depth] = Counter(tails[depth])
+            clash = tallies[depth][stem] - (tails[depth][i] == stem) > 0
             if not clash or depth >= len(p):
                 break
             depth += 1
         k, base = 2, stem
-        while stem in out:
+        while stem in taken:
             stem, k = f"{base}_{k}", k + 1
         out.append(stem)
+        taken.add(stem)
     return out
 
 

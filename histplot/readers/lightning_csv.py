@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import History
+from ..steps import last_per_step
 from ._io import open_source, read_text, strip_head, text_lines
 from . import _scalars
 
@@ -94,10 +95,52 @@ def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
     if source and Path(source).name == "hparams.yaml":
         return _read_file(Path(source).parent / "metrics.csv", str(Path(source).parent / "metrics.csv"))
     notes: list[str] = []
-    lines = text_lines(read_text(buf, source), notes)
+    start = buf.tell()
+    df = _read_plain(buf)
+    if df is None:
+        buf.seek(start)
+        df = _read_checked(buf.read(), source, notes)
+    return from_numbers(df, source=source, notes=notes)
+
+
+def _read_checked(data: bytes, source: str | None, notes: list[str] | None = None) -> pd.DataFrame:
+    """The careful path: text lines (a half-written last one skipped), strings, then numbers cell by cell."""
+    lines = text_lines(read_text(io.BytesIO(data), source), notes)
     if len(lines) < 2:
         raise ReadError("metrics.csv has no rows", source)
-    return from_table(parse_rows(lines[0], lines[1:], source), source=source, notes=notes)
+    return _numeric_table(parse_rows(lines[0], lines[1:], source), source)
+
+
+# What a plain numeric body is made of: numbers, separators, line ends and the words nan and inf.
+_PLAIN_BYTES = b"0123456789.eE+-, \t\r\nnaifNAIF"
+_PLAIN_NA = ["", "nan", "NaN", "NAN"]
+
+
+def _read_plain(buf: BinaryIO) -> pd.DataFrame | None:
+    """Every column as float64 straight from pandas' C parser, for the usual file: a header and
+    numbers only. None when anything is unusual (a word, quotes, a stray field, an odd encoding, a
+    last line still being written); the careful path then reads it cell by cell and words the error.
+    A step log has millions of rows, and going through Python strings costs ten times the parse."""
+    start = buf.tell()
+    buf.readline()
+    last = b""
+    # checked a block at a time, so that the file's bytes are never all in memory beside the frame
+    while block := buf.read(1 << 20):
+        if block.translate(None, _PLAIN_BYTES):
+            return None
+        last = block[-1:]
+    if last not in (b"\n", b"\r"):
+        return None
+    buf.seek(start)
+    try:
+        df = pd.read_csv(buf, engine="c", dtype=np.float64, keep_default_na=False, na_values=_PLAIN_NA,
+                         encoding="utf-8")
+    except Exception:  # whatever the C parser refuses, the careful path explains
+        return None
+    if df.empty or not isinstance(df.index, pd.RangeIndex):
+        return None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
 
 
 def parse_rows(header: str, lines: list[str], source: str | None = None) -> pd.DataFrame:
@@ -115,20 +158,37 @@ def parse_rows(header: str, lines: list[str], source: str | None = None) -> pd.D
 
 def from_table(df: pd.DataFrame, *, source: str | None = None, notes: list[str] | None = None, **_) -> History:
     """A History from the string table ``parse_rows`` gives (one or more batches concatenated)."""
+    return from_numbers(_numeric_table(df, source), source=source, notes=notes)
+
+
+def _numeric_table(df: pd.DataFrame, source: str | None) -> pd.DataFrame:
+    """Every column as float64, checked cell by cell: an error names the column, the row and the value."""
     lower = {c.lower(): c for c in df.columns}
     if "step" not in lower:
         raise ReadError("no 'step' column: not a Lightning metrics.csv", source)
-    step = _numeric(df[lower["step"]], "step", source)
+    # step first and epoch last, so that the first bad cell reported is the one it always was
+    names = {lower["step"]: "step", lower.get("epoch"): "epoch"}
+    order = sorted(df.columns, key=lambda c: (c != lower["step"], c == lower.get("epoch")))
+    converted = {c: _numeric(df[c], names.get(c, c), source) for c in order}
+    return pd.DataFrame({c: converted[c] for c in df.columns})
+
+
+def from_numbers(df: pd.DataFrame, *, source: str | None = None, notes: list[str] | None = None) -> History:
+    """A History from a float64 table with a ``step`` column (and usually ``epoch``)."""
+    lower = {c.lower(): c for c in df.columns}
+    if "step" not in lower:
+        raise ReadError("no 'step' column: not a Lightning metrics.csv", source)
+    step = df[lower["step"]]
     if step.isna().any():
         raise ReadError("the 'step' column has empty cells", source)
-    values = {c: _numeric(df[c], c, source) for c in df.columns if c not in (lower["step"], lower.get("epoch"))}
+    values = {c: df[c] for c in df.columns if c not in (lower["step"], lower.get("epoch"))}
     notes = list(notes or [])
     meta = {"hparams": _hparams(source, notes)} if source else {}
     meta = {k: v for k, v in meta.items() if v is not None}
     if "epoch" not in lower:
         points = {c: pd.Series(v.to_numpy(), index=step.to_numpy()).dropna() for c, v in values.items()}
         return _scalars.assemble(points, source=source, fmt=NAME, notes=notes, meta=meta)
-    epoch = _fill_epochs(_numeric(df[lower["epoch"]], "epoch", source), step, source)
+    epoch = _fill_epochs(df[lower["epoch"]], step, source)
     return _assemble(values, step, epoch, source, notes, meta)
 
 
@@ -148,8 +208,14 @@ def _fill_epochs(epoch: pd.Series, step: pd.Series, source: str | None) -> pd.Se
     known = epoch.notna()
     if not known.any():
         raise ReadError("the 'epoch' column is empty", source)
-    by_step = epoch[known].groupby(step[known]).min()
-    filled = epoch.fillna(step.map(by_step))
+    if known.all():
+        return epoch
+    missing = ~known
+    # only the steps of rows without an epoch need looking up: a handful among millions
+    same = known & step.isin(step[missing].unique())
+    by_step = epoch[same].groupby(step[same]).min()
+    filled = epoch.copy()
+    filled[missing] = step[missing].map(by_step)
     return filled.bfill().ffill()
 
 
@@ -176,13 +242,14 @@ def _assemble(values: dict[str, pd.Series], step: pd.Series, epoch: pd.Series, s
         if not present.any():
             notes.append(f"'{raw}' has no values: dropped")
             continue
+        mask = present.to_numpy()
         if kind is None:
-            kind = "step" if epoch[present].value_counts().max() > 1 else "epoch"
+            kind = "step" if _repeats(epoch.to_numpy()[mask]) else "epoch"
         if kind == "epoch":
             # the last value logged in the epoch is its epoch-level value
             epoch_cols[name] = v[present].groupby(epoch[present].astype(np.int64)).last()
         else:
-            step_cols[name] = pd.Series(v[present].to_numpy(), index=step[present].to_numpy())
+            step_cols[name] = pd.Series(v.to_numpy()[mask], index=step.to_numpy()[mask])
     if any("/dataloader_idx_" in c for c in {**epoch_cols, **step_cols}):
         notes.append("several validation dataloaders: one column per dataloader_idx")
     frame = pd.DataFrame(epoch_cols)
@@ -190,13 +257,30 @@ def _assemble(values: dict[str, pd.Series], step: pd.Series, epoch: pd.Series, s
     cols = {c: frame[c].to_numpy() for c in frame.columns}
     steps = step_epochs = None
     if step_cols:
-        steps = pd.DataFrame({k: s.groupby(level=0).last() for k, s in step_cols.items()})
-        first_epoch = epoch.groupby(step).min()
-        step_epochs = first_epoch.reindex(steps.index).to_numpy()
+        steps = pd.DataFrame({k: last_per_step(s) for k, s in step_cols.items()})
+        step_epochs = _first_epoch(epoch, step, steps.index.to_numpy())
     last_step = step.groupby(epoch.astype(np.int64)).max()
     meta["epoch_steps"] = {int(e) + 1: int(s) for e, s in last_step.items()}
     return History.build(cols, epochs=epochs, zero_based=True, source=source, fmt=NAME, notes=notes,
                          steps=steps, step_epochs=step_epochs, meta=meta)
+
+
+def _repeats(values: np.ndarray) -> bool:
+    """Whether any value occurs twice (logs are in order, which makes it one comparison)."""
+    if values.size > 1 and np.all(values[1:] >= values[:-1]):
+        return bool(np.any(values[1:] == values[:-1]))
+    return bool(pd.Series(values).dropna().duplicated().any())
+
+
+def _first_epoch(epoch: pd.Series, step: pd.Series, at: np.ndarray) -> np.ndarray:
+    """The lowest epoch each step in ``at`` is logged in (every step in ``at`` occurs in ``step``)."""
+    s, e = step.to_numpy(), epoch.to_numpy()
+    if s.size and np.all(s[1:] >= s[:-1]):
+        starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+        firsts, keys = np.minimum.reduceat(e, starts), s[starts]
+        # usually every step has a step-level value, and no lookup is needed
+        return firsts if np.array_equal(keys, at) else firsts[np.searchsorted(keys, at)]
+    return epoch.groupby(step).min().reindex(at).to_numpy()
 
 
 def _hparams(source: str, notes: list[str]) -> dict | None:
