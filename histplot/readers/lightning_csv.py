@@ -104,11 +104,11 @@ def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
 
 
 def _read_checked(data: bytes, source: str | None, notes: list[str] | None = None) -> pd.DataFrame:
-    """The careful path: text lines (a half-written last one skipped), strings, then numbers cell by cell."""
+    """The careful path: text lines (a half-written last one skipped), then numbers cell by cell."""
     lines = text_lines(read_text(io.BytesIO(data), source), notes)
     if len(lines) < 2:
         raise ReadError("metrics.csv has no rows", source)
-    return _numeric_table(parse_rows(lines[0], lines[1:], source), source)
+    return parse_rows(lines[0], lines[1:], source)
 
 
 # What a plain numeric body is made of: numbers, separators, line ends and the words nan and inf.
@@ -144,21 +144,22 @@ def _read_plain(buf: BinaryIO) -> pd.DataFrame | None:
 
 
 def parse_rows(header: str, lines: list[str], source: str | None = None) -> pd.DataFrame:
-    """Rows under the header line as a table of strings (empty cells ""), for ``from_table``.
+    """Rows under the header line as a float64 table (checked cell by cell), for ``from_table``.
 
-    ``histplot watch`` calls it on each batch of appended lines, so the file is parsed once.
+    ``histplot watch`` calls it on each batch of appended lines, so every cell is converted once
+    and an update only joins number tables.
     """
     try:
         df = pd.read_csv(io.StringIO("\n".join([header, *lines])), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReadError(f"malformed CSV: {str(exc).splitlines()[0]}", source) from exc
     df.columns = [str(c).strip() for c in df.columns]
-    return df
+    return _numeric_table(df, source)
 
 
 def from_table(df: pd.DataFrame, *, source: str | None = None, notes: list[str] | None = None, **_) -> History:
-    """A History from the string table ``parse_rows`` gives (one or more batches concatenated)."""
-    return from_numbers(_numeric_table(df, source), source=source, notes=notes)
+    """A History from the tables ``parse_rows`` gives (one or more batches concatenated)."""
+    return from_numbers(df, source=source, notes=notes)
 
 
 def _numeric_table(df: pd.DataFrame, source: str | None) -> pd.DataFrame:
