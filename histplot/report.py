@@ -311,6 +311,14 @@ def _finding_words(r: RunResult) -> str:
     return ", ".join(words) or "ok"
 
 
+def _metric_words(r: RunResult, most: int = 4) -> str:
+    """The held-out metrics other than the monitored one, as "name final (best)"; training ones if none."""
+    cols = [c for c in r.metrics if c != r.monitor]
+    held_out = [c for c in cols if c.startswith(("val_", "test_"))]
+    picked = (held_out or cols)[:most]
+    return ", ".join(f"{c} {_fmt(r.metrics[c]['final'])} ({_fmt(r.metrics[c]['best'])})" for c in picked) or "–"
+
+
 def _md_cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -323,15 +331,15 @@ def to_markdown(report: Report, *, timestamp: str | None = None) -> str:
                  f"{counts['failing']} failing --fail-on {','.join(report.fail_on) or '(none)'}.")
     if timestamp:
         lines.append(f"Generated {timestamp}.")
-    lines += ["", "| run | format | epochs | monitored | best epoch | best | final | findings | figure |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    lines += ["", "| run | format | epochs | monitored | best epoch | best | final | main metrics (final, best) "
+              "| findings | figure |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in report.runs:
         fig = f"[png]({r.figures['png']})" if "png" in r.figures else (
             f"[svg]({r.figures['svg']})" if "svg" in r.figures else "–")
         lines.append("| " + " | ".join(_md_cell(x) for x in [
             r.label or r.source, r.format or "–", r.epochs if r.epochs is not None else "–",
             f"{r.monitor} ({r.mode})" if r.monitor else "–", r.best_epoch or "–", _fmt(r.best), _fmt(r.final),
-            _finding_words(r), fig]) + " |")
+            _metric_words(r), _finding_words(r), fig]) + " |")
     if report.errors:
         lines += ["", "## Unreadable", ""]
         lines += [f"- `{r.source}`: {r.error}" for r in report.errors]
@@ -393,7 +401,8 @@ def to_html(report: Report, *, timestamp: str | None = None) -> str:
             f"<td>{_esc(r.format or '–')}</td><td class=num>{_esc(r.epochs if r.epochs is not None else '–')}</td>"
             f"<td>{_esc(f'{r.monitor} ({r.mode})' if r.monitor else '–')}</td>"
             f"<td class=num>{_esc(r.best_epoch or '–')}</td><td class=num>{_esc(_fmt(r.best))}</td>"
-            f"<td class=num>{_esc(_fmt(r.final))}</td><td>{_esc(_finding_words(r).replace('**', ''))}</td></tr>")
+            f"<td class=num>{_esc(_fmt(r.final))}</td><td>{_esc(_metric_words(r))}</td>"
+            f"<td>{_esc(_finding_words(r).replace('**', ''))}</td></tr>")
     sections = []
     for r in report.runs:
         body = [f'<section id="run-{_esc(r.slug)}"><h2>{_esc(r.label or r.source)}</h2>',
@@ -416,7 +425,7 @@ def to_html(report: Report, *, timestamp: str | None = None) -> str:
         f"<p>{counts['runs']} run(s): {counts['read']} read, {counts['errors']} unreadable, "
         f"{counts['failing']} failing <code>--fail-on {_esc(','.join(report.fail_on) or '(none)')}</code>.</p>\n"
         "<table><thead><tr><th>run</th><th>format</th><th>epochs</th><th>monitored</th><th>best epoch</th>"
-        "<th>best</th><th>final</th><th>findings</th></tr></thead><tbody>\n"
+        "<th>best</th><th>final</th><th>main metrics (final, best)</th><th>findings</th></tr></thead><tbody>\n"
         + "\n".join(rows) + "\n</tbody></table>\n" + "\n".join(sections) + "\n</body></html>\n"
     )
 

@@ -75,6 +75,8 @@ def test_report_over_a_mixed_directory_with_one_corrupt_file(run, runs, tmp_path
     md = (out / "summary.md").read_text()
     assert md.count("\n| ") == 1 + data["counts"]["runs"]  # header + one row per run
     assert "## Unreadable" in md and "corrupt.json" in md
+    row = next(ln for ln in md.splitlines() if ln.startswith("| keras_classification |"))
+    assert "val_accuracy 0.8" in row  # main metrics: final (best) of the held-out accuracy
     assert "notes.txt" not in md
 
 
