@@ -6,10 +6,12 @@ line on stderr and exit code 2; exit code 1 is reserved for ``--fail-on`` findin
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
 import os
+import signal
 import sys
 from typing import Any, Callable
 
@@ -243,9 +245,9 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, 
       cat history.json | histplot plot - -o run.png
     """
     from .figopts import figure_options
+    from .diagnose import resolve_settings
     from .output import save_figure
-    from .plotting import figure_paths
-    from .render import render
+    from .plotting import figure as figure_of, figure_paths
 
     options = figure_options(config, dpi=dpi, **figure)
     histories = [prepare(h) for h in load_all(files, read_opts)]
@@ -262,17 +264,9 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, 
     if labels:
         raise HistplotError("--label names runs for --overlay or --band")
     paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
-    figures = [render(h, metrics=_split_list(metrics), title=title, x=x_axis, options=options) for h in histories]
-    if not no_annotate:
-        from .annotate import annotate_history
-        from .diagnose import resolve_settings
-        from .steps import default_x
-
-        settings, _ = resolve_settings(config, diag_opts, [], None)
-        for fig, h in zip(figures, histories):
-            # Findings are in epochs: marks on a step axis would land in the wrong place.
-            if (x_axis or default_x(h)) == "epoch":
-                annotate_history(fig, h, settings=settings)
+    settings = None if no_annotate else resolve_settings(config, diag_opts, [], None)[0]
+    figures = [figure_of(h, metrics=_split_list(metrics), title=title, x=x_axis, options=options,
+                         annotate=not no_annotate, settings=settings) for h in histories]
     for fig, path in zip(figures, paths):
         save_figure(fig, path, fmt=out_fmt, dpi=options.dpi)
         click.echo(str(path))
@@ -416,25 +410,21 @@ class _Terminated(Exception):
     """SIGTERM, turned into an exception so that atomic writes clean up on the way out."""
 
 
+@contextlib.contextmanager
 def _terminate_as_interrupt():
-    import contextlib
-    import signal
+    """SIGTERM raised as an exception while the block runs, so that atomic writes clean up; exit 143."""
 
-    @contextlib.contextmanager
-    def guard():
-        def handler(signum, frame):
-            raise _Terminated()
+    def handler(signum, frame):
+        raise _Terminated()
 
-        previous = signal.signal(signal.SIGTERM, handler)
-        try:
-            yield
-        except _Terminated:
-            click.echo("Terminated", err=True)
-            raise click.exceptions.Exit(143) from None
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-
-    return guard()
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    except _Terminated:
+        click.echo("Terminated", err=True)
+        raise click.exceptions.Exit(143) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @cli.command()

@@ -315,11 +315,11 @@ def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, l
             for split in ("val", "test"):
                 if split in cols and has_values(frame, cols[split]):
                     return cols[split], notes
-    for base, cols in groups.items():
+    for cols in groups.values():
         for split in ("val", "test"):
             if split in cols and has_values(frame, cols[split]):
                 return cols[split], notes + [f"no held-out loss: monitoring '{cols[split]}'"]
-    train = [cols["train"] for base, cols in groups.items() if "train" in cols and has_values(frame, cols["train"])]
+    train = [cols["train"] for cols in groups.values() if "train" in cols and has_values(frame, cols["train"])]
     train.sort(key=lambda c: (c != "loss", not is_loss_like(parse_name(c)[1])))
     if train:
         return train[0], notes + [f"no validation series: monitoring the training series '{train[0]}'; "

@@ -93,7 +93,7 @@ def _unit(path: Path, fmt: str) -> list[Candidate]:
         for parent in path.parents:
             if parent.name == "metrics":
                 return [Candidate(str(parent.parent), False)]
-        return _expand_store(path, explicit=False)
+        return _expand_store(path, explicit=False, fmt=fmt)
     if fmt == "hf_trainer_state" and path.parent.name.startswith("checkpoint-"):
         out_dir = path.parent.parent
         if (out_dir / "trainer_state.json").is_file():
@@ -104,9 +104,9 @@ def _unit(path: Path, fmt: str) -> list[Candidate]:
     return [Candidate(str(path), False)]
 
 
-def _expand_store(path: Path, *, explicit: bool) -> list[Candidate]:
-    """One candidate per run of a file that holds several (an MLflow database)."""
-    mod = readers().get(_file_format(path) or "")
+def _expand_store(path: Path, *, explicit: bool, fmt: str | None = None) -> list[Candidate]:
+    """One candidate per run of a file that holds several (an MLflow database); ``fmt`` when already sniffed."""
+    mod = readers().get(fmt or _file_format(path) or "")
     lister = getattr(mod, "list_runs", None)
     if lister is not None:
         runs = lister(path)

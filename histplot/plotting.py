@@ -67,22 +67,31 @@ def safe_stem(label: str) -> str:
     return stem[:120]
 
 
+def figure(history: History, *, metrics: Sequence[str] | None = None, title: str | None = None,
+           x: str | None = None, options=None, annotate: bool = True, settings=None):
+    """The figure of one history: ``render``, then the diagnosis marked on it (best epoch, overfitting,
+    NaN, early stop) when the x axis is epochs; ``settings`` are the diagnose thresholds."""
+    from .steps import default_x
+
+    fig = render(history, metrics=metrics, title=title, x=x, options=options)
+    # Findings are in epochs: marks on a step axis would land in the wrong place.
+    if annotate and (x or default_x(history)) == "epoch":
+        from .annotate import annotate_history
+
+        annotate_history(fig, history, **({"settings": settings} if settings is not None else {}))
+    return fig
+
+
 def plot(history: History, output: str | os.PathLike | None = None, *, format: str | None = None,
          metrics: Sequence[str] | None = None, dpi: int = 100, title: str | None = None,
          annotate: bool = True, x: str | None = None, options=None) -> Path:
     """Render ``history`` and write it to ``output`` (a file or a directory); returns the path.
 
-    ``annotate`` marks the diagnosis on the figure (best epoch, overfitting, NaN, early stop) when
-    the x axis is epochs; ``x`` is "epoch" or "step" (default: what suits the history);
-    ``options`` is a ``figopts.FigureOptions`` (smoothing, log axes, y limits, panels, style).
+    ``annotate`` marks the diagnosis on the figure when the x axis is epochs; ``x`` is "epoch" or
+    "step" (default: what suits the history); ``options`` is a ``figopts.FigureOptions`` (smoothing,
+    log axes, y limits, panels, style).
     """
-    from .steps import default_x
-
     source = history.meta.get("source") or "-"
     [path], fmt = figure_paths([source], [history.label], output, format)
-    fig = render(history, metrics=metrics, title=title, x=x, options=options)
-    if annotate and (x or default_x(history)) == "epoch":
-        from .annotate import annotate_history
-
-        annotate_history(fig, history)
+    fig = figure(history, metrics=metrics, title=title, x=x, options=options, annotate=annotate)
     return save_figure(fig, path, fmt=fmt, dpi=dpi)

@@ -164,7 +164,7 @@ def _main_metrics(h) -> dict[str, dict[str, float | None]]:
     groups = h.metrics()
     bases = sorted(groups, key=lambda b: (b != "loss", list(groups).index(b)))[:4]
     for base in bases:
-        for split, col in groups[base].items():
+        for col in groups[base].values():
             s = h.frame[col]
             s = s[s.map(math.isfinite)]
             if s.empty:

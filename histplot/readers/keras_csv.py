@@ -47,14 +47,14 @@ def _looks_like_table(lines: list[str]) -> tuple[str, list[str]] | None:
 
 
 def sniff(head: bytes, path: str | None) -> float:
-    text = strip_head(head).decode("utf-8", "replace")
-    table = _looks_like_table(text_lines(text)[:2])
+    lines = text_lines(strip_head(head).decode("utf-8", "replace"))
+    table = _looks_like_table(lines[:2])
     if table is None:
         return 0.0
     fields = [h.lower() for h in table[1]]
     if "epoch" in fields:
         return 0.5 if "step" in fields else 0.85
-    return 0.4 if len(fields) > 1 or len(text_lines(text)) > 1 else 0.2
+    return 0.4 if len(fields) > 1 or len(lines) > 1 else 0.2
 
 
 def read(buf: BinaryIO, *, source: str | None = None, run: str | None = None, **_) -> History:
