@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import inspect
 import json
 import os
@@ -162,10 +163,21 @@ def derive_options(f: Callable) -> Callable:
     return wrapper
 
 
+def imports_done() -> None:
+    """Turn the garbage collector back on once a command has imported what it needs (see ``main``).
+
+    Frozen, the ~1M objects of the pandas and matplotlib imports are never traversed again; what a
+    command allocates from here on (figures hold reference cycles) is collected as usual.
+    """
+    gc.freeze()
+    gc.enable()
+
+
 def load_all(sources: tuple[str, ...], read_opts: dict) -> list:
     """Load every input before writing anything, so one bad file leaves no output behind."""
     from .readers import load
 
+    imports_done()
     histories = []
     for src in sources:
         try:
@@ -364,6 +376,7 @@ def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure
 
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     bar = _ProgressBar() if sys.stderr.isatty() else None
+    imports_done()
     with _terminate_as_interrupt():
         result = build_report(inputs, output, read_opts=read_opts, settings=settings, fail_on=failing_kinds,
                               jobs=jobs, strict=strict, timestamp=stamp, progress=bar, prepare=prepare,
@@ -568,6 +581,7 @@ def watch(file, output, every, interval, until_idle, show, dpi, read_opts, diag_
         click.echo(prefix + event.message, err=event.kind != "finding")
 
     read_opts = dict(read_opts)
+    imports_done()
     with _terminate_as_interrupt():
         code = watch_file(file, output, every=every, interval=interval, until_idle=until_idle,
                           fmt=read_opts.pop("fmt", None), read_opts=read_opts, prepare=prepare,
@@ -592,7 +606,14 @@ def formats():
 
 
 def main() -> None:
-    cli(prog_name="histplot")
+    # The collector is off while the command imports pandas and matplotlib (commands call
+    # ``imports_done``), and what is left is frozen before exit: traversing those objects, during
+    # the imports and again at interpreter shutdown, took 0.4 s of a 1.3 s `histplot plot`.
+    gc.disable()
+    try:
+        cli(prog_name="histplot")
+    finally:
+        gc.freeze()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,7 +14,6 @@ step counts (epochs or iterations) is inferred by ``_scalars``.
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -189,6 +188,8 @@ def _parse_metric(text: str, key: str, source: str | None) -> pd.Series:
 
 # -- SQLite store -------------------------------------------------------------------------------
 def _db_runs(db: Path) -> list[Run]:
+    import sqlite3  # here, not at the top: its import costs ~50 ms of every start, and few runs use it
+
     uri = db.resolve().as_uri() + "?mode=ro"
     try:
         con = sqlite3.connect(uri, uri=True)
@@ -202,10 +203,10 @@ def _db_runs(db: Path) -> list[Run]:
         con.close()
 
 
-def _query_runs(con: sqlite3.Connection) -> list[Run]:
+def _query_runs(con) -> list[Run]:
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if "metrics" not in tables:
-        raise sqlite3.DatabaseError("no 'metrics' table")
+        raise con.DatabaseError("no 'metrics' table")
     runs: dict[str, Run] = {}
     if "runs" in tables:
         for run_id, name, exp, stage in con.execute(
