@@ -145,6 +145,20 @@ def figure_flags(f: Callable) -> Callable:
     return wrapper
 
 
+def painter_process(f: Callable) -> Callable:
+    """Passes ``painter``: a process that draws (``painter.Painter``), started before the options below
+    import pandas so that its matplotlib import overlaps them and the reading."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        from .painter import Painter
+
+        with Painter() as painter:
+            return f(*args, painter=painter, **kwargs)
+
+    return wrapper
+
+
 def derive_options(f: Callable) -> Callable:
     """``--no-derive``; turns the loaded ``config`` (from ``config_option``, stacked above) into ``prepare``,
     the step that adds derived metrics (precision/recall/F1/MCC..., rmse, histplot.yaml ``derive:``)."""
@@ -235,13 +249,14 @@ def cli() -> None:
               "per split, aligned on epoch (implies --overlay).")
 @click.option("--label", "labels", multiple=True, metavar="L1,L2,...",
               help="Run names for --overlay, in input order (default: file/run names).")
+@painter_process
 @figure_flags
 @reader_options
 @diagnose_options
 @config_option
 @derive_options
 def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, band, labels, figure, read_opts,
-         prepare, config, diag_opts):
+         prepare, config, diag_opts, painter):
     """Draw train vs validation curves, one panel per metric; or compare runs with --overlay.
 
     \b
@@ -258,29 +273,24 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, 
     """
     from .figopts import figure_options
     from .diagnose import resolve_settings
-    from .output import save_figure
-    from .plotting import figure as figure_of, figure_paths
+    from .plotting import figure_paths, overlay_path, save_figures, save_overlay
 
     options = figure_options(config, dpi=dpi, **figure)
     histories = [prepare(h) for h in load_all(files, read_opts)]
     labels = [x for item in labels for x in _split_list(item) or []]
     if overlay or band:
-        from .overlay import overlay as overlay_figure
-        from .plotting import overlay_path
-
         path, out_fmt = overlay_path(files, output, fmt)
-        fig = overlay_figure(histories, labels=labels or None, band=band, metrics=_split_list(metrics),
-                             options=options, title=title, x=x_axis)
-        click.echo(str(save_figure(fig, path, fmt=out_fmt, dpi=options.dpi)))
+        painter.run(save_overlay, histories, path, fmt=out_fmt, dpi=options.dpi, labels=labels or None, band=band,
+                    metrics=_split_list(metrics), options=options, title=title, x=x_axis)
+        click.echo(str(path))
         return
     if labels:
         raise HistplotError("--label names runs for --overlay or --band")
     paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
     settings = None if no_annotate else resolve_settings(config, diag_opts, [], None)[0]
-    figures = [figure_of(h, metrics=_split_list(metrics), title=title, x=x_axis, options=options,
-                         annotate=not no_annotate, settings=settings) for h in histories]
-    for fig, path in zip(figures, paths):
-        save_figure(fig, path, fmt=out_fmt, dpi=options.dpi)
+    for path in painter.run(save_figures, histories, paths, fmt=out_fmt, dpi=options.dpi,
+                            metrics=_split_list(metrics), title=title, x=x_axis, options=options,
+                            annotate=not no_annotate, settings=settings):
         click.echo(str(path))
 
 

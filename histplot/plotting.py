@@ -10,7 +10,6 @@ from typing import Sequence
 from .errors import HistplotError
 from .history import History
 from .output import FIGURE_FORMATS, save_figure
-from .render import render
 
 
 def figure_paths(sources: Sequence[str], labels: Sequence[str], output: str | os.PathLike | None,
@@ -71,6 +70,7 @@ def figure(history: History, *, metrics: Sequence[str] | None = None, title: str
            x: str | None = None, options=None, annotate: bool = True, settings=None):
     """The figure of one history: ``render``, then the diagnosis marked on it (best epoch, overfitting,
     NaN, early stop) when the x axis is epochs; ``settings`` are the diagnose thresholds."""
+    from .render import render  # here: deciding paths must not import matplotlib (see painter)
     from .steps import default_x
 
     fig = render(history, metrics=metrics, title=title, x=x, options=options)
@@ -80,6 +80,19 @@ def figure(history: History, *, metrics: Sequence[str] | None = None, title: str
 
         annotate_history(fig, history, **({"settings": settings} if settings is not None else {}))
     return fig
+
+
+def save_figures(histories: Sequence[History], paths: Sequence[Path], *, fmt: str, dpi: int = 100,
+                 **figure_kwargs) -> list[Path]:
+    """``figure`` of each history (``figure_kwargs`` as there) written to its path; the paths."""
+    return [save_figure(figure(h, **figure_kwargs), path, fmt=fmt, dpi=dpi) for h, path in zip(histories, paths)]
+
+
+def save_overlay(histories: Sequence[History], path: Path, *, fmt: str, dpi: int = 100, **overlay_kwargs) -> Path:
+    """``overlay.overlay`` of the histories written to ``path``."""
+    from .overlay import overlay
+
+    return save_figure(overlay(histories, **overlay_kwargs), path, fmt=fmt, dpi=dpi)
 
 
 def plot(history: History, output: str | os.PathLike | None = None, *, format: str | None = None,
