@@ -136,6 +136,9 @@ def _fill(result: RunResult, job: RunJob) -> None:
         path = Path(job.figures_dir) / f"{job.slug}.{fmt}"
         save_figure(fig, path, fmt=fmt, dpi=job.dpi)
         result.figures[fmt] = f"figures/{path.name}"
+        # The layout found for the first format serves the others: laying out again costs as much
+        # as drawing (it measures every label twice).
+        fig.set_layout_engine("none")
 
 
 def _derived(history):
