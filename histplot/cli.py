@@ -385,7 +385,10 @@ def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure
         import datetime
 
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    from .painter import warm_up
+
     bar = _ProgressBar() if sys.stderr.isatty() else None
+    warm_up()  # once here, before the workers fork, rather than in each of them
     imports_done()
     with _terminate_as_interrupt():
         result = build_report(inputs, output, read_opts=read_opts, settings=settings, fail_on=failing_kinds,

@@ -143,13 +143,19 @@ def quick_matplotlib_import() -> None:
     Artist._update_set_signature_and_docstring = classmethod(mark_only)
 
 
-def _serve(warm: tuple[str, ...], job_r: int, result_w: int) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+def warm_up(modules: tuple[str, ...] = WARM) -> None:
+    """Import the drawing modules, matplotlib the quick way: for processes that only draw (this
+    module's child, the workers `histplot report` forks)."""
     from importlib import import_module
 
     quick_matplotlib_import()
-    for name in warm:
+    for name in modules:
         import_module(name)
+
+
+def _serve(warm: tuple[str, ...], job_r: int, result_w: int) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    warm_up(warm)
     gc.freeze()  # as in cli.main: the imported objects are never traversed again
     gc.enable()
     with os.fdopen(job_r, "rb") as fh:
