@@ -358,10 +358,8 @@ def _interior_spikes(values: np.ndarray, factor: float, k: int, recovery: float,
     """``_spike_at`` for every point with ``k`` neighbours on each side, vectorised. A median is
     never below its window's minimum, so points not above ``factor`` x that minimum are skipped
     before any median is taken; NaN compares false throughout, exactly as in ``_spike_at``."""
-    from numpy.lib.stride_tricks import sliding_window_view
-
     n = values.size
-    mins = sliding_window_view(values, k).min(axis=1)  # mins[j] = min(values[j:j + k])
+    mins = window_min(values, k)  # mins[j] = min(values[j:j + k])
     centre = np.arange(k, n - k)
     left_min, right_min = mins[centre - k], mins[centre + 1]
     with np.errstate(invalid="ignore"):
@@ -378,6 +376,21 @@ def _interior_spikes(values: np.ndarray, factor: float, k: int, recovery: float,
             ratio = v / med
         out += [(int(i), float(r)) for i, r in zip(idx[hit], ratio[hit])]
     return out
+
+
+def window_min(values: np.ndarray, k: int) -> np.ndarray:
+    """``min(values[j:j + k])`` for every ``j`` (NaN where the window holds one), in a few passes
+    whatever ``k`` (van Herk / Gil-Werman): within blocks of ``k``, running minima from the left and
+    from the right; a window spans at most two blocks, the right end of one and the left of the next."""
+    n = values.size
+    if k < 1 or n < k:
+        return np.zeros(0)
+    blocks = np.full(-(-n // k) * k, np.inf)
+    blocks[:n] = values
+    blocks = blocks.reshape(-1, k)
+    from_left = np.minimum.accumulate(blocks, axis=1).ravel()
+    from_right = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+    return np.minimum(from_right[:n - k + 1], from_left[k - 1:n])
 
 
 def spike(ctx: Context) -> Result:

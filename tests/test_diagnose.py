@@ -302,3 +302,20 @@ def test_healthy_samples_are_not_flagged(name, monitor):
     assert not d.found("overfitting") and not d.found("divergence") and not d.found("spike")
     assert d.return_code(["overfitting", "divergence", "spike"]) == 0
     assert not math.isnan(d.first("best_epoch").numbers["value"])
+
+
+def test_window_min_matches_the_direct_minimum_of_every_window():
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from histplot.checks import window_min
+
+    rng = np.random.default_rng(3)
+    for n in (1, 5, 12, 13, 100, 1001):
+        v = rng.normal(size=n)
+        v[rng.random(n) < 0.05] = np.nan
+        v[rng.random(n) < 0.02] = np.inf
+        for k in (1, 2, 5, 12, n):
+            if k > n:
+                continue
+            expected = sliding_window_view(v, k).min(axis=1)
+            np.testing.assert_array_equal(window_min(v, k), expected)

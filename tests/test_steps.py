@@ -61,3 +61,34 @@ def test_plot_every_sample(run):
     paths = sorted(SAMPLES.iterdir())
     result = run("plot", *paths, "-o", "figs/", ok=True)
     assert len(result.stdout.split()) == len(paths)
+
+
+# -- Runs: per-epoch reductions of step rows, checked against pandas' groupby -----------------------
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+from histplot.steps import Runs  # noqa: E402
+
+_values = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(float("nan")), st.just(float("inf")))
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 6), _values), max_size=60), sort=st.booleans())
+def test_runs_reduce_like_pandas_groupby(rows, sort):
+    if sort:
+        rows = sorted(rows, key=lambda r: r[0])  # the usual log: epochs never decrease
+    keys = np.array([k for k, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows], dtype=np.float64)
+    expected = pd.Series(values).groupby(keys)
+    runs = Runs(keys)
+    assert runs.keys.tolist() == sorted(set(keys.tolist()))
+    np.testing.assert_allclose(runs.mean(values), expected.mean().to_numpy(), rtol=1e-12, equal_nan=True)
+    np.testing.assert_array_equal(runs.last(values), expected.last().to_numpy())
+    np.testing.assert_array_equal(runs.max(values), expected.max().to_numpy())
+
+
+def test_runs_of_a_group_without_values_give_nan():
+    runs = Runs(np.array([1, 1, 2, 3, 3]))
+    v = np.array([np.nan, np.nan, 4.0, 5.0, np.nan])
+    assert runs.mean(v)[0] != runs.mean(v)[0] and runs.mean(v)[1:].tolist() == [4.0, 5.0]
+    assert np.isnan(runs.last(v)[0]) and runs.last(v)[1:].tolist() == [4.0, 5.0]

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import History
-from ..steps import last_per_step
+from ..steps import Runs, last_per_step
 from ._io import open_source, read_text, strip_head, text_lines
 from . import _scalars
 
@@ -260,8 +260,8 @@ def _assemble(values: dict[str, pd.Series], step: pd.Series, epoch: pd.Series, s
     if step_cols:
         steps = pd.DataFrame({k: last_per_step(s) for k, s in step_cols.items()})
         step_epochs = _first_epoch(epoch, step, steps.index.to_numpy())
-    last_step = step.groupby(epoch.astype(np.int64)).max()
-    meta["epoch_steps"] = {int(e) + 1: int(s) for e, s in last_step.items()}
+    by_epoch = Runs(epoch.to_numpy().astype(np.int64))
+    meta["epoch_steps"] = {int(e) + 1: int(s) for e, s in zip(by_epoch.keys, by_epoch.max(step.to_numpy()))}
     return History.build(cols, epochs=epochs, zero_based=True, source=source, fmt=NAME, notes=notes,
                          steps=steps, step_epochs=step_epochs, meta=meta)
 
