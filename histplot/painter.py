@@ -40,10 +40,15 @@ class Painter:
         self._result_r, result_w = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
+        # Ctrl-C is held until each process knows which it is: the child must never raise it into
+        # the caller's code.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         pid = os.fork()
         if pid == 0:  # the child: never returns into the caller's code
             code = 1
             try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent alone decides (see _serve)
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 os.close(self._job_w)
                 os.close(self._result_r)
                 _serve(warm, job_r, result_w)
@@ -52,6 +57,7 @@ class Painter:
                 pass
             finally:
                 os._exit(code)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(job_r)
         os.close(result_w)
         self.pid = pid
@@ -153,8 +159,14 @@ def warm_up(modules: tuple[str, ...] = WARM) -> None:
         import_module(name)
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # an exception, so that a figure being written is removed on the way out
+
+
 def _serve(warm: tuple[str, ...], job_r: int, result_w: int) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Ctrl-C reaches both processes, but SIGINT is ignored here: the parent alone decides, and ends
+    # this one with one SIGTERM (two signals could cut short the removal of a half-written figure).
+    signal.signal(signal.SIGTERM, _stop)
     warm_up(warm)
     gc.freeze()  # as in cli.main: the imported objects are never traversed again
     gc.enable()

@@ -340,3 +340,14 @@ def test_formats_listing_and_unknown_content(run, tmp_path):
     assert result.exit_code == 2
     assert "tried keras_json" in result.stderr and "tensorboard" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("bad", ["inf", "-3", "1e300"])
+def test_lightning_epochs_that_are_not_epoch_numbers_are_refused(tmp_path, bad):
+    from histplot.errors import ReadError
+    from histplot.readers import load
+
+    f = tmp_path / "metrics.csv"
+    f.write_text(f"epoch,step,train_loss\n0,0,1.0\n{bad},1,0.5\n")
+    with pytest.raises(ReadError, match="epoch"):
+        load(str(f))

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReadError
-from ..history import History
+from ..history import MAX_EPOCH, History
 from ..steps import Runs, last_per_step
 from ._io import open_source, read_text, strip_head, text_lines
 from . import _scalars
@@ -190,6 +190,10 @@ def from_numbers(df: pd.DataFrame, *, source: str | None = None, notes: list[str
         points = {c: pd.Series(v.to_numpy(), index=step.to_numpy()).dropna() for c, v in values.items()}
         return _scalars.assemble(points, source=source, fmt=NAME, notes=notes, meta=meta)
     epoch = _fill_epochs(df[lower["epoch"]], step, source)
+    e = epoch.to_numpy()
+    if e.size and not (np.isfinite(e).all() and e.min() >= 0 and e.max() < MAX_EPOCH):
+        raise ReadError(f"the 'epoch' column holds values that are not epoch numbers ({e.min():.6g} to "
+                        f"{e.max():.6g})", source)
     return _assemble(values, step, epoch, source, notes, meta)
 
 
