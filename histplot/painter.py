@@ -57,10 +57,14 @@ class Painter:
                 pass
             finally:
                 os._exit(code)
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        self.pid = pid
         os.close(job_r)
         os.close(result_w)
-        self.pid = pid
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held during the fork arrives here
+        except BaseException:
+            self.close()  # the caller never gets this painter to close
+            raise
 
     def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)`` in the child when there is one, else here; its result, or the

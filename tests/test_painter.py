@@ -164,5 +164,17 @@ def test_ctrl_c_during_plot_leaves_no_file_and_no_process(tmp_path, delay):
         assert (out / "m.png").read_bytes().endswith(b"IEND\xaeB`\x82")
     if proc.returncode == 130:
         assert err.strip() == "Interrupted"
-    left = subprocess.run(["pgrep", "-f", str(csv)], capture_output=True, text=True).stdout.split()
-    assert not left
+    assert not _processes_mentioning(str(csv))
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Processes whose command line contains ``text`` (Linux /proc; none found elsewhere)."""
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                if text.encode() in fh.read():
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
