@@ -376,6 +376,7 @@ def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure
     """
     from .diagnose import resolve_settings
     from .figopts import figure_options
+    from .painter import warm_up
     from .report import build_report, github_annotations
 
     settings, failing_kinds = resolve_settings(config, diag_opts, [], fail_on)
@@ -385,8 +386,6 @@ def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure
         import datetime
 
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    from .painter import warm_up
-
     bar = _ProgressBar() if sys.stderr.isatty() else None
     warm_up()  # once here, before the workers fork, rather than in each of them
     imports_done()

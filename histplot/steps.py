@@ -83,7 +83,7 @@ class Runs:
     A log's epochs never decrease, so each group is one run of equal keys and reduces in one
     ``reduceat`` pass, with no hashing; other orders are sorted (stably) first. The reductions
     skip NaN as pandas' groupby does: ``mean`` of the values present, ``last`` value present,
-    ``max``; NaN for a group with none.
+    ``max``, ``min``; NaN for a group with none.
     """
 
     def __init__(self, keys: np.ndarray) -> None:
@@ -118,6 +118,11 @@ class Runs:
         if not self.keys.size:
             return np.zeros(0)
         return np.fmax.reduceat(self._sorted(np.asarray(values)), self.starts)
+
+    def min(self, values: np.ndarray) -> np.ndarray:
+        if not self.keys.size:
+            return np.zeros(0)
+        return np.fmin.reduceat(self._sorted(np.asarray(values)), self.starts)
 
 
 def last_per_step(obj: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:

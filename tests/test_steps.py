@@ -85,6 +85,7 @@ def test_runs_reduce_like_pandas_groupby(rows, sort):
     np.testing.assert_allclose(runs.mean(values), expected.mean().to_numpy(), rtol=1e-12, equal_nan=True)
     np.testing.assert_array_equal(runs.last(values), expected.last().to_numpy())
     np.testing.assert_array_equal(runs.max(values), expected.max().to_numpy())
+    np.testing.assert_array_equal(runs.min(values), expected.min().to_numpy())
 
 
 def test_runs_of_a_group_without_values_give_nan():

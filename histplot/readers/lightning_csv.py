@@ -279,13 +279,10 @@ def _repeats(values: np.ndarray) -> bool:
 
 def _first_epoch(epoch: pd.Series, step: pd.Series, at: np.ndarray) -> np.ndarray:
     """The lowest epoch each step in ``at`` is logged in (every step in ``at`` occurs in ``step``)."""
-    s, e = step.to_numpy(), epoch.to_numpy()
-    if s.size and np.all(s[1:] >= s[:-1]):
-        starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-        firsts, keys = np.minimum.reduceat(e, starts), s[starts]
-        # usually every step has a step-level value, and no lookup is needed
-        return firsts if np.array_equal(keys, at) else firsts[np.searchsorted(keys, at)]
-    return epoch.groupby(step).min().reindex(at).to_numpy()
+    by_step = Runs(step.to_numpy())
+    firsts = by_step.min(epoch.to_numpy())
+    # usually every step has a step-level value, and no lookup is needed
+    return firsts if np.array_equal(by_step.keys, at) else firsts[np.searchsorted(by_step.keys, at)]
 
 
 def _hparams(source: str, notes: list[str]) -> dict | None:
