@@ -77,6 +77,34 @@ def test_plain_numeric_path_gives_what_the_careful_path_gives(newline):
     pd.testing.assert_frame_equal(plain, lightning_csv._read_checked(data, "metrics.csv"))
 
 
+def test_plain_file_read_by_path_gives_what_its_bytes_give(tmp_path, monkeypatch):
+    path = tmp_path / "metrics.csv"
+    path.write_bytes(_metrics_csv())
+    opened = []
+    real = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda src, **kw: opened.append(src) or real(src, **kw))
+    with open(path, "rb") as fh:
+        by_path = lightning_csv._read_plain(fh)
+    assert opened == [str(path)]  # pandas opened the file by its name
+    pd.testing.assert_frame_equal(by_path, lightning_csv._read_plain(io.BytesIO(_metrics_csv())))
+
+
+def test_whole_file_path_only_for_the_file_that_was_opened(tmp_path):
+    from histplot.readers._io import whole_file_path
+
+    path = tmp_path / "metrics.csv"
+    path.write_bytes(b"epoch,step,loss\n0,1,0.5\n")
+    with open(path, "rb") as fh:
+        assert whole_file_path(fh) == str(path)
+        fh.read(3)
+        assert whole_file_path(fh) is None  # not at its start
+    with open(path, "rb") as fh:
+        path.rename(tmp_path / "moved.csv")
+        path.write_bytes(b"epoch,step,loss\n9,9,9\n")  # a new file under the old name
+        assert whole_file_path(fh) is None
+    assert whole_file_path(io.BytesIO(b"epoch,step\n")) is None
+
+
 @pytest.mark.parametrize("cell", ["True", "NA", '"2"', "1 2", "-", "nAn", "0x1f", "  "])
 def test_anything_unusual_takes_the_careful_path(cell):
     data = f"epoch,step,loss\n0,1,0.5\n0,2,{cell}\n".encode()

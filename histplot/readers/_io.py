@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import stat
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +38,23 @@ def parse_size(text: str | int) -> int:
 def _too_big(name: str, size: int | str, limit: int) -> ReadError:
     return ReadError(f"is {size} bytes, over the {limit}-byte limit; raise it with --max-bytes if this "
                      "really is a history", name)
+
+
+def whole_file_path(buf: BinaryIO) -> str | None:
+    """The path of the plain file ``buf`` reads, when it is at its start and the path still names that
+    file; else None. pandas' C parser reads a path about twice as fast as the same file's handle."""
+    name = getattr(buf, "name", None)
+    if not isinstance(buf, io.BufferedReader) or not isinstance(name, str):
+        return None
+    try:
+        if buf.tell() != 0:
+            return None
+        held, named = os.fstat(buf.fileno()), os.stat(name)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(held.st_mode) or (held.st_dev, held.st_ino) != (named.st_dev, named.st_ino):
+        return None  # replaced or renamed since it was opened: read what was opened
+    return name
 
 
 @contextmanager

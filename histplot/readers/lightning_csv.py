@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import ReadError
 from ..history import MAX_EPOCH, History
 from ..steps import Runs, last_per_step
-from ._io import open_source, read_text, strip_head, text_lines
+from ._io import open_source, read_text, strip_head, text_lines, whole_file_path
 from . import _scalars
 
 NAME = "lightning_csv"
@@ -133,7 +133,7 @@ def _read_plain(buf: BinaryIO) -> pd.DataFrame | None:
         return None
     buf.seek(start)
     try:
-        df = pd.read_csv(buf, engine="c", dtype=np.float64, keep_default_na=False, na_values=_PLAIN_NA,
+        df = pd.read_csv(whole_file_path(buf) or buf, engine="c", dtype=np.float64, keep_default_na=False, na_values=_PLAIN_NA,
                          encoding="utf-8")
     except Exception:  # whatever the C parser refuses, the careful path explains
         return None
