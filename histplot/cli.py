@@ -273,7 +273,7 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, 
     """
     from .figopts import figure_options
     from .diagnose import resolve_settings
-    from .plotting import figure_paths, overlay_path, save_figures, save_overlay
+    from .plotting import figure_paths, for_drawing, overlay_path, save_figures, save_overlay
 
     options = figure_options(config, dpi=dpi, **figure)
     histories = [prepare(h) for h in load_all(files, read_opts)]
@@ -288,9 +288,10 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, 
         raise HistplotError("--label names runs for --overlay or --band")
     paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
     settings = None if no_annotate else resolve_settings(config, diag_opts, [], None)[0]
-    for path in painter.run(save_figures, histories, paths, fmt=out_fmt, dpi=options.dpi,
-                            metrics=_split_list(metrics), title=title, x=x_axis, options=options,
-                            annotate=not no_annotate, settings=settings):
+    ready = [for_drawing(h, x=x_axis, annotate=not no_annotate, settings=settings) for h in histories]
+    for path in painter.run(save_figures, [h for h, _ in ready], paths, fmt=out_fmt, dpi=options.dpi,
+                            each=[own for _, own in ready], metrics=_split_list(metrics), title=title,
+                            options=options):
         click.echo(str(path))
 
 

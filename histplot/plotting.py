@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -67,25 +68,56 @@ def safe_stem(label: str) -> str:
 
 
 def figure(history: History, *, metrics: Sequence[str] | None = None, title: str | None = None,
-           x: str | None = None, options=None, annotate: bool = True, settings=None):
+           x: str | None = None, options=None, annotate: bool = True, settings=None, diagnosis=None):
     """The figure of one history: ``render``, then the diagnosis marked on it (best epoch, overfitting,
-    NaN, early stop) when the x axis is epochs; ``settings`` are the diagnose thresholds."""
+    NaN, early stop) when the x axis is epochs; ``settings`` are the diagnose thresholds, and
+    ``diagnosis`` one already made (``for_drawing``)."""
     from .render import render  # here: deciding paths must not import matplotlib (see painter)
     from .steps import default_x
 
     fig = render(history, metrics=metrics, title=title, x=x, options=options)
     # Findings are in epochs: marks on a step axis would land in the wrong place.
-    if annotate and (x or default_x(history)) == "epoch":
+    if (x or default_x(history)) != "epoch":
+        return fig
+    if diagnosis is not None:
+        from .annotate import annotate as mark
+
+        mark(fig, history, diagnosis)
+    elif annotate:
         from .annotate import annotate_history
 
         annotate_history(fig, history, **({"settings": settings} if settings is not None else {}))
     return fig
 
 
+def for_drawing(history: History, *, x: str | None = None, annotate: bool = True, settings=None
+                ) -> tuple[History, dict]:
+    """``history`` made ready to be drawn by another process, and what ``figure`` then needs: the
+    diagnosis made here (it reads the step rows, for spikes), and, when the figure is by epoch,
+    the history without its step rows. A step log's rows are nearly all of its bytes; sending
+    millions of them to the drawing process costs more than the diagnosis."""
+    from .diagnose import diagnose
+    from .steps import default_x
+
+    x = x or default_x(history)
+    if x != "epoch":
+        return history, {"x": x}
+    diagnosis = None
+    if annotate:
+        try:
+            diagnosis = diagnose(history, **({"settings": settings} if settings is not None else {}))
+        except HistplotError:
+            pass  # nothing to monitor: the figure goes unmarked, as in ``annotate_history``
+    return replace(history, steps=None), {"x": x, "annotate": False, "diagnosis": diagnosis}
+
+
 def save_figures(histories: Sequence[History], paths: Sequence[Path], *, fmt: str, dpi: int = 100,
-                 **figure_kwargs) -> list[Path]:
-    """``figure`` of each history (``figure_kwargs`` as there) written to its path; the paths."""
-    return [save_figure(figure(h, **figure_kwargs), path, fmt=fmt, dpi=dpi) for h, path in zip(histories, paths)]
+                 each: Sequence[dict] | None = None, **figure_kwargs) -> list[Path]:
+    """``figure`` of each history (``figure_kwargs`` as there, ``each`` a history's own, from
+    ``for_drawing``) written to its path; the paths."""
+    each = each or [{}] * len(histories)
+    return [save_figure(figure(h, **{**figure_kwargs, **own}), path, fmt=fmt, dpi=dpi)
+            for h, own, path in zip(histories, each, paths)]
 
 
 def save_overlay(histories: Sequence[History], path: Path, *, fmt: str, dpi: int = 100, **overlay_kwargs) -> Path:

@@ -178,3 +178,33 @@ def _processes_mentioning(text: str) -> list[int]:
         except (OSError, ValueError):
             continue
     return found
+
+
+def test_a_step_log_is_drawn_from_its_epochs_with_the_diagnosis_of_its_steps(run, tmp_path, monkeypatch):
+    """`plot` diagnoses a step log where it reads it and sends the drawing process the epochs only:
+    the figure, with the spike found among the steps, is the one the library draws from the whole
+    history."""
+    import numpy as np
+
+    from histplot import plotting
+    from histplot.derive import derive
+    from histplot.diagnose import diagnose
+    from histplot.readers import load
+
+    rng = np.random.default_rng(8)
+    rows = ["epoch,step,train_loss_step,val_loss"]
+    for e in range(12):
+        for s in range(e * 50, e * 50 + 50):
+            loss = 2.0 / (1 + s / 100) * float(np.exp(rng.normal(0, 0.05))) * (40.0 if s == 333 else 1.0)
+            rows.append(f"{e},{s},{loss:.6g},")
+        rows.append(f"{e},{e * 50 + 49},,{1.5 / (1 + e / 3):.6g}")
+    (tmp_path / "metrics.csv").write_text("\n".join(rows) + "\n")
+    history = derive(load(tmp_path / "metrics.csv"))
+    assert history.steps is not None and diagnose(history).found("spike")
+    drawn, own = plotting.for_drawing(history)
+    assert drawn.steps is None and own["diagnosis"].found("spike")  # diagnosed with its steps
+
+    monkeypatch.setattr("histplot.painter._fork_helps", lambda: True)
+    run("plot", "metrics.csv", "-o", "forked.svg", ok=True)
+    plotting.plot(history, tmp_path / "library.svg")
+    assert (tmp_path / "forked.svg").read_bytes() == (tmp_path / "library.svg").read_bytes()
