@@ -117,14 +117,18 @@ def large(runs: int, tmp: Path) -> list[dict]:
     t = compare({
         "read_csv": [PYTHON, str(HERE / "baselines" / "read_csv.py"), str(csv)],
         "naive": [PYTHON, str(HERE / "baselines" / "naive_plot.py"), str(csv), str(out / "naive.png")],
+        "bare": [PYTHON, str(HERE / "baselines" / "bare_large.py"), str(csv), str(out / "bare.png")],
         "histplot": [HISTPLOT, "plot", str(csv), "-o", str(out / "metrics.png")],
     }, runs, tmp)
-    base, naive, ours = t["read_csv"], t["naive"], t["histplot"]
+    base, naive, bare, ours = t["read_csv"], t["naive"], t["bare"], t["histplot"]
     ratio, speedup, rss_ratio = ours.median / base.median, naive.median / ours.median, ours.peak / base.peak
     size = csv.stat().st_size / 1e6
     return [row("large", f"pandas.read_csv alone ({size:.0f} MB, 2M step rows)", base, baseline=True),
             row("large", "naive: pandas + pyplot, every point", naive, ratio=naive.median / base.median,
                 rss_ratio=naive.peak / base.peak, baseline=True),
+            row("large", "reference: read_csv + bare figure (no summaries, diagnosis, marks, layout)", bare,
+                ratio=bare.median / base.median, rss_ratio=bare.peak / base.peak,
+                extra="what matplotlib drawing alone adds to read_csv"),
             row("large", "histplot plot", ours, ratio=ratio, rss_ratio=rss_ratio,
                 target="<= 1.3x read_csv, RSS <= 1.5x", met=ratio <= 1.3 and rss_ratio <= 1.5),
             row("large", "  histplot vs naive", ours, ratio=1 / speedup, target=">= 2x faster than naive",
@@ -147,8 +151,10 @@ def many(runs: int, tmp: Path, n_runs: int, sample: int) -> list[dict]:
                    note=procs.note)
     report = [HISTPLOT, "report", str(inputs[0].parent), "-o"]
     t = compare({"jobs1": report + [str(out / "r1"), "--jobs", "1"],
-                 "jobs2": report + [str(out / "r2"), "--jobs", "2"]}, runs, tmp, warm=False)
-    one, two = t["jobs1"], t["jobs2"]
+                 "jobs2": report + [str(out / "r2"), "--jobs", "2"],
+                 "bare": [PYTHON, str(HERE / "baselines" / "bare_figures.py"), str(len(inputs)), str(out / "bare"),
+                          "2"]}, runs, tmp, warm=False)
+    one, two, bare = t["jobs1"], t["jobs2"], t["bare"]
     speed_procs, speed_jobs = total.median / two.median, one.median / two.median
     label = f"{len(inputs)} runs x 100 epochs, 7 formats"
     return [row("many", f"{len(inputs)} x `histplot plot` processes ({label})", total, baseline=True),
@@ -157,6 +163,9 @@ def many(runs: int, tmp: Path, n_runs: int, sample: int) -> list[dict]:
             row("many", "histplot report --jobs 2", two, ratio=two.median / total.median,
                 target=">= 15x faster than processes", met=speed_procs >= 15,
                 extra=f"{speed_procs:.1f}x faster than processes"),
+            row("many", f"reference: {len(inputs)} bare matplotlib figures, PNG + SVG, 2 processes", bare,
+                ratio=bare.median / total.median,
+                extra=f"the best a matplotlib report can be: {total.median / bare.median:.1f}x faster than processes"),
             row("many", "  --jobs 2 vs --jobs 1", two, ratio=two.median / one.median,
                 target=">= 1.6x faster than --jobs 1", met=speed_jobs >= 1.6, extra=f"{speed_jobs:.2f}x faster")]
 
