@@ -185,8 +185,9 @@ def watch(tmp: Path) -> list[dict]:
                          capture_output=True, text=True, check=True)
     got = json.loads(res.stdout.strip().splitlines()[-1])
     t = Timing(seconds=got["latencies"], cpu=[math.nan], rss=[(got["maxrss_kb"] or 0) / 1024])
+    stuck = "" if got.get("stopped_by_ctrl_c", True) else "; DID NOT STOP on Ctrl-C (killed)"
     return [row("watch", what, t, target="< 1 s after the append", met=max(t.seconds) < 1.0,
-                extra=f"first figure {got['first_figure']:.1f} s, max {max(t.seconds):.2f} s")]
+                extra=f"first figure {got['first_figure']:.1f} s, max {max(t.seconds):.2f} s{stuck}")]
 
 
 # -- the table ----------------------------------------------------------------------------------------

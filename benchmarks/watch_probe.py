@@ -3,7 +3,7 @@
 Starts ``histplot watch CSV -o live.png``, waits for the first figure, then appends one epoch at a
 time (5,000 step rows and the epoch row, as Lightning writes them) and times each append to the
 moment live.png is replaced (a new inode: the watcher writes atomically). Prints one JSON line:
-{"latencies": [...], "first_figure": s, "maxrss_kb": n}.
+{"latencies": [...], "first_figure": s, "maxrss_kb": n, "stopped_by_ctrl_c": bool}.
 
 Usage: watch_probe.py HISTPLOT METRICS.csv OUTDIR [APPENDS]
 """
@@ -20,6 +20,7 @@ from pathlib import Path
 
 POLL = 0.005
 TIMEOUT = 120.0
+EXIT_WAIT = 60.0  # the last figure is drawn again on the way out; that takes a few seconds at most
 
 
 def _inode(path: Path) -> int | None:
@@ -77,12 +78,25 @@ def main() -> None:
             latencies.append(_wait_for_change(live, old, proc) - appended)
     finally:
         proc.send_signal(signal.SIGINT)
-        try:
-            _, _, usage = os.wait4(proc.pid, 0)
-        except ChildProcessError:
-            usage = None
+        usage, stopped = _reap(proc.pid)
     print(json.dumps({"latencies": latencies, "first_figure": first,
-                      "maxrss_kb": usage.ru_maxrss if usage else None}))
+                      "maxrss_kb": usage.ru_maxrss if usage else None, "stopped_by_ctrl_c": stopped}))
+
+
+def _reap(pid: int) -> tuple[object, bool]:
+    """(resource usage, whether the watcher ended on its own after SIGINT); killed after EXIT_WAIT s,
+    so that a watcher that does not stop is reported rather than waited for forever."""
+    end = time.perf_counter() + EXIT_WAIT
+    try:
+        while time.perf_counter() < end:
+            done, _, usage = os.wait4(pid, os.WNOHANG)
+            if done:
+                return usage, True
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+        return os.wait4(pid, 0)[2], False
+    except ChildProcessError:
+        return None, True
 
 
 if __name__ == "__main__":
