@@ -61,8 +61,11 @@ def main() -> None:
     appends = int(sys.argv[4]) if len(sys.argv) > 4 else 5
     live = out / "live.png"
     t0 = time.perf_counter()
+    # Ctrl-C as a terminal delivers it, even when this probe runs in the background (`make bench &`),
+    # where SIGINT is ignored and the watcher would inherit that.
     proc = subprocess.Popen([histplot, "watch", str(csv), "-o", str(live), "--interval", "0.05"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     latencies = []
     try:
         first = _wait_for_change(live, None, proc) - t0
