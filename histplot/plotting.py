@@ -79,15 +79,23 @@ def figure(history: History, *, metrics: Sequence[str] | None = None, title: str
     # Findings are in epochs: marks on a step axis would land in the wrong place.
     if (x or default_x(history)) != "epoch":
         return fig
+    if diagnosis is None and annotate:
+        diagnosis = _diagnosis(history, settings)
     if diagnosis is not None:
         from .annotate import annotate as mark
 
         mark(fig, history, diagnosis)
-    elif annotate:
-        from .annotate import annotate_history
-
-        annotate_history(fig, history, **({"settings": settings} if settings is not None else {}))
     return fig
+
+
+def _diagnosis(history: History, settings=None):
+    """The history's diagnosis, or None when it has nothing to monitor (the figure goes unmarked)."""
+    from .diagnose import diagnose
+
+    try:
+        return diagnose(history, settings=settings)
+    except HistplotError:
+        return None
 
 
 def for_drawing(history: History, *, x: str | None = None, annotate: bool = True, settings=None
@@ -96,18 +104,12 @@ def for_drawing(history: History, *, x: str | None = None, annotate: bool = True
     diagnosis made here (it reads the step rows, for spikes), and, when the figure is by epoch,
     the history without its step rows. A step log's rows are nearly all of its bytes; sending
     millions of them to the drawing process costs more than the diagnosis."""
-    from .diagnose import diagnose
     from .steps import default_x
 
     x = x or default_x(history)
     if x != "epoch":
         return history, {"x": x}
-    diagnosis = None
-    if annotate:
-        try:
-            diagnosis = diagnose(history, **({"settings": settings} if settings is not None else {}))
-        except HistplotError:
-            pass  # nothing to monitor: the figure goes unmarked, as in ``annotate_history``
+    diagnosis = _diagnosis(history, settings) if annotate else None
     return replace(history, steps=None), {"x": x, "annotate": False, "diagnosis": diagnosis}
 
 

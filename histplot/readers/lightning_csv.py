@@ -133,8 +133,8 @@ def _read_plain(buf: BinaryIO) -> pd.DataFrame | None:
         return None
     buf.seek(start)
     try:
-        df = pd.read_csv(whole_file_path(buf) or buf, engine="c", dtype=np.float64, keep_default_na=False, na_values=_PLAIN_NA,
-                         encoding="utf-8")
+        df = pd.read_csv(whole_file_path(buf) or buf, engine="c", dtype=np.float64, keep_default_na=False,
+                         na_values=_PLAIN_NA, encoding="utf-8")
     except Exception:  # whatever the C parser refuses, the careful path explains
         return None
     if df.empty or not isinstance(df.index, pd.RangeIndex):
