@@ -20,19 +20,22 @@ from typing import Any
 
 from ._version import __version__
 
+# Public name -> the module that defines it. No sub-module of histplot has a public name: importing
+# a sub-module binds it on this package under its name, which would hide the function of that name.
+# A name is resolved on first use and then kept in the package's namespace (no lookup next time).
 _API = {
     "load": "histplot.readers.registry",
     "History": "histplot.history",
-    "plot": "histplot.plotting",
-    "render": "histplot.render",
-    "overlay": "histplot.overlay",
-    "info": "histplot.summary",
-    "convert": "histplot.convert",
-    "diagnose": "histplot.diagnose",
-    "derive": "histplot.derive",
-    "Live": "histplot.live",
-    "watch": "histplot.watch",
-    "Follower": "histplot.follow",
+    "plot": "histplot.figures.files",
+    "render": "histplot.figures.panels",
+    "overlay": "histplot.figures.overlay",
+    "info": "histplot.overview",
+    "convert": "histplot.export",
+    "diagnose": "histplot.diagnosis.run",
+    "derive": "histplot.metrics.derive",
+    "Live": "histplot.live.loop",
+    "watch": "histplot.live.watch",
+    "Follower": "histplot.live.follow",
     "HistplotError": "histplot.errors",
     "ReadError": "histplot.errors",
 }
@@ -40,7 +43,13 @@ _API = {
 __all__ = ["__version__", *_API]
 
 
+def _pin(name: str) -> Any:
+    value = getattr(import_module(_API[name]), name)
+    globals()[name] = value
+    return value
+
+
 def __getattr__(name: str) -> Any:
     if name in _API:
-        return getattr(import_module(_API[name]), name)
+        return _pin(name)
     raise AttributeError(f"module 'histplot' has no attribute '{name}'")

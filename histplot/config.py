@@ -1,8 +1,9 @@
-"""``histplot.yaml``: team defaults. Read with ``yaml.safe_load`` only; unknown keys are errors.
+"""``histplot.yaml``: team defaults. Read with ``yaml.safe_load`` only; unknown sections are errors.
 
-Each top-level section belongs to one feature, which validates its own content:
-``derive`` (user metrics), ``diagnose`` (thresholds), ``plot`` (figure options, ``figopts``),
-``aliases`` (a team's metric names, applied as each file is read: ``aliases``).
+This is the generic loader: it knows the sections' names, not their content. Each section belongs to
+one feature, which validates it: ``derive`` (user metrics, ``metrics.derive``), ``diagnose``
+(thresholds, ``diagnosis.settings``), ``plot`` (figure options, ``figures.options``), ``aliases`` (a
+team's metric names, applied as each file is read: ``readers.aliases``).
 ``aliases`` is top level, not under ``plot``, because it renames series for every command.
 Precedence: command-line option > config file > built-in default.
 """
@@ -54,14 +55,7 @@ def load_config(path: str | os.PathLike | None = None) -> dict[str, Any]:
     for key, value in data.items():
         if value is not None and not isinstance(value, dict):
             raise ConfigError(f"'{key}' must be a mapping, not a {type(value).__name__}", p)
-    config = {**{k: v or {} for k, v in data.items()}, "_path": str(p)}
-    # Checked now, so that a typo fails every command, not only the one that reads the section.
-    from .aliases import aliases_from_config
-    from .figopts import figure_options
-
-    aliases_from_config(config)
-    figure_options(config)
-    return config
+    return {**{k: v or {} for k, v in data.items()}, "_path": str(p)}
 
 
 def section(config: dict[str, Any], name: str) -> dict[str, Any]:

@@ -9,9 +9,9 @@ import numpy as np
 from matplotlib.patches import Polygon, Rectangle
 
 import histplot
-from histplot.annotate import annotate_history
+from histplot.figures.annotate import annotate_history
 from histplot.history import History
-from histplot.render import render
+from histplot.figures.panels import render
 
 from conftest import SAMPLES
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLES
-from histplot.derive import derive
+from histplot.metrics.derive import derive
 from histplot.errors import HistplotError
 from histplot.history import History
 from histplot.readers import load
-from histplot.render import panels, render
+from histplot.figures.panels import panels, render
 
 
 @pytest.fixture(scope="module")

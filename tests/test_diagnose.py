@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 import histplot
-from histplot.diagnose import (KINDS, Settings, auto_mode, diagnose, logged_nonfinite, make_settings, parse_kinds,
-                               settings_from_config)
+from histplot.diagnosis.settings import KINDS, Settings, make_settings, parse_kinds, settings_from_config
+from histplot.diagnosis.monitor import auto_mode, logged_nonfinite
+from histplot.diagnosis.run import diagnose
 from histplot.errors import ConfigError, HistplotError
 from histplot.history import History
 
@@ -307,7 +308,7 @@ def test_healthy_samples_are_not_flagged(name, monitor):
 def test_window_min_matches_the_direct_minimum_of_every_window():
     from numpy.lib.stride_tricks import sliding_window_view
 
-    from histplot.checks import window_min
+    from histplot.diagnosis.checks import window_min
 
     rng = np.random.default_rng(3)
     for n in (1, 5, 12, 13, 100, 1001):

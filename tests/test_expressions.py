@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from histplot.derive import derive
+from histplot.metrics.derive import derive
 from histplot.errors import ConfigError
-from histplot.expressions import compile_all, compile_expression, evaluate
+from histplot.metrics.expressions import compile_all, compile_expression, evaluate
 from histplot.history import History
 
 

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from histplot.aliases import apply_aliases
+from histplot.readers.aliases import apply_aliases
 from histplot.errors import ConfigError
-from histplot.figopts import FigureOptions, figure_options
+from histplot.figures.options import FigureOptions, figure_options
 from histplot.history import History
-from histplot.render import RAW_ALPHA, render
-from histplot.smooth import ema
+from histplot.figures.panels import RAW_ALPHA, render
+from histplot.figures.smoothing import ema
 
 
 def test_ema_is_tensorboards_debiased_average_computed_by_hand():

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from histplot.errors import ReadError
-from histplot.history import History, parse_name
+from histplot.history import History
+from histplot.naming import parse_name
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 
 import histplot
 from histplot.errors import HistplotError, MissingDependencyError
-from histplot.live import Live
+from histplot.live.loop import Live
 
 from test_watch import OVERFIT, complete_png
 

@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from histplot.errors import HistplotError, ReadError
-from histplot.painter import Painter
+from histplot.cli.painter import Painter
 
 from conftest import SAMPLES
 
@@ -43,7 +43,7 @@ def gone(pid: int) -> bool:
 @pytest.fixture
 def painter(monkeypatch):
     monkeypatch.delenv("HISTPLOT_DEBUG", raising=False)
-    monkeypatch.setattr("histplot.painter._fork_helps", lambda: True)
+    monkeypatch.setattr("histplot.cli.painter._fork_helps", lambda: True)
     with Painter(warm=()) as p:
         yield p
 
@@ -72,7 +72,7 @@ def test_a_child_that_dies_is_reported_not_waited_for(painter):
 
 
 def test_closing_without_a_job_ends_the_child(monkeypatch):
-    monkeypatch.setattr("histplot.painter._fork_helps", lambda: True)
+    monkeypatch.setattr("histplot.cli.painter._fork_helps", lambda: True)
     p = Painter(warm=())
     pid = p.pid
     p.close()
@@ -89,17 +89,17 @@ def test_without_fork_the_job_runs_here(monkeypatch):
 
 
 def test_plot_in_a_second_process_writes_the_same_bytes_as_in_process(run, tmp_path, monkeypatch):
-    monkeypatch.setattr("histplot.painter._fork_helps", lambda: True)
+    monkeypatch.setattr("histplot.cli.painter._fork_helps", lambda: True)
     for fmt in ("png", "svg"):
         run("plot", SAMPLES / "overfitting_run.json", "-o", f"forked.{fmt}", ok=True)
-    monkeypatch.setattr("histplot.painter._fork_helps", lambda: False)
+    monkeypatch.setattr("histplot.cli.painter._fork_helps", lambda: False)
     for fmt in ("png", "svg"):
         run("plot", SAMPLES / "overfitting_run.json", "-o", f"here.{fmt}", ok=True)
         assert (tmp_path / f"forked.{fmt}").read_bytes() == (tmp_path / f"here.{fmt}").read_bytes()
 
 
 def test_a_bad_input_leaves_no_drawing_process_behind(run, tmp_path, monkeypatch):
-    monkeypatch.setattr("histplot.painter._fork_helps", lambda: True)
+    monkeypatch.setattr("histplot.cli.painter._fork_helps", lambda: True)
     (tmp_path / "bad.json").write_text('{"loss": [1.0, 0.5')
     before = set(_children())
     result = run("plot", "bad.json", "-o", "out.png")
@@ -118,7 +118,7 @@ def _children() -> list[int]:
 
 
 def test_sigterm_ends_a_waiting_child(monkeypatch):
-    monkeypatch.setattr("histplot.painter._fork_helps", lambda: True)
+    monkeypatch.setattr("histplot.cli.painter._fork_helps", lambda: True)
     p = Painter(warm=())
     os.kill(p.pid, signal.SIGTERM)
     status = os.waitpid(p.pid, 0)[1]
@@ -186,9 +186,9 @@ def test_a_step_log_is_drawn_from_its_epochs_with_the_diagnosis_of_its_steps(run
     history."""
     import numpy as np
 
-    from histplot import plotting
-    from histplot.derive import derive
-    from histplot.diagnose import diagnose
+    from histplot.figures import files as plotting
+    from histplot.metrics.derive import derive
+    from histplot.diagnosis.run import diagnose
     from histplot.readers import load
 
     rng = np.random.default_rng(8)
@@ -204,7 +204,18 @@ def test_a_step_log_is_drawn_from_its_epochs_with_the_diagnosis_of_its_steps(run
     drawn, own = plotting.for_drawing(history)
     assert drawn.steps is None and own["diagnosis"].found("spike")  # diagnosed with its steps
 
-    monkeypatch.setattr("histplot.painter._fork_helps", lambda: True)
+    monkeypatch.setattr("histplot.cli.painter._fork_helps", lambda: True)
     run("plot", "metrics.csv", "-o", "forked.svg", ok=True)
     plotting.plot(history, tmp_path / "library.svg")
     assert (tmp_path / "forked.svg").read_bytes() == (tmp_path / "library.svg").read_bytes()
+
+
+def test_the_modules_the_painter_warms_up_exist():
+    """The child imports WARM by name while it waits; a stale name would only make it slower, silently."""
+    import importlib
+
+    from histplot.cli.painter import WARM
+
+    for name in WARM:
+        assert importlib.import_module(name).__name__ == name
+    assert {"histplot.figures.panels", "histplot.figures.annotate"} <= set(WARM)

@@ -6,7 +6,7 @@ import pytest
 from conftest import SAMPLES
 from histplot.errors import HistplotError
 from histplot.history import History
-from histplot.parallel import parallel
+from histplot.figures.parallel import parallel
 
 
 def twins(fig):

@@ -43,7 +43,7 @@ def test_no_pyplot_and_no_print_in_the_library():
     for path in (REPO / "histplot").rglob("*.py"):
         text = path.read_text()
         assert not re.search(r"import matplotlib\.pyplot|from matplotlib import pyplot|\bplt\.", text), path
-        if path.name != "cli.py":
+        if path.relative_to(REPO / "histplot").parts[0] != "cli":  # only the command line prints
             assert not re.search(r"^\s*print\(", text, re.M), path
             assert "import click" not in text, path
 

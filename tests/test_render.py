@@ -3,7 +3,8 @@
 import numpy as np
 
 from histplot.history import History
-from histplot.render import SPLIT_STYLE, render
+from histplot.figures.style import SPLIT_STYLE
+from histplot.figures.panels import render
 
 
 def axes_by_name(fig):

@@ -163,7 +163,7 @@ def _no_partial_files(out):
 
 
 def test_ctrl_c_mid_report_exits_130_leaving_only_complete_files(run, runs, tmp_path, monkeypatch):
-    import histplot.report as report
+    import histplot.reports.build as report
 
     real, calls = report.run_one, []
 
@@ -201,7 +201,7 @@ def test_sigterm_mid_report_exits_143_leaving_only_complete_files(tmp_path):
 
 
 def test_discovery_groups_multi_file_runs_and_skips_checkpoint_copies(tmp_path):
-    from histplot.discover import expand
+    from histplot.readers.discovery import expand
 
     root = tmp_path / "exp"
     shutil.copytree(SAMPLES / "mlruns", root / "mlruns")

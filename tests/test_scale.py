@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from histplot import checks
-from histplot.checks import spikes
+from histplot.diagnosis import checks
+from histplot.diagnosis.checks import spikes
 from histplot.errors import ReadError
 from histplot.history import History
 from histplot.readers import lightning_csv
@@ -120,7 +120,7 @@ def test_a_bad_cell_is_still_named():
 def _pixels(history, monkeypatch, thin) -> np.ndarray:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from histplot import render
+    from histplot.figures import panels as render
 
     with monkeypatch.context() as m:
         m.setattr(render, "minmax", thin)
@@ -145,7 +145,7 @@ def test_decimated_figure_looks_like_the_full_one(monkeypatch):
     loss = (2 * np.exp(-t / 40_000) + 0.1) * np.exp(rng.normal(0, 0.15, t.size))
     loss[rng.integers(0, t.size, 20)] *= 12  # spikes: what decimation must not lose
     h = History.build({"loss": loss}, source="big.json")
-    from histplot.decimate import minmax
+    from histplot.figures.decimation import minmax
 
     full = _pixels(h, monkeypatch, lambda x, y: (np.asarray(x), np.asarray(y, dtype=float)))
     thinned = _pixels(h, monkeypatch, minmax)
@@ -156,8 +156,8 @@ def test_decimated_figure_looks_like_the_full_one(monkeypatch):
 
 # -- report names: counted once per depth ---------------------------------------------------------------
 def test_report_slugs_stay_unique():
-    from histplot.discover import Candidate
-    from histplot.report import slugs
+    from histplot.readers.discovery import Candidate
+    from histplot.reports.results import slugs
 
     paths = ["sweep/a/version_0/metrics.csv", "sweep/b/version_0/metrics.csv", "other/x.json", "x.json",
              "solo/run.jsonl", "store.db", "store.db"]

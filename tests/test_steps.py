@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import histplot
-from histplot.decimate import minmax
+from histplot.figures.decimation import minmax
 from histplot.history import History
-from histplot.render import render
-from histplot.steps import frame_for_x
+from histplot.figures.panels import render
+from histplot.figures.xaxis import frame_for_x
 
 from conftest import REPO, SAMPLES
 

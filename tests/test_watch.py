@@ -14,9 +14,9 @@ import time
 import pytest
 
 from histplot.errors import ReadError, UnknownFormatError
-from histplot.follow import Follower
+from histplot.live.follow import Follower
 from histplot.readers import keras_csv
-from histplot.watch import watch
+from histplot.live.watch import watch
 
 PNG_START = b"\x89PNG\r\n\x1a\n"
 PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"

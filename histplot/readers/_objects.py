@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReadError
-from ..history import SPLITS, History, object_array, parse_name
+from ..naming import SPLITS, parse_name
+from ..history import History, object_array
+from ._scalars import epoch_numbers
 
 _EPOCH_KEYS = ("epoch", "epochs")
 _STEP_KEYS = ("step", "steps", "global_step", "iteration", "iter")
@@ -226,8 +228,6 @@ def build_history(cols: Columns, *, source: str | None, fmt: str) -> History:
     if steps is None:
         return History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
                              fmt=fmt, notes=cols.notes, meta=cols.meta)
-    from ._scalars import epoch_numbers
-
     meta = {k: v for k, v in cols.meta.items() if k not in ("steps_of_rows", "epochs_of_rows")}
     frame = pd.DataFrame(cols.columns, index=steps)
     raw_epochs = cols.meta.get("epochs_of_rows")

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..history import History
 from ..errors import ReadError
+from ..steps import merge_steps
 
 _EPOCH_NAMES = ("epoch", "epochs")
 
@@ -105,8 +106,6 @@ def _build(cols, epochs, zero_based, steps, step_epochs, source, fmt, notes, met
 
 
 def _canonical_steps(steps: pd.DataFrame) -> pd.DataFrame:
-    from ..steps import merge_steps
-
     _, out, _ = merge_steps(pd.DataFrame(), steps, None, False, {}, [])
     return out
 

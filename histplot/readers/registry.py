@@ -11,6 +11,7 @@ from typing import Any, BinaryIO
 from ..errors import ReadError, UnknownFormatError
 from ..history import History
 from ._io import open_source, parse_size, peek
+from .aliases import apply_aliases
 
 # Registry order breaks ties. Each module defines NAME, DESCRIPTION, sniff(head, path) and read(buf, ...);
 # a reader that also takes directories defines sniff_dir(path) and read_dir(path, ...).
@@ -90,8 +91,6 @@ def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None,
 def _aliased(history: History, aliases: dict[str, str] | None) -> History:
     if not aliases:
         return history
-    from ..aliases import apply_aliases
-
     return apply_aliases(history, aliases)
 
 

@@ -1,0 +1,138 @@
+"""The monitored series: which column to watch, whether lower or higher is better, logged NaN/inf."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..errors import HistplotError
+from ..history import History
+from ..naming import column_name, parse_name
+
+# Loss-like bases are minimised and are what "the held-out loss" means when `loss` itself is absent.
+_LOSS_WORDS = re.compile(r"(^|_)(loss|losses|err|error|errors|mse|mae|rmse|mape|msle|nll|"
+                         r"perplexity|ppl|wer|cer|ter|crossentropy|cross_entropy|bce|ce|kl|divergence|"
+                         r"hinge|huber|logcosh|poisson|distance)($|_)", re.IGNORECASE)
+
+
+# Accuracy-like bases are maximised (Keras' metric `_direction == "up"`, by name here).
+_MAX_WORDS = re.compile(r"(accuracy|acc$|^acc_|_acc$|_acc_|auc|precision|recall|(^|_)f1|fbeta|f_?score|"
+                        r"(^|_)mcc|matthews|(^|_)iou|io_u|dice|jaccard|specificity|sensitivity|(^|_)r2|"
+                        r"r_squared|psnr|ssim|(^|_)map(\d+)?($|_)|bleu|rouge|meteor|kappa|"
+                        r"informedness|markedness|(^|_)npv|(^|_)tpr|(^|_)tnr|hit_?rate|ndcg|reward)",
+                        re.IGNORECASE)
+
+
+def is_loss_like(base: str) -> bool:
+    return bool(_LOSS_WORDS.search(base))
+
+
+def auto_mode(name: str) -> str:
+    """``min`` for losses and errors, ``max`` for accuracy-like names (like Keras' metric direction)."""
+    base = parse_name(name)[1]
+    if is_loss_like(base):
+        return "min"
+    return "max" if _MAX_WORDS.search(base) else "min"
+
+
+def has_values(frame: pd.DataFrame, col: str) -> bool:
+    return col in frame.columns and bool(np.isfinite(frame[col].to_numpy(dtype=float)).any())
+
+
+def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, list[str]]:
+    """The column to monitor and notes on the choice (DESIGN §5 default order)."""
+    frame = history.frame
+    if monitor:
+        col = monitor if monitor in frame.columns else column_name(*parse_name(monitor))
+        if col not in frame.columns:
+            raise HistplotError(f"no series '{monitor}' to monitor; columns: {', '.join(map(str, frame.columns))}",
+                                history.meta.get("source"))
+        if not has_values(frame, col):
+            raise HistplotError(f"series '{col}' has no finite values to monitor", history.meta.get("source"))
+        return col, []
+    notes: list[str] = []
+    groups = history.metrics()
+    for name in ("val_loss", "test_loss"):
+        if has_values(frame, name):
+            return name, notes
+    for split in ("val", "test"):
+        empty = [c[split] for c in groups.values() if split in c and not has_values(frame, c[split])]
+        notes += [f"'{c}' has no values" for c in empty]
+    for base, cols in groups.items():
+        if is_loss_like(base):
+            for split in ("val", "test"):
+                if split in cols and has_values(frame, cols[split]):
+                    return cols[split], notes
+    for cols in groups.values():
+        for split in ("val", "test"):
+            if split in cols and has_values(frame, cols[split]):
+                return cols[split], notes + [f"no held-out loss: monitoring '{cols[split]}'"]
+    train = [cols["train"] for cols in groups.values() if "train" in cols and has_values(frame, cols["train"])]
+    train.sort(key=lambda c: (c != "loss", not is_loss_like(parse_name(c)[1])))
+    if train:
+        return train[0], notes + [f"no validation series: monitoring the training series '{train[0]}'; "
+                                  "overfitting cannot be assessed"]
+    raise HistplotError("no metric series with finite values to diagnose", history.meta.get("source"))
+
+
+def training_column(history: History, monitor: str) -> str | None:
+    """The training loss the overfitting, divergence and spike checks watch.
+
+    The training side of a loss-like monitor (``test_mse`` -> ``mse``), else ``loss``, else the
+    first training series with a loss-like name.
+    """
+    frame = history.frame
+    groups = history.metrics()
+    base = parse_name(monitor)[1]
+    candidates = [groups.get(base, {}).get("train")] if is_loss_like(base) else []
+    candidates.append("loss")
+    candidates += [cols.get("train") for b, cols in groups.items() if is_loss_like(b)]
+    for c in candidates:
+        if c and parse_name(c)[0] == "train" and has_values(frame, c):
+            return c
+    return None
+
+
+def logged_nonfinite(series: pd.Series, dense: bool = False, trailing: bool = True) -> list[int]:
+    """Epochs where the series logged a non-finite value, telling a logged NaN from a missing one.
+
+    ``History`` stores both as NaN. Infinities are always logged. A NaN counts as logged when it
+    falls on the series' own cadence (every epoch, or every k-th for sparse validation), from its
+    first value on: a diverged run keeps logging NaN where a sparse one simply has no value.
+    ``dense`` assumes a cadence of one epoch when the series has too few values to tell;
+    ``trailing=False`` ignores NaN after the last value (a series the reader knows to be short).
+    """
+    v = series.to_numpy(dtype=float)
+    ep = series.index.to_numpy()
+    present = ep[~np.isnan(v)]
+    bad = set(ep[np.isinf(v)].tolist())
+    if present.size >= 2:
+        diffs = np.diff(present)
+        values, counts = np.unique(diffs, return_counts=True)
+        cadence = int(values[np.argmax(counts)])
+    elif present.size == 1 and dense:
+        cadence = 1
+    else:
+        return sorted(int(e) for e in bad)
+    first = int(present[0])
+    expected = (ep >= first) & ((ep - first) % cadence == 0) & np.isnan(v)
+    if not trailing:
+        expected &= ep < present[-1]
+    bad.update(ep[expected].tolist())
+    return sorted(int(e) for e in bad)
+
+
+# A reader's note that it placed a short list at the first epochs (readers/_objects.py): the NaN
+# after such a list is padding, not a logged NaN.
+def padded_columns(history: History) -> set[str]:
+    """Columns the reader padded with NaN because their list was shorter than the others."""
+    raw = set(history.meta.get("padded", ()))
+    return {column_name(*parse_name(r)) for r in raw} | raw
+
+
+def nonfinite_epochs(history: History, col: str) -> list[int]:
+    """``logged_nonfinite`` of one column of a history, knowing which columns were padded."""
+    return logged_nonfinite(history.frame[col], dense=parse_name(col)[0] == "train",
+                            trailing=col not in padded_columns(history))

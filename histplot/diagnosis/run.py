@@ -1,0 +1,46 @@
+"""``diagnose``: what went right or wrong in a run, as findings (DESIGN §5).
+
+>>> d = diagnose(history)                       # all kinds, val_loss (or the next best) monitored
+>>> [f.kind for f in d.findings]
+['best_epoch', 'early_stopping', 'overfitting']
+>>> d.return_code(["overfitting"])              # 1: the CI job should fail
+1
+
+Thresholds live in ``Settings``; every field can be set by keyword, by ``histplot.yaml`` under
+``diagnose:`` (``settings_from_config``) or by CLI option, in that order of precedence reversed:
+option > config > default.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..errors import HistplotError
+from ..history import History
+from . import checks
+from .findings import Diagnosis
+from .settings import KINDS, Settings, make_settings, parse_kinds
+
+
+def diagnose(history: History, *, kinds: Sequence[str] | None = None, settings: Settings | None = None,
+             **overrides: Any) -> Diagnosis:
+    """Diagnose a history: best epoch, EarlyStopping replay, overfitting, divergence, spikes, plateau,
+    still improving.
+
+    ``kinds`` limits the checks (None: all; the best epoch is always reported). Keyword overrides
+    are ``Settings`` fields (``monitor``, ``mode``, ``patience``, ``min_delta``, ``alpha``,
+    ``criterion``, ...), applied on top of ``settings``.
+    """
+    s = make_settings(settings, **overrides)
+    wanted = list(KINDS) if kinds is None else parse_kinds(list(kinds))
+    if len(history.frame) == 0:
+        raise HistplotError("the history has no epochs", history.meta.get("source"))
+    ctx = checks.Context.build(history, s)
+    d = Diagnosis(source=history.meta.get("source"), label=history.label, epochs=history.epochs,
+                  monitor=ctx.monitor, mode=ctx.mode, kinds=wanted, settings=s, notes=list(ctx.notes))
+    for kind in KINDS:
+        if kind == "best_epoch" or kind in wanted:
+            found, notes = checks.CHECKS[kind](ctx)
+            d.findings += found
+            d.notes += [n for n in notes if n not in d.notes]
+    return d

@@ -1,0 +1,132 @@
+"""Marks on a rendered figure from a diagnosis: best epoch, overfitting region, non-finite epochs,
+divergence, spikes and the EarlyStopping point (DESIGN §6).
+
+Panels are found by ``ax.get_label()`` (set by ``panels.draw_panel`` to the panel name), so this
+module needs nothing from ``render`` but the figure. Marks are few and light: one marker with a
+short label, one shaded span, one vertical line, each named once in the legend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
+
+from ..diagnosis.findings import Diagnosis
+from ..diagnosis.run import diagnose
+from ..diagnosis.monitor import is_loss_like, nonfinite_epochs
+from ..errors import HistplotError
+from ..history import History
+
+BEST_COLOR = "#2b2b2b"
+OVERFIT_COLOR = "#ff7f0e"
+NONFINITE_COLOR = "#d62728"
+STOP_COLOR = "#6a3d9a"
+
+
+def annotate_history(fig: Figure, history: History, **settings) -> Diagnosis | None:
+    """Diagnose ``history`` (with ``Settings`` overrides) and mark the figure; None if it cannot be."""
+    try:
+        d = diagnose(history, **settings)
+    except HistplotError:
+        return None  # nothing to monitor: the figure stays as drawn
+    annotate(fig, history, d)
+    return d
+
+
+def _panels(fig: Figure) -> dict[str, object]:
+    return {ax.get_label(): ax for ax in fig.axes if ax.get_visible() and ax.get_label()}
+
+
+def _panel_columns(history: History, name: str) -> list[str]:
+    groups = history.metrics()
+    if name in groups:
+        return list(groups[name].values())
+    return [name] if name in history.frame.columns else []
+
+
+def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
+    """Draw the diagnosis onto ``fig`` (a figure of ``history`` from ``render``); returns ``fig``."""
+    panels = _panels(fig)
+    monitor = diagnosis.monitor
+    mon_ax = panels.get(History.base(monitor)) if monitor else None
+    if mon_ax is None and monitor:
+        mon_ax = panels.get(monitor)
+    loss_axes = [ax for name, ax in panels.items() if name in history.metrics() and is_loss_like(name)]
+    touched = set()
+
+    over = diagnosis.first("overfitting")
+    if over is not None:
+        onset, end = over.numbers["onset"], int(history.frame.index[-1])
+        for ax in dict.fromkeys([*loss_axes, *([mon_ax] if mon_ax is not None else [])]):
+            ax.axvspan(onset, end, color=OVERFIT_COLOR, alpha=0.13, linewidth=0, zorder=0,
+                       label=f"overfitting from epoch {onset}")
+            touched.add(ax)
+
+    stop = diagnosis.first("early_stopping")
+    if stop is not None and mon_ax is not None:
+        e = stop.numbers["stopped_epoch"]
+        mon_ax.axvline(e, color=STOP_COLOR, linestyle=":", linewidth=1.4, zorder=1,
+                       label=f"EarlyStopping stop: epoch {e}")
+        touched.add(mon_ax)
+
+    for name, ax in panels.items():
+        bad = sorted({e for col in _panel_columns(history, name) for e in nonfinite_epochs(history, col)})
+        if bad:
+            _mark_nonfinite(ax, bad)
+            touched.add(ax)
+
+    for f in diagnosis.found("divergence"):
+        if "onset" in f.numbers and f.numbers.get("column"):
+            ax = panels.get(History.base(f.numbers["column"]))
+            if ax is not None:
+                ax.axvline(f.numbers["onset"], color=NONFINITE_COLOR, linestyle="--", linewidth=1.2,
+                           label=f"diverged (epoch {f.numbers['onset']})")
+                touched.add(ax)
+
+    for f in diagnosis.found("spike"):
+        col = f.numbers.get("column")
+        ax = panels.get(History.base(col)) if col else None
+        if ax is not None and f.epochs:
+            y = history.frame.loc[f.epochs, col].to_numpy(dtype=float)
+            ax.plot(f.epochs, y, linestyle="none", marker="o", markersize=10, markerfacecolor="none",
+                    markeredgecolor=NONFINITE_COLOR, markeredgewidth=1.3, zorder=6, label="spike")
+            touched.add(ax)
+
+    best = diagnosis.first("best_epoch")
+    if best is not None and mon_ax is not None:
+        _mark_best(mon_ax, best.numbers["epoch"], best.numbers["value"], diagnosis)
+        touched.add(mon_ax)
+
+    for ax in touched:
+        ax.legend(loc="best", fontsize=7.5, frameon=True, framealpha=0.8, edgecolor="none")
+    return fig
+
+
+def _mark_best(ax, epoch: int, value: float, d: Diagnosis) -> None:
+    ax.plot([epoch], [value], linestyle="none", marker="*", markersize=13, color="#ffd700",
+            markeredgecolor=BEST_COLOR, markeredgewidth=0.9, zorder=7, label="_best")
+    # The label goes inside the bend of the curve, where there is room: above a minimum, below a
+    # maximum (training curves usually lie on the other side).
+    below = d.mode == "max"
+    ax.annotate(f"best {value:.4g}\nepoch {epoch}", xy=(epoch, value), xytext=(0, -12 if below else 12),
+                textcoords="offset points", ha="center", va="top" if below else "bottom", fontsize=8,
+                color=BEST_COLOR, zorder=8,
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+
+
+def _mark_nonfinite(ax, epochs: list[int]) -> None:
+    """Shade each run of non-finite epochs and put an x per epoch along the bottom edge."""
+    runs: list[list[int]] = []
+    for e in epochs:
+        if runs and e == runs[-1][-1] + 1:
+            runs[-1].append(e)
+        else:
+            runs.append([e])
+    for i, run in enumerate(runs):
+        ax.axvspan(run[0] - 0.5, run[-1] + 0.5, color=NONFINITE_COLOR, alpha=0.10, linewidth=0, zorder=0,
+                   label=f"NaN/inf from epoch {epochs[0]}" if i == 0 else None)
+    trans = blended_transform_factory(ax.transData, ax.transAxes)
+    xs = np.asarray(epochs)
+    ax.plot(xs, np.full(xs.shape, 0.03), transform=trans, linestyle="none", marker="x", markersize=5,
+            color=NONFINITE_COLOR, zorder=6, clip_on=False)

@@ -1,0 +1,219 @@
+"""Figures from a History: a panel per base metric, train and held-out splits together.
+
+Only ``matplotlib.figure.Figure`` is used, never pyplot, so nothing global is touched and
+figures are freed as soon as they are dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+import warnings
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from ..errors import HistplotError
+from ..history import History
+from .dashboard import arrange, group_panel
+from .decimation import minmax
+from .options import FigureOptions, style_axes, style_context
+from .smoothing import ema
+from .style import AUX_COLOR, SPLIT_STYLE, Panel, pretty
+from .xaxis import frame_for_x
+
+MAX_COLUMNS = 3
+PANEL_SIZE = (5.0, 3.4)
+RAW_ALPHA = 0.25  # the raw curve behind a smoothed one: there, but not competing
+
+
+def panels(history: History, metrics: Sequence[str] | None = None) -> list[Panel]:
+    """The panels a figure of this history has: loss first, then metrics, then run-level series."""
+    groups = history.metrics()
+    order = sorted(groups, key=lambda b: (b != "loss", list(groups).index(b)))
+    out: list[Panel] = []
+    for base in order:
+        p = Panel(name=base, title=pretty(base), ylabel=pretty(base))
+        for split in ("train", "val", "test"):
+            if split in groups[base]:
+                p.series.append((groups[base][split], SPLIT_STYLE[split]))
+        out.append(p)
+    for col in history.aux():
+        style = {"color": AUX_COLOR, "linestyle": "-", "label": pretty(col)}
+        out.append(Panel(name=col, title=pretty(col), series=[(col, style)], ylabel=pretty(col),
+                         log=True if "learning_rate" in col or col.startswith("lr") else None))
+    out, extra = arrange(history, out)
+    if metrics:
+        out = select(out + extra, metrics, history)
+    return out
+
+
+def select(all_panels: list[Panel], metrics: Sequence[str], history: History) -> list[Panel]:
+    """Keep the panels named in ``metrics`` (base names or column names), in the order given."""
+    by_name: dict[str, Panel] = {}
+    for key in ("name", "aliases"):
+        for p in all_panels:
+            for n in ([p.name] if key == "name" else p.aliases):
+                by_name.setdefault(n, p)
+    by_col = {col: p for p in all_panels for col, _ in p.series}
+    chosen: list[Panel] = []
+    for m in metrics:
+        p = by_name.get(m) or by_col.get(m) or by_name.get(History.base(m))
+        if p is None:
+            known = ", ".join(list(by_name)[:40]) + (", ..." if len(by_name) > 40 else "")
+            raise HistplotError(f"no metric '{m}' in this history; it has: {known}", history.meta.get("source"))
+        if p not in chosen:
+            chosen.append(p)
+    return chosen
+
+
+def render(history: History, *, metrics: Sequence[str] | None = None, title: str | None = None,
+           panel_list: list[Panel] | None = None, x: str | None = None, options=None) -> Figure:
+    """A Figure of the history, one panel per metric; ``x`` is ``epoch`` or ``step`` (None: by the data).
+
+    ``options`` (``figures.options.FigureOptions``) adds smoothing, log axes, y limits, histplot.yaml's
+    panels and the figure's look; ``metrics`` wins over its panels.
+    """
+    opts = options or FigureOptions()
+    frame, _ = frame_for_x(history, x)
+    if panel_list is not None:
+        plist = panel_list
+    elif metrics or not opts.panels:
+        plist = panels(history, metrics)
+    else:
+        plist = figure_panels(history, opts.panels)
+    if not plist:
+        raise HistplotError("nothing to plot", history.meta.get("source"))
+    with style_context(opts):
+        fig, axes = figure_grid(len(plist), opts.size)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            # Extreme but legal values (1e308) make matplotlib warn about overflow it then handles.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)  # matplotlib's "singular limits" and the like
+            for ax, panel in zip(axes, plist):
+                draw_panel(ax, frame, panel, smooth=opts.smooth)
+                style_axes(ax, panel, opts)
+        set_title(fig, title if title is not None else _default_title(history))
+    return fig
+
+
+def figure_grid(n: int, size: tuple[float, float] | None = None) -> tuple[Figure, list]:
+    """A figure with ``n`` panel axes (at most ``MAX_COLUMNS`` a row; spare ones hidden)."""
+    ncols = min(MAX_COLUMNS, n)
+    nrows = math.ceil(n / ncols)
+    width = max(PANEL_SIZE[0] * ncols, 6.4)
+    fig = Figure(figsize=size or (width, PANEL_SIZE[1] * nrows + 0.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, list(axes[:n])
+
+
+def set_title(fig: Figure, text: str) -> None:
+    # Long run names would run off a narrow figure: wrap at about the characters that fit.
+    width = fig.get_figwidth()
+    fig.suptitle(textwrap.fill(text, width=int(width * 8.5), break_on_hyphens=False), fontsize=13)
+
+
+def _default_title(history: History) -> str:
+    fmt = history.meta.get("format")
+    n = history.epochs
+    return f"{history.label}  ({n} epoch{'s' if n != 1 else ''}{', ' + fmt if fmt else ''})"
+
+
+def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = None) -> None:
+    """Draw one panel's series into ``ax``: finite points only, sparse series joined with markers.
+
+    ``smooth`` draws each metric's curve smoothed (``smoothing.ema``) in front of a faint copy of the raw
+    one; run-level series (learning rate, time) are drawn as they are.
+    """
+    ax.set_label(panel.name)
+    values = []
+    for col, style in panel.series:
+        s = frame[col]
+        finite = s[np.isfinite(s.to_numpy(dtype=float))]
+        if finite.empty:
+            continue
+        if frame.index.name == "step":  # step frames interleave series, so gaps say nothing
+            sparse = len(finite) <= 60
+        else:
+            sparse = len(finite) < len(s.dropna()) or s.isna().any() or len(finite) <= 30
+        x, y = finite.index.to_numpy(), finite.to_numpy()
+        if style.get("defined_by"):
+            # A derived value that is NaN although its inputs exist is undefined (0/0): leave a gap
+            # there rather than join across it. Epochs without inputs are still joined over.
+            rows = frame[list(style["defined_by"])].notna().all(axis=1).to_numpy()
+            v = s.to_numpy(dtype=float)[rows]
+            x, y = s.index.to_numpy()[rows], np.where(np.isfinite(v), v, np.nan)
+            sparse = rows.sum() < len(s) or rows.sum() <= 30
+        if smooth and History.split(col) is not None:  # a learning-rate schedule is not noise
+            ax.plot(*minmax(x, y), color=style["color"], linestyle=style["linestyle"], alpha=RAW_ALPHA,
+                    linewidth=1.0, label="_raw")
+            y = ema(y, smooth)
+        x, y = minmax(x, y)
+        ax.plot(x, y, color=style["color"],
+                linestyle=style["linestyle"], label=style["label"], linewidth=style.get("linewidth", 1.6),
+                marker="o" if sparse else None, markersize=3.5 if len(finite) > 1 else 6)
+        values.append(finite.to_numpy())
+    ax.set_title(panel.title, fontsize=11)
+    ax.set_xlabel(frame.index.name or "epoch")
+    ax.set_ylabel(panel.ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(frame.index) and frame.index[-1] - frame.index[0] < 2:
+        # Autoscaling a run of one or two epochs would show fractional epochs.
+        ax.set_xlim(frame.index[0] - 0.5, frame.index[-1] + 0.5)
+        ax.set_xticks(list(frame.index))
+    ax.grid(True, alpha=0.3)
+    if values:
+        v = np.concatenate(values)
+        if _wants_log(v, panel.log):
+            ax.set_yscale("log")
+        elif _needs_symlog(v):
+            ax.set_yscale("symlog", linthresh=max(float(np.min(np.abs(v[v != 0]), initial=1.0)), 1e-300))
+    if ax.lines:
+        ax.legend(**(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False}))
+    else:
+        ax.text(0.5, 0.5, "no finite values", transform=ax.transAxes, ha="center", va="center",
+                color="#888888")
+
+
+def _needs_symlog(v: np.ndarray) -> bool:
+    """Values of both signs over many orders of magnitude, or a range too wide for a float (±1e308)."""
+    with np.errstate(over="ignore"):
+        span = float(v.max()) - float(v.min())
+    big = np.abs(v).max()
+    return not np.isfinite(span) or (v.min() < 0 < v.max() and big > 1e12)
+
+
+def _wants_log(v: np.ndarray, hint: bool | None) -> bool:
+    """Log scale for positive data that spans orders of magnitude (or when the panel asks for it)."""
+    if v.size == 0 or np.any(v <= 0):
+        return False
+    if hint is not None:
+        return hint and v.max() / v.min() > 1.0001
+    return v.max() / v.min() > 1000
+
+
+def figure_panels(history, spec: Sequence[Sequence[str]]) -> list:
+    """The panels histplot.yaml's ``plot.panels`` asks for: one name draws that metric's usual panel,
+    several names share one panel (colour per metric, line style per split). Names this history
+    lacks are skipped, since one config serves many runs; with none left, the default layout."""
+    groups = history.metrics()
+    out = []
+    for names in spec:
+        present = list(dict.fromkeys(History.base(n) for n in names if History.base(n) in groups))
+        if len(names) > 1 and len(present) > 1:
+            out.append(group_panel("+".join(present), " / ".join(n.replace("_", " ") for n in present),
+                                   present, groups))
+            continue
+        for name in (present or names):
+            try:
+                [p] = panels(history, [name])
+            except HistplotError:
+                continue
+            if p not in out:
+                out.append(p)
+    return out or panels(history)

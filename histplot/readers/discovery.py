@@ -1,0 +1,127 @@
+"""Finding the runs behind a list of files, directories and globs (``histplot report runs/``).
+
+Directories are searched file by file; files that belong together become one run: the event files
+of a TensorBoard run folder (its ``train/`` and ``validation/`` too), the metric files of an MLflow
+run folder. A store holding several runs (``mlflow.db``) gives one candidate per run, and the
+``checkpoint-N`` copies of a Hugging Face ``trainer_state.json`` are not runs of their own.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ._io import PEEK_SIZE
+from .registry import THRESHOLD, readers, sniff
+
+# Folders that hold no runs of their own and can be huge.
+_SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints",
+              ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".trash"}
+_SKIP_SUFFIXES = {".png", ".svg", ".pdf", ".jpg", ".jpeg", ".gif", ".md", ".html", ".py", ".ipynb", ".pth",
+                  ".ckpt", ".h5", ".keras", ".safetensors", ".onnx", ".npz", ".npy"}
+_SPLIT_DIRS = {"train", "training", "validation", "val", "valid", "eval", "test"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One run to read: a file or run folder (and which run of a multi-run store)."""
+
+    path: str
+    explicit: bool
+    run: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.path if self.run is None else f"{self.path}#{self.run}"
+
+
+def expand(items: Iterable[str], *, exclude: Path | None = None) -> list[Candidate]:
+    """Files, directories (searched for known history files) and globs -> candidates, sorted, unique."""
+    out: dict[str, Candidate] = {}
+
+    def add(c: Candidate) -> None:
+        if c.key not in out or c.explicit:
+            out[c.key] = c
+
+    for item in items:
+        if item == "-":
+            add(Candidate("-", True))
+            continue
+        matches = sorted(glob.glob(item, recursive=True)) if glob.has_magic(item) else [item]
+        if not matches:
+            add(Candidate(item, True))  # reported as "no such file" when read
+        for m in matches:
+            if os.path.isdir(m):
+                for c in _walk(Path(m), exclude):
+                    add(c)
+            else:
+                for c in _expand_store(Path(m), explicit=True):
+                    add(c)
+    return sorted(out.values(), key=lambda c: (c.path, c.run or ""))
+
+
+def _walk(root: Path, exclude: Path | None) -> list[Candidate]:
+    excluded = exclude.resolve() if exclude is not None else None
+    units: dict[str, Candidate] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        if excluded is not None and here.resolve() == excluded:
+            dirnames[:] = []
+            continue
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            p = here / name
+            if name.startswith(".") or p.suffix.lower() in _SKIP_SUFFIXES:
+                continue
+            fmt = _file_format(p)
+            if fmt is None:
+                continue
+            for c in _unit(p, fmt):
+                units.setdefault(c.key, c)
+    return list(units.values())
+
+
+def _unit(path: Path, fmt: str) -> list[Candidate]:
+    """The run a history file stands for (itself, or the folder it is one part of)."""
+    if fmt == "tensorboard":
+        run_dir = path.parent.parent if path.parent.name.lower() in _SPLIT_DIRS else path.parent
+        return [Candidate(str(run_dir), False)]
+    if fmt == "mlflow":
+        for parent in path.parents:
+            if parent.name == "metrics":
+                return [Candidate(str(parent.parent), False)]
+        return _expand_store(path, explicit=False, fmt=fmt)
+    if fmt == "hf_trainer_state" and path.parent.name.startswith("checkpoint-"):
+        out_dir = path.parent.parent
+        if (out_dir / "trainer_state.json").is_file():
+            return []  # the output folder's own state is the run; checkpoints are copies of it
+        latest = max((p for p in out_dir.glob("checkpoint-*/trainer_state.json")),
+                     key=lambda p: int(p.parent.name[11:]) if p.parent.name[11:].isdigit() else -1)
+        return [Candidate(str(path), False)] if latest == path else []
+    return [Candidate(str(path), False)]
+
+
+def _expand_store(path: Path, *, explicit: bool, fmt: str | None = None) -> list[Candidate]:
+    """One candidate per run of a file that holds several (an MLflow database); ``fmt`` when already sniffed."""
+    mod = readers().get(fmt or _file_format(path) or "")
+    lister = getattr(mod, "list_runs", None)
+    if lister is not None:
+        runs = lister(path)
+        if len(runs) > 1:
+            return [Candidate(str(path), explicit, r) for r in runs]
+    return [Candidate(str(path), explicit)]
+
+
+def _file_format(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(PEEK_SIZE)
+    except OSError:
+        return None
+    if not head.strip():
+        return None
+    score, name = sniff(head, str(path))[0]
+    return name if score >= THRESHOLD else None

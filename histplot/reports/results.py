@@ -1,0 +1,192 @@
+"""One run of a report: read, derive, diagnose and draw it (``run_one``, also in worker processes),
+and the results: ``RunResult`` per run, ``Report`` for all of them (summary.json's content)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..diagnosis.monitor import auto_mode
+from ..diagnosis.run import diagnose
+from ..errors import HistplotError
+from ..figures.annotate import annotate
+from ..figures.files import safe_stem
+from ..figures.panels import render
+from ..metrics.derive import derive
+from ..output import save_figure
+from ..readers import load
+from ..readers.discovery import Candidate
+
+SCHEMA = "histplot.report/1"
+
+
+@dataclass
+class RunResult:
+    """One run's row of the summary: what was read, what was found, where its figures are."""
+
+    source: str
+    slug: str
+    label: str | None = None
+    format: str | None = None
+    epochs: int | None = None
+    monitor: str | None = None
+    mode: str | None = None
+    best_epoch: int | None = None
+    best: float | None = None
+    final: float | None = None
+    metrics: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    failing: list[str] = field(default_factory=list)
+    figures: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+@dataclass
+class Report:
+    """All runs of a report; ``return_code`` decides the exit status once (black's ``Report``)."""
+
+    runs: list[RunResult]
+    fail_on: list[str]
+    output: Path
+    strict: bool = False
+
+    @property
+    def errors(self) -> list[RunResult]:
+        return [r for r in self.runs if r.error]
+
+    def return_code(self) -> int:
+        if self.strict and self.errors:
+            return 2
+        return 1 if any(r.failing for r in self.runs) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "fail_on": list(self.fail_on),
+            "counts": {"runs": len(self.runs), "read": len(self.runs) - len(self.errors),
+                       "errors": len(self.errors), "failing": sum(1 for r in self.runs if r.failing)},
+            "failed": bool(self.return_code()),
+            "runs": [r.to_dict() for r in self.runs],
+        }
+
+
+@dataclass(frozen=True)
+class RunJob:
+    """Everything a worker needs for one run (picklable)."""
+
+    source: str
+    slug: str
+    figures_dir: str
+    read_opts: dict
+    settings: Any  # diagnose.Settings
+    fail_on: tuple[str, ...]
+    formats: tuple[str, ...]
+    dpi: int
+    prepare: Any = None  # derive.Deriver: derived metrics with histplot.yaml's expressions
+    options: Any = None  # figures.options.FigureOptions: smoothing, log axes, limits, panels, style
+
+
+def run_one(job: RunJob) -> RunResult:
+    """Read, diagnose and draw one run; bad input becomes the row's ``error``, never an exception."""
+    result = RunResult(source=job.source, slug=job.slug)
+    try:
+        _fill(result, job)
+    except HistplotError as exc:
+        result.error = exc.message if exc.path else str(exc)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # one broken file must not sink the report
+        result.error = f"could not read: {type(exc).__name__}: {' '.join(str(exc).split())}"
+    return result
+
+
+def _fill(result: RunResult, job: RunJob) -> None:
+    h = load(job.source, **job.read_opts)
+    result.label, result.format, result.epochs = h.label, h.meta.get("format"), h.epochs
+    h = job.prepare(h) if job.prepare is not None else _derived(h)
+    d = diagnose(h, settings=job.settings)
+    result.monitor, result.mode, result.notes = d.monitor, d.mode, list(d.notes)
+    result.findings = [f.to_dict() for f in d.findings]
+    result.failing = d.failing(job.fail_on)
+    best = d.first("best_epoch")
+    if best is not None and d.monitor in h.frame.columns:
+        result.best_epoch = best.epochs[0] if best.epochs else None
+        result.best = _num(best.numbers.get("value"))
+        result.final = _num(_last_finite(h.frame[d.monitor]))
+    result.metrics = _main_metrics(h)
+    fig = render(h, options=job.options)
+    annotate(fig, h, d)
+    for fmt in job.formats:
+        path = Path(job.figures_dir) / f"{job.slug}.{fmt}"
+        save_figure(fig, path, fmt=fmt, dpi=job.dpi)
+        result.figures[fmt] = f"figures/{path.name}"
+        # The layout found for the first format serves the others: laying out again costs as much
+        # as drawing (it measures every label twice).
+        fig.set_layout_engine("none")
+
+
+def _derived(history):
+    return derive(history)
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    f = float(v)
+    return float(f"{f:.6g}") if math.isfinite(f) else None
+
+
+def _last_finite(series) -> float | None:
+    s = series[series.map(math.isfinite)]
+    return float(s.iloc[-1]) if len(s) else None
+
+
+def _main_metrics(h) -> dict[str, dict[str, float | None]]:
+    """Final and best (by the metric's direction) of loss and the first few other metrics, per split."""
+    out: dict[str, dict[str, float | None]] = {}
+    groups = h.metrics()
+    bases = sorted(groups, key=lambda b: (b != "loss", list(groups).index(b)))[:4]
+    for base in bases:
+        for col in groups[base].values():
+            s = h.frame[col]
+            s = s[s.map(math.isfinite)]
+            if s.empty:
+                continue
+            best = s.max() if auto_mode(col) == "max" else s.min()
+            out[col] = {"final": _num(s.iloc[-1]), "best": _num(best)}
+    return out
+
+
+def slugs(candidates: Sequence[Candidate]) -> list[str]:
+    """File-name-safe, unique names for the runs' figures, from their paths."""
+    parts = [(Path(c.path).parts if c.path != "-" else ("stdin",)) + ((c.run,) if c.run else ())
+             for c in candidates]
+    tails: dict[int, list[str]] = {}  # depth -> every run's name at that depth; counted once, not per run
+    tallies: dict[int, Counter] = {}
+    out: list[str] = []
+    taken: set[str] = set()
+    for i, p in enumerate(parts):
+        depth = 1
+        while True:
+            stem = "_".join(p[-depth:])
+            stem = safe_stem(stem.rsplit(".", 1)[0] if depth == 1 and "." in stem else stem)
+            if depth not in tails:
+                tails[depth] = [safe_stem("_".join(q[-depth:])) for q in parts]
+                tallies[depth] = Counter(tails[depth])
+            clash = tallies[depth][stem] - (tails[depth][i] == stem) > 0
+            if not clash or depth >= len(p):
+                break
+            depth += 1
+        k, base = 2, stem
+        while stem in taken:
+            stem, k = f"{base}_{k}", k + 1
+        out.append(stem)
+        taken.add(stem)
+    return out
