@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from .._version import __version__
+from ..diagnosis.settings import resolve_settings
 from ..errors import HistplotError
 from ..output import save_figure
 from .options import (config_option, derive_options, diagnose_options, figure_flags, imports_done, load_all,
@@ -115,7 +116,6 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, 
     """
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..figures.options import figure_options
-    from ..diagnosis.settings import resolve_settings
     from ..figures.files import figure_paths, for_drawing, overlay_path, save_figures, save_overlay
 
     options = figure_options(config, dpi=dpi, **figure)
@@ -172,7 +172,6 @@ def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, f
     """
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..diagnosis.run import diagnose as diagnose_history
-    from ..diagnosis.settings import resolve_settings
     from ..diagnosis.verdict import exit_code, render as render_verdict
 
     asked = [kind for kind, on in (("overfitting", overfit), ("divergence", divergence), ("plateau", plateau),
@@ -221,7 +220,6 @@ def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure
       histplot report runs/ -o report/ --github --jobs 4
     """
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
-    from ..diagnosis.settings import resolve_settings
     from ..figures.options import figure_options
     from ..reports.build import build_report
     from ..reports.markdown import github_annotations
@@ -423,7 +421,6 @@ def watch(file, output, every, interval, until_idle, show, dpi, read_opts, diag_
     from pathlib import Path
 
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
-    from ..diagnosis.settings import resolve_settings
     from ..live.watch import watch as watch_file
 
     if Path(file).resolve() == Path(output).resolve():
