@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 OUT    ?= out
 
-.PHONY: install demo test bench fuzz samples docs clean
+.PHONY: install demo test lint bench fuzz samples docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ demo: $(STAMP)
 ## test: install, then run the whole test suite
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## lint: ruff's checks and its formatting check (configured in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check histplot tests scripts benchmarks
+	$(BIN)/ruff format --check histplot tests scripts benchmarks
 
 ## bench: install, then time histplot against its baselines (generated data, fresh processes; ~10 min)
 bench: $(STAMP)

@@ -208,7 +208,10 @@ COLUMNS = (("case", "case"), ("what", "command"), ("median", "median s"), ("cpu"
 def table(rows: list[dict]) -> str:
     """A Markdown table, readable as plain text too."""
     widths = {k: max(len(title), *(len(str(r[k])) for r in rows)) for k, title in COLUMNS}
-    line = lambda cells: "| " + " | ".join(str(c).ljust(widths[k]) for (k, _), c in zip(COLUMNS, cells)) + " |"
+
+    def line(cells) -> str:
+        return "| " + " | ".join(str(c).ljust(widths[k]) for (k, _), c in zip(COLUMNS, cells)) + " |"
+
     out = [line([title for _, title in COLUMNS]), "|" + "|".join("-" * (widths[k] + 2) for k, _ in COLUMNS) + "|"]
     out += [line([r[k] for k, _ in COLUMNS]) for r in rows]
     return "\n".join(out)

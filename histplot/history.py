@@ -6,8 +6,9 @@ remembering the originals in ``meta["original_names"]``, and merges step series 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,7 +84,7 @@ class History:
         steps: pd.DataFrame | None = None,
         step_epochs: Sequence[float] | np.ndarray | None = None,
         meta: Mapping[str, Any] | None = None,
-    ) -> "History":
+    ) -> History:
         """Normalise raw, equally long columns into a History.
 
         ``epochs`` gives each row's epoch number (``zero_based`` when the source counts from 0);

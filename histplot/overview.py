@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from .metrics.families import class_members
+from .history import History
 from .metrics.derive import summary as derive_summary
 from .metrics.describe import derived_lines, family_lines
-from .history import History
+from .metrics.families import class_members
 
 
 def info(history: History) -> dict[str, Any]:

@@ -10,7 +10,8 @@ the source gives for the whole epoch always wins.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

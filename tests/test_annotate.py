@@ -10,8 +10,8 @@ from matplotlib.patches import Polygon, Rectangle
 
 import histplot
 from histplot.figures.annotate import annotate_history
-from histplot.history import History
 from histplot.figures.panels import render
+from histplot.history import History
 
 from conftest import SAMPLES
 

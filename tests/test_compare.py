@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from matplotlib.collections import PolyCollection
 
-from histplot.diagnosis.run import diagnose
-from histplot.errors import HistplotError
-from histplot.history import History
-from histplot.figures.overlay import band_stats, overlay, run_labels
 from histplot.diagnosis.ranking import rank
+from histplot.diagnosis.run import diagnose
 from histplot.diagnosis.verdict import render as render_verdict
+from histplot.errors import HistplotError
+from histplot.figures.overlay import band_stats, overlay, run_labels
+from histplot.history import History
 
 
 def run(loss, val_loss, source, **extra):

@@ -8,9 +8,18 @@ import operator
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from histplot.diagnosis.criteria import generalization_loss, gl_firings, keras_early_stopping, pq_firings, strip_ends, training_progress, up_firings
+from histplot.diagnosis.criteria import (
+    generalization_loss,
+    gl_firings,
+    keras_early_stopping,
+    pq_firings,
+    strip_ends,
+    training_progress,
+    up_firings,
+)
 
 # -- Prechelt, worked by hand ---------------------------------------------------------------------
 EPOCHS = list(range(1, 11))

@@ -7,12 +7,13 @@ import json
 import numpy as np
 import pytest
 
-from conftest import SAMPLES
-from histplot.metrics.derive import derive
 from histplot.errors import HistplotError
-from histplot.history import History
-from histplot.readers import load
 from histplot.figures.panels import panels, render
+from histplot.history import History
+from histplot.metrics.derive import derive
+from histplot.readers import load
+
+from conftest import SAMPLES
 
 
 @pytest.fixture(scope="module")

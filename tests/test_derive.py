@@ -18,9 +18,9 @@ from sklearn.metrics import (
     recall_score,
 )
 
-from histplot.metrics.families import class_members
-from histplot.metrics.derive import confusion_metrics, derivable, derive, macro
 from histplot.history import History
+from histplot.metrics.derive import confusion_metrics, derivable, derive, macro
+from histplot.metrics.families import class_members
 
 # (tp, fp, tn, fn): an ordinary matrix, then every way a denominator can be 0.
 MATRICES = {

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import histplot
-from histplot.diagnosis.settings import KINDS, Settings, make_settings, parse_kinds, settings_from_config
 from histplot.diagnosis.monitor import auto_mode, logged_nonfinite
 from histplot.diagnosis.run import diagnose
+from histplot.diagnosis.settings import KINDS, Settings, make_settings, parse_kinds, settings_from_config
 from histplot.errors import ConfigError, HistplotError
 from histplot.history import History
 

@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from histplot.metrics.derive import derive
 from histplot.errors import ConfigError
-from histplot.metrics.expressions import compile_all, compile_expression, evaluate
 from histplot.history import History
+from histplot.metrics.derive import derive
+from histplot.metrics.expressions import compile_all, compile_expression, evaluate
 
 
 def value(text: str, **cols) -> np.ndarray:

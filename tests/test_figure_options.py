@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from histplot.readers.aliases import apply_aliases
 from histplot.errors import ConfigError
 from histplot.figures.options import FigureOptions, figure_options
-from histplot.history import History
 from histplot.figures.panels import RAW_ALPHA, render
 from histplot.figures.smoothing import ema
+from histplot.history import History
+from histplot.readers.aliases import apply_aliases
 
 
 def test_ema_is_tensorboards_debiased_average_computed_by_hand():
@@ -194,8 +194,9 @@ def test_report_honours_formats_and_figure_options_from_yaml(tmp_path, run):
 def test_the_readme_example_config_is_valid(tmp_path):
     import re
 
-    from conftest import REPO
     from histplot.config import load_config
+
+    from conftest import REPO
 
     text = (REPO / "README.md").read_text()
     section = text[text.index("## histplot.yaml"):]

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import sqlite3
 import sys
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import histplot
@@ -21,9 +19,9 @@ from conftest import REPO
 sys.path.insert(0, str(REPO / "scripts" / "samples"))
 import _torchfile  # noqa: E402
 
-
 # -- Lightning ----------------------------------------------------------------------------------
-LIGHTNING = """epoch,lr-Adam,step,train_loss_epoch,train_loss_step,val_acc/dataloader_idx_0,val_acc/dataloader_idx_1,val_loss
+LIGHTNING = """epoch,lr-Adam,step,train_loss_epoch,train_loss_step,\
+val_acc/dataloader_idx_0,val_acc/dataloader_idx_1,val_loss
 ,0.001,0,,,,,
 0,,9,,0.90,,,
 0,,19,,0.70,,,

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SAMPLES
 from histplot.errors import HistplotError
 from histplot.history import History
 from histplot.readers import load
+
+from conftest import SAMPLES
 
 EXAMPLES = int(os.environ.get("HISTPLOT_FUZZ_EXAMPLES", "25"))
 SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir() if p.is_file())

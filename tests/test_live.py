@@ -9,12 +9,11 @@ import types
 
 import numpy as np
 import pytest
+from test_watch import OVERFIT, complete_png
 
 import histplot
 from histplot.errors import HistplotError, MissingDependencyError
 from histplot.live.loop import Live
-
-from test_watch import OVERFIT, complete_png
 
 
 def losses(epoch: int) -> dict[str, float]:

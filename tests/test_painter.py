@@ -8,8 +8,8 @@ import signal
 
 import pytest
 
-from histplot.errors import HistplotError, ReadError
 from histplot.cli.painter import Painter
+from histplot.errors import HistplotError, ReadError
 
 from conftest import SAMPLES
 
@@ -186,9 +186,9 @@ def test_a_step_log_is_drawn_from_its_epochs_with_the_diagnosis_of_its_steps(run
     history."""
     import numpy as np
 
+    from histplot.diagnosis.run import diagnose
     from histplot.figures import files as plotting
     from histplot.metrics.derive import derive
-    from histplot.diagnosis.run import diagnose
     from histplot.readers import load
 
     rng = np.random.default_rng(8)

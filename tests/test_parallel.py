@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from conftest import SAMPLES
 from histplot.errors import HistplotError
-from histplot.history import History
 from histplot.figures.parallel import parallel
+from histplot.history import History
+
+from conftest import SAMPLES
 
 
 def twins(fig):

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from histplot.history import History
-from histplot.figures.style import SPLIT_STYLE
 from histplot.figures.panels import render
+from histplot.figures.style import SPLIT_STYLE
+from histplot.history import History
 
 
 def axes_by_name(fig):

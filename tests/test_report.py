@@ -13,7 +13,6 @@ import pytest
 
 from conftest import REPO, SAMPLES
 
-
 # One sample per family of format: Keras JSON and CSV, pickle, Lightning, Hugging Face, JSON lines.
 MIXED = ["csvlogger_training.log", "pytorch_regression.pkl", "lightning_metrics.csv", "hf_trainer_state.json",
          "timm_log.txt", "keras_classification.json"]

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 import histplot
 from histplot.figures.decimation import minmax
-from histplot.history import History
 from histplot.figures.panels import render
 from histplot.figures.xaxis import frame_for_x
+from histplot.history import History
+from histplot.steps import Runs
 
-from conftest import REPO, SAMPLES
+from conftest import SAMPLES
 
 
 def test_epoch_frame_is_step_mean_unless_epoch_value_given():
@@ -64,10 +66,6 @@ def test_plot_every_sample(run):
 
 
 # -- Runs: per-epoch reductions of step rows, checked against pandas' groupby -----------------------
-
-from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
-
-from histplot.steps import Runs  # noqa: E402
 
 _values = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(float("nan")), st.just(float("inf")))
 

@@ -4,7 +4,6 @@ against a writer thread."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,8 +14,8 @@ import pytest
 
 from histplot.errors import ReadError, UnknownFormatError
 from histplot.live.follow import Follower
-from histplot.readers import keras_csv
 from histplot.live.watch import watch
+from histplot.readers import keras_csv
 
 PNG_START = b"\x89PNG\r\n\x1a\n"
 PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"

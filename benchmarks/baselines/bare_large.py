@@ -11,7 +11,6 @@ Usage: bare_large.py METRICS.csv OUT.png
 import sys
 
 import pandas as pd
-
 from bare_figures import two_panels
 
 df = pd.read_csv(sys.argv[1])

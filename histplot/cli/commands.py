@@ -20,8 +20,16 @@ from .._version import __version__
 from ..diagnosis.settings import resolve_settings
 from ..errors import HistplotError
 from ..output import save_figure
-from .options import (config_option, derive_options, diagnose_options, figure_flags, imports_done, load_all,
-                      painter_process, reader_options)
+from .options import (
+    config_option,
+    derive_options,
+    diagnose_options,
+    figure_flags,
+    imports_done,
+    load_all,
+    painter_process,
+    reader_options,
+)
 from .painter import warm_up
 
 
@@ -115,8 +123,8 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, 
       cat history.json | histplot plot - -o run.png
     """
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
-    from ..figures.options import figure_options
     from ..figures.files import figure_paths, for_drawing, overlay_path, save_figures, save_overlay
+    from ..figures.options import figure_options
 
     options = figure_options(config, dpi=dpi, **figure)
     histories = [prepare(h) for h in load_all(files, read_opts)]
@@ -172,7 +180,8 @@ def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, f
     """
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..diagnosis.run import diagnose as diagnose_history
-    from ..diagnosis.verdict import exit_code, render as render_verdict
+    from ..diagnosis.verdict import exit_code
+    from ..diagnosis.verdict import render as render_verdict
 
     asked = [kind for kind, on in (("overfitting", overfit), ("divergence", divergence), ("plateau", plateau),
                                    ("spike", spike), ("still_improving", still_improving)) if on]
@@ -230,7 +239,7 @@ def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure
     if timestamp:
         import datetime
 
-        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     bar = _ProgressBar() if sys.stderr.isatty() else None
     warm_up()  # once here, before the workers fork, rather than in each of them
     imports_done()
@@ -313,7 +322,8 @@ def info(files, as_json, read_opts, prepare):
       histplot info counts.json --no-derive   # what could be derived, and from what
     """
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
-    from ..overview import info as info_of, info_text
+    from ..overview import info as info_of
+    from ..overview import info_text
 
     data = [info_of(prepare(h)) for h in load_all(files, read_opts)]
     if as_json:

@@ -7,13 +7,14 @@ import functools
 import gc
 import inspect
 import os
-from typing import Callable
+from collections.abc import Callable
 
 import click
 
 from ..config import load_config
 from ..errors import HistplotError
 from .painter import Painter
+
 
 def reader_options(f: Callable) -> Callable:
     """Options of every command that reads histories."""

@@ -19,7 +19,8 @@ import pickle
 import signal
 import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import HistplotError
 
@@ -114,7 +115,7 @@ class Painter:
         except ChildProcessError:
             return 0
 
-    def __enter__(self) -> "Painter":
+    def __enter__(self) -> Painter:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,18 +7,18 @@ found. Thresholds come from ``Settings`` (see ``settings`` for their defaults).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from . import criteria
-from .findings import Finding
-from .settings import Settings
-from .monitor import auto_mode, choose_monitor, is_loss_like, nonfinite_epochs, training_column
 from ..history import History
 from ..naming import column_name, parse_name
+from . import criteria
+from .findings import Finding
+from .monitor import auto_mode, choose_monitor, is_loss_like, nonfinite_epochs, training_column
+from .settings import Settings
 
 Result = tuple[list[Finding], list[str]]
 # Bounded "higher is better" names, whose error is 1 - value (or 100 - value in percent).
@@ -49,7 +49,7 @@ class Context:
     fit_err: np.ndarray = field(default_factory=lambda: np.array([]))
 
     @classmethod
-    def build(cls, history: History, s: Settings) -> "Context":
+    def build(cls, history: History, s: Settings) -> Context:
         monitor, notes = choose_monitor(history, s.monitor)
         mode = auto_mode(monitor) if s.mode == "auto" else s.mode
         series = history.frame[monitor]

@@ -22,8 +22,8 @@ Where validation is sparse and the strip end itself has no value, the strip's la
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

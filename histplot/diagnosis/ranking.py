@@ -8,11 +8,12 @@ with no finite monitored value comes last, unranked.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
-from .findings import Diagnosis
 from ..errors import HistplotError
+from .findings import Diagnosis
 
 
 @dataclass(frozen=True)

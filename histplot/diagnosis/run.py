@@ -13,7 +13,8 @@ option > config > default.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..errors import HistplotError
 from ..history import History

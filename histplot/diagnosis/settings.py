@@ -5,8 +5,9 @@ Precedence: option > config (``diagnose:``) > default. Also the kinds a diagnosi
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from ..errors import ConfigError, HistplotError
 

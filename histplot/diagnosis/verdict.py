@@ -6,10 +6,11 @@ The JSON layout is versioned by ``SCHEMA``; a change that removes or renames a k
 from __future__ import annotations
 
 import json
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .findings import Diagnosis, Finding
-from .ranking import Ranked, rank as rank_runs
+from .ranking import Ranked
+from .ranking import rank as rank_runs
 
 SCHEMA = "histplot.diagnose/1"
 FORMATS = ("text", "json", "markdown")

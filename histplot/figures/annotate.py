@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
 from ..diagnosis.findings import Diagnosis
-from ..diagnosis.run import diagnose
 from ..diagnosis.monitor import is_loss_like, nonfinite_epochs
+from ..diagnosis.run import diagnose
 from ..errors import HistplotError
 from ..history import History
 

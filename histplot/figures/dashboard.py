@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.lines import Line2D
 
-from ..metrics.families import COUNT_KINDS, class_members, split_suffix
-from ..metrics.derive import COUNT_METRICS, KINDS, count_sets
 from ..history import History
+from ..metrics.derive import COUNT_METRICS, KINDS, count_sets
+from ..metrics.families import COUNT_KINDS, class_members, split_suffix
 from .style import SPLIT_STYLE, Panel, pretty
 
 GROUPS = (

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
 
+from ..diagnosis.run import diagnose
 from ..errors import HistplotError
 from ..history import History
 from ..output import FIGURE_FORMATS, save_figure
-from ..diagnosis.run import diagnose
 from .xaxis import default_x
 
 

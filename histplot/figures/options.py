@@ -9,8 +9,9 @@ config is validated here, each problem naming its key (``plot.style.dpi``).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from ..errors import ConfigError, HistplotError
 from ..naming import parse_name

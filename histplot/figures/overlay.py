@@ -10,8 +10,8 @@ use the runs that reached it, and the figure says how many that was.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from pathlib import PurePath
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,10 +20,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..errors import HistplotError
-from .options import FigureOptions, style_axes, style_context
 from ..history import History
-from .style import AUX_COLOR, SPLIT_STYLE, Panel, pretty
+from .options import FigureOptions, style_axes, style_context
 from .panels import draw_panel, figure_grid, panels, set_title
+from .style import AUX_COLOR, SPLIT_STYLE, Panel, pretty
 from .xaxis import frame_for_x
 
 SPLITS = ("train", "val", "test")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import textwrap
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

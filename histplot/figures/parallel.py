@@ -8,8 +8,8 @@ orders of magnitude. NaN leaves a gap in a line rather than a false point.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd

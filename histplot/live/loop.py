@@ -20,8 +20,9 @@ import itertools
 import logging
 import os
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from ..diagnosis.settings import Settings
 from ..errors import HistplotError, MissingDependencyError
@@ -90,7 +91,7 @@ class Live:
             self._publish(final=True)
         return self.path
 
-    def __enter__(self) -> "Live":
+    def __enter__(self) -> Live:
         return self
 
     def __exit__(self, *exc: object) -> None:

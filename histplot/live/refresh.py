@@ -9,16 +9,16 @@ started at), not by its message, whose numbers move with every epoch.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from ..diagnosis.findings import Diagnosis, Finding
-from ..diagnosis.settings import Settings
 from ..diagnosis.run import diagnose
+from ..diagnosis.settings import Settings
 from ..errors import HistplotError
-from ..history import History
 from ..figures.xaxis import default_x
+from ..history import History
 from ..output import save_figure
 
 # The kinds worth interrupting a run for. The best epoch moves with every improvement, and "still

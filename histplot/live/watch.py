@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from ..diagnosis.settings import Settings
 from ..errors import ReadError
-from .follow import Event, Follower
 from ..history import History
+from .follow import Event, Follower
 from .refresh import Refresher
 
 INTERRUPTED = 130  # the shell's code for Ctrl-C

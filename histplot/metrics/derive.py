@@ -16,17 +16,18 @@ an epoch where no class is defined is NaN.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .families import COUNT_KINDS, class_members, families, split_suffix
+from ..config import load_config, section
 from ..history import History
 from ..naming import column_name, parse_name
-from ..config import load_config, section
 from .expressions import compile_all, expression_steps
+from .families import COUNT_KINDS, class_members, families, split_suffix
 
 # Order matters only for the column order of the output: the dashboard metrics first.
 COUNT_METRICS = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .families import class_members
 from ..naming import parse_name
+from .families import class_members
 
 
 def _classes_text(classes) -> str:

@@ -23,14 +23,15 @@ from __future__ import annotations
 import ast
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
-from .families import COUNT_KINDS
 from ..errors import ConfigError
 from ..naming import SPLITS, column_name, parse_name
+from .families import COUNT_KINDS
 
 MAX_LENGTH = 1000
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -14,7 +14,7 @@ without its suffix) over all splits:
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 _SUFFIX = re.compile(r"^(?P<stem>.+?)_(?P<word>class_?)?(?P<idx>\d+)$", re.IGNORECASE)
 

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReadError
-from ..naming import SPLITS, parse_name
 from ..history import History, object_array
+from ..naming import SPLITS, parse_name
 from ._scalars import epoch_numbers
 
 _EPOCH_KEYS = ("epoch", "epochs")

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..history import History
 from ..errors import ReadError
+from ..history import History
 from ..steps import merge_steps
 
 _EPOCH_NAMES = ("epoch", "epochs")

@@ -9,7 +9,8 @@ written like any column name and canonicalised the same way (``my_val_err: val_e
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..errors import ConfigError
 from ..history import History

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from ._io import PEEK_SIZE
 from .registry import THRESHOLD, readers, sniff

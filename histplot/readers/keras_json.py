@@ -17,7 +17,7 @@ DESCRIPTION = "Keras history.history as JSON (dict of lists, or a list of per-ep
 
 def sniff(head: bytes, path: str | None) -> float:
     h = strip_head(head)
-    if not h[:1] in (b"{", b"["):
+    if h[:1] not in (b"{", b"["):
         return 0.0
     if b'"log_history"' in h:  # a Hugging Face trainer_state.json
         return 0.1

@@ -21,8 +21,8 @@ import pandas as pd
 from ..errors import ReadError
 from ..history import MAX_EPOCH, History
 from ..steps import Runs, last_per_step
-from ._io import open_source, read_text, strip_head, text_lines, whole_file_path
 from . import _scalars
+from ._io import open_source, read_text, strip_head, text_lines, whole_file_path
 
 NAME = "lightning_csv"
 DESCRIPTION = "PyTorch Lightning CSVLogger metrics.csv (or its version_N/ folder or hparams.yaml)"

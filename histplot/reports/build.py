@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from ..diagnosis.settings import Settings
 from ..errors import HistplotError
@@ -22,7 +23,6 @@ from ..readers.discovery import expand
 from .html import to_html
 from .markdown import to_markdown
 from .results import Report, RunJob, RunResult, run_one, slugs
-
 
 # -- many runs ------------------------------------------------------------------------------------
 

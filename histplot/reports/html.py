@@ -8,6 +8,7 @@ from typing import Any
 from .markdown import finding_words, fmt_number, metric_words
 from .results import Report, RunResult
 
+
 def _esc(text: Any) -> str:
     import html
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-
 from .results import Report, RunResult
+
 
 def fmt_number(v: float | None) -> str:
     return "–" if v is None else f"{v:.4g}"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..diagnosis.monitor import auto_mode
 from ..diagnosis.run import diagnose

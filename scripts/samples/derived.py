@@ -78,7 +78,8 @@ def multiclass_10(path: Path) -> None:
     """CIFAR-10-like classifier logging per-class counts tp_0..tp_9 (and fp/tn/fn, val_ too), 40 epochs.
 
     Cat (3) and dog (5) are confused with each other and lag far behind; the model never predicts
-    cat in epoch 1 (its precision is undefined there); validation loss levels off (it generalises; overfitting_run.json is the run that overfits).
+    cat in epoch 1 (its precision is undefined there); validation loss levels off (it generalises;
+    overfitting_run.json is the run that overfits).
     """
     rng = np.random.default_rng(202)
     n, k = 40, 10
