@@ -63,6 +63,7 @@ def large(folder: Path) -> Path:
 
 # -- many runs in mixed formats ---------------------------------------------------------------------
 
+
 def _keras_json(path: Path, h: dict) -> Path:
     out = path.with_suffix(".json")
     out.write_text(json.dumps(h), encoding="utf-8")
@@ -116,8 +117,9 @@ def _trainer_state(path: Path, h: dict) -> Path:
     for i in range(len(h["loss"])):
         step = (i + 1) * 50
         log.append({"epoch": float(i + 1), "loss": h["loss"][i], "learning_rate": 1e-4, "step": step})
-        log.append({"epoch": float(i + 1), "eval_loss": h["val_loss"][i], "eval_accuracy": h["val_accuracy"][i],
-                    "step": step})
+        log.append(
+            {"epoch": float(i + 1), "eval_loss": h["val_loss"][i], "eval_accuracy": h["val_accuracy"][i], "step": step}
+        )
     path.mkdir()
     state = {"epoch": float(len(h["loss"])), "global_step": len(h["loss"]) * 50, "log_history": log}
     out = path / "trainer_state.json"

@@ -54,8 +54,7 @@ class Timing:
         return max(self.rss)
 
 
-def measure(cmd: list[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,)
-            ) -> tuple[float, float, float, str]:
+def measure(cmd: list[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,)) -> tuple[float, float, float, str]:
     """(wall seconds, CPU seconds, peak RSS MiB, stderr) of one fresh process."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -84,6 +83,7 @@ def compare(commands: dict[str, list[str]], runs: int, cwd: Path, *, warm: bool 
 
 # -- the cases ----------------------------------------------------------------------------------------
 
+
 def startup(runs: int, tmp: Path) -> list[dict]:
     rows = []
     for flag in ("--help", "--version"):
@@ -91,8 +91,16 @@ def startup(runs: int, tmp: Path) -> list[dict]:
         *_, probe = measure([PYTHON, str(HERE / "probe_imports.py"), flag], cwd=tmp)
         heavy = [m for m in probe.strip().rsplit("imported: ", 1)[-1].split(",") if m in ("pandas", "matplotlib")]
         met = t.median < 0.150 and not heavy
-        rows.append(row("startup", f"histplot {flag}", t, target="< 0.150 s, no pandas/matplotlib",
-                        met=met, extra=f"imports {'+'.join(heavy) or 'neither'}"))
+        rows.append(
+            row(
+                "startup",
+                f"histplot {flag}",
+                t,
+                target="< 0.150 s, no pandas/matplotlib",
+                met=met,
+                extra=f"imports {'+'.join(heavy) or 'neither'}",
+            )
+        )
     return rows
 
 
@@ -100,39 +108,83 @@ def small(runs: int, tmp: Path) -> list[dict]:
     history = data.small(tmp)
     out = tmp / "small_out"
     out.mkdir()
-    t = compare({
-        "tutorial": [PYTHON, str(HERE / "baselines" / "tutorial.py"), str(history), str(out)],
-        "histplot": [HISTPLOT, "plot", str(history), "-o", str(out / "history.png")],
-    }, runs, tmp)
+    t = compare(
+        {
+            "tutorial": [PYTHON, str(HERE / "baselines" / "tutorial.py"), str(history), str(out)],
+            "histplot": [HISTPLOT, "plot", str(history), "-o", str(out / "history.png")],
+        },
+        runs,
+        tmp,
+    )
     ratio = t["histplot"].median / t["tutorial"].median
-    return [row("small", "tutorial script (json + pyplot, 2 savefig)", t["tutorial"], baseline=True),
-            row("small", "histplot plot (+ derive, diagnose, annotate)", t["histplot"], ratio=ratio,
-                rss_ratio=t["histplot"].peak / t["tutorial"].peak, target="<= 1.2x tutorial", met=ratio <= 1.2)]
+    return [
+        row("small", "tutorial script (json + pyplot, 2 savefig)", t["tutorial"], baseline=True),
+        row(
+            "small",
+            "histplot plot (+ derive, diagnose, annotate)",
+            t["histplot"],
+            ratio=ratio,
+            rss_ratio=t["histplot"].peak / t["tutorial"].peak,
+            target="<= 1.2x tutorial",
+            met=ratio <= 1.2,
+        ),
+    ]
 
 
 def large(runs: int, tmp: Path) -> list[dict]:
     csv = data.large(tmp)
     out = tmp / "large_out"
     out.mkdir()
-    t = compare({
-        "read_csv": [PYTHON, str(HERE / "baselines" / "read_csv.py"), str(csv)],
-        "naive": [PYTHON, str(HERE / "baselines" / "naive_plot.py"), str(csv), str(out / "naive.png")],
-        "bare": [PYTHON, str(HERE / "baselines" / "bare_large.py"), str(csv), str(out / "bare.png")],
-        "histplot": [HISTPLOT, "plot", str(csv), "-o", str(out / "metrics.png")],
-    }, runs, tmp)
+    t = compare(
+        {
+            "read_csv": [PYTHON, str(HERE / "baselines" / "read_csv.py"), str(csv)],
+            "naive": [PYTHON, str(HERE / "baselines" / "naive_plot.py"), str(csv), str(out / "naive.png")],
+            "bare": [PYTHON, str(HERE / "baselines" / "bare_large.py"), str(csv), str(out / "bare.png")],
+            "histplot": [HISTPLOT, "plot", str(csv), "-o", str(out / "metrics.png")],
+        },
+        runs,
+        tmp,
+    )
     base, naive, bare, ours = t["read_csv"], t["naive"], t["bare"], t["histplot"]
     ratio, speedup, rss_ratio = ours.median / base.median, naive.median / ours.median, ours.peak / base.peak
     size = csv.stat().st_size / 1e6
-    return [row("large", f"pandas.read_csv alone ({size:.0f} MB, 2M step rows)", base, baseline=True),
-            row("large", "naive: pandas + pyplot, every point", naive, ratio=naive.median / base.median,
-                rss_ratio=naive.peak / base.peak, baseline=True),
-            row("large", "reference: read_csv + bare figure (no summaries, diagnosis, marks, layout)", bare,
-                ratio=bare.median / base.median, rss_ratio=bare.peak / base.peak,
-                extra="what matplotlib drawing alone adds to read_csv"),
-            row("large", "histplot plot", ours, ratio=ratio, rss_ratio=rss_ratio,
-                target="<= 1.3x read_csv, RSS <= 1.5x", met=ratio <= 1.3 and rss_ratio <= 1.5),
-            row("large", "  histplot vs naive", ours, ratio=1 / speedup, target=">= 2x faster than naive",
-                met=speedup >= 2, extra=f"{speedup:.1f}x faster")]
+    return [
+        row("large", f"pandas.read_csv alone ({size:.0f} MB, 2M step rows)", base, baseline=True),
+        row(
+            "large",
+            "naive: pandas + pyplot, every point",
+            naive,
+            ratio=naive.median / base.median,
+            rss_ratio=naive.peak / base.peak,
+            baseline=True,
+        ),
+        row(
+            "large",
+            "reference: read_csv + bare figure (no summaries, diagnosis, marks, layout)",
+            bare,
+            ratio=bare.median / base.median,
+            rss_ratio=bare.peak / base.peak,
+            extra="what matplotlib drawing alone adds to read_csv",
+        ),
+        row(
+            "large",
+            "histplot plot",
+            ours,
+            ratio=ratio,
+            rss_ratio=rss_ratio,
+            target="<= 1.3x read_csv, RSS <= 1.5x",
+            met=ratio <= 1.3 and rss_ratio <= 1.5,
+        ),
+        row(
+            "large",
+            "  histplot vs naive",
+            ours,
+            ratio=1 / speedup,
+            target=">= 2x faster than naive",
+            met=speedup >= 2,
+            extra=f"{speedup:.1f}x faster",
+        ),
+    ]
 
 
 def many(runs: int, tmp: Path, n_runs: int, sample: int) -> list[dict]:
@@ -147,62 +199,141 @@ def many(runs: int, tmp: Path, n_runs: int, sample: int) -> list[dict]:
         wall, cpu, rss, _ = measure([HISTPLOT, "plot", str(path), "-o", str(out / f"p{i}.png")], cwd=tmp)
         procs.add(wall, cpu, rss)
     scale = len(inputs) / len(picked)
-    total = Timing(seconds=[sum(procs.seconds) * scale], cpu=[sum(procs.cpu) * scale], rss=procs.rss,
-                   note=procs.note)
+    total = Timing(seconds=[sum(procs.seconds) * scale], cpu=[sum(procs.cpu) * scale], rss=procs.rss, note=procs.note)
     report = [HISTPLOT, "report", str(inputs[0].parent), "-o"]
-    t = compare({"jobs1": report + [str(out / "r1"), "--jobs", "1"],
-                 "jobs2": report + [str(out / "r2"), "--jobs", "2"],
-                 "bare": [PYTHON, str(HERE / "baselines" / "bare_figures.py"), str(len(inputs)), str(out / "bare"),
-                          "2"]}, runs, tmp, warm=False)
+    t = compare(
+        {
+            "jobs1": report + [str(out / "r1"), "--jobs", "1"],
+            "jobs2": report + [str(out / "r2"), "--jobs", "2"],
+            "bare": [PYTHON, str(HERE / "baselines" / "bare_figures.py"), str(len(inputs)), str(out / "bare"), "2"],
+        },
+        runs,
+        tmp,
+        warm=False,
+    )
     one, two, bare = t["jobs1"], t["jobs2"], t["bare"]
     speed_procs, speed_jobs = total.median / two.median, one.median / two.median
     label = f"{len(inputs)} runs x 100 epochs, 7 formats"
-    return [row("many", f"{len(inputs)} x `histplot plot` processes ({label})", total, baseline=True),
-            row("many", "histplot report --jobs 1", one, ratio=one.median / total.median,
-                extra=f"{total.median / one.median:.1f}x faster than processes"),
-            row("many", "histplot report --jobs 2", two, ratio=two.median / total.median,
-                target=">= 15x faster than processes", met=speed_procs >= 15,
-                extra=f"{speed_procs:.1f}x faster than processes"),
-            row("many", f"reference: {len(inputs)} bare matplotlib figures, PNG + SVG, 2 processes", bare,
-                ratio=bare.median / total.median,
-                extra=f"the best a matplotlib report can be: {total.median / bare.median:.1f}x faster than processes"),
-            row("many", "  --jobs 2 vs --jobs 1", two, ratio=two.median / one.median,
-                target=">= 1.6x faster than --jobs 1", met=speed_jobs >= 1.6, extra=f"{speed_jobs:.2f}x faster")]
+    return [
+        row("many", f"{len(inputs)} x `histplot plot` processes ({label})", total, baseline=True),
+        row(
+            "many",
+            "histplot report --jobs 1",
+            one,
+            ratio=one.median / total.median,
+            extra=f"{total.median / one.median:.1f}x faster than processes",
+        ),
+        row(
+            "many",
+            "histplot report --jobs 2",
+            two,
+            ratio=two.median / total.median,
+            target=">= 15x faster than processes",
+            met=speed_procs >= 15,
+            extra=f"{speed_procs:.1f}x faster than processes",
+        ),
+        row(
+            "many",
+            f"reference: {len(inputs)} bare matplotlib figures, PNG + SVG, 2 processes",
+            bare,
+            ratio=bare.median / total.median,
+            extra=f"the best a matplotlib report can be: {total.median / bare.median:.1f}x faster than processes",
+        ),
+        row(
+            "many",
+            "  --jobs 2 vs --jobs 1",
+            two,
+            ratio=two.median / one.median,
+            target=">= 1.6x faster than --jobs 1",
+            met=speed_jobs >= 1.6,
+            extra=f"{speed_jobs:.2f}x faster",
+        ),
+    ]
 
 
 def watch(tmp: Path) -> list[dict]:
-    available = subprocess.run([HISTPLOT, "watch", "--help"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL).returncode == 0
+    available = (
+        subprocess.run([HISTPLOT, "watch", "--help"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        == 0
+    )
     what = "append 1 epoch to 2M-row metrics.csv -> figure replaced"
     if not available:
-        return [{"case": "watch", "what": what, "median": "n/a (watch not available)", "cpu": "", "ratio": "",
-                 "rss": "",
-                 "target": "< 1 s after the append", "met": "n/a", "extra": ""}]
+        return [
+            {
+                "case": "watch",
+                "what": what,
+                "median": "n/a (watch not available)",
+                "cpu": "",
+                "ratio": "",
+                "rss": "",
+                "target": "< 1 s after the append",
+                "met": "n/a",
+                "extra": "",
+            }
+        ]
     folder = tmp / "watch"
     folder.mkdir()
     csv = data.large(folder)
-    res = subprocess.run([PYTHON, str(HERE / "watch_probe.py"), HISTPLOT, str(csv), str(folder)],
-                         capture_output=True, text=True, check=True)
+    res = subprocess.run(
+        [PYTHON, str(HERE / "watch_probe.py"), HISTPLOT, str(csv), str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     got = json.loads(res.stdout.strip().splitlines()[-1])
     t = Timing(seconds=got["latencies"], cpu=[math.nan], rss=[(got["maxrss_kb"] or 0) / 1024])
     stuck = "" if got.get("stopped_by_ctrl_c", True) else "; DID NOT STOP on Ctrl-C (killed)"
-    return [row("watch", what, t, target="< 1 s after the append", met=max(t.seconds) < 1.0,
-                extra=f"first figure {got['first_figure']:.1f} s, max {max(t.seconds):.2f} s{stuck}")]
+    return [
+        row(
+            "watch",
+            what,
+            t,
+            target="< 1 s after the append",
+            met=max(t.seconds) < 1.0,
+            extra=f"first figure {got['first_figure']:.1f} s, max {max(t.seconds):.2f} s{stuck}",
+        )
+    ]
 
 
 # -- the table ----------------------------------------------------------------------------------------
 
-def row(case: str, what: str, t: Timing, *, ratio: float | None = None, rss_ratio: float | None = None,
-        baseline: bool = False, target: str = "", met: bool | None = None, extra: str = "") -> dict:
-    return {"case": case, "what": what, "median": f"{t.median:.3f}", "cpu": f"{statistics.median(t.cpu):.2f}",
-            "ratio": "baseline" if baseline and ratio is None else (f"{ratio:.2f}x" if ratio is not None else ""),
-            "rss": f"{t.peak:.0f}" + (f" ({rss_ratio:.2f}x)" if rss_ratio is not None else ""),
-            "target": target, "met": "" if met is None else ("yes" if met else "NO"),
-            "extra": "; ".join(x for x in (t.note, extra) if x)}
+
+def row(
+    case: str,
+    what: str,
+    t: Timing,
+    *,
+    ratio: float | None = None,
+    rss_ratio: float | None = None,
+    baseline: bool = False,
+    target: str = "",
+    met: bool | None = None,
+    extra: str = "",
+) -> dict:
+    return {
+        "case": case,
+        "what": what,
+        "median": f"{t.median:.3f}",
+        "cpu": f"{statistics.median(t.cpu):.2f}",
+        "ratio": "baseline" if baseline and ratio is None else (f"{ratio:.2f}x" if ratio is not None else ""),
+        "rss": f"{t.peak:.0f}" + (f" ({rss_ratio:.2f}x)" if rss_ratio is not None else ""),
+        "target": target,
+        "met": "" if met is None else ("yes" if met else "NO"),
+        "extra": "; ".join(x for x in (t.note, extra) if x),
+    }
 
 
-COLUMNS = (("case", "case"), ("what", "command"), ("median", "median s"), ("cpu", "cpu s"), ("ratio", "vs baseline"),
-           ("rss", "peak RSS MiB"), ("target", "target"), ("met", "met"), ("extra", "notes"))
+COLUMNS = (
+    ("case", "case"),
+    ("what", "command"),
+    ("median", "median s"),
+    ("cpu", "cpu s"),
+    ("ratio", "vs baseline"),
+    ("rss", "peak RSS MiB"),
+    ("target", "target"),
+    ("met", "met"),
+    ("extra", "notes"),
+)
 
 
 def table(rows: list[dict]) -> str:
@@ -223,8 +354,9 @@ def main() -> None:
     parser.add_argument("--large-runs", type=int, default=3, help="runs for the large case, default 3")
     parser.add_argument("--many-runs", type=int, default=1, help="runs of each 500-run report, default 1")
     parser.add_argument("--many", type=int, default=500, help="runs in the many case, default 500")
-    parser.add_argument("--sample", type=int, default=30, help="`histplot plot` processes timed for the "
-                        "many baseline, default 30")
+    parser.add_argument(
+        "--sample", type=int, default=30, help="`histplot plot` processes timed for the many baseline, default 30"
+    )
     parser.add_argument("--only", help="comma-separated cases: startup,small,large,many,watch")
     args = parser.parse_args()
     cases = set((args.only or "startup,small,large,many,watch").split(","))
@@ -233,17 +365,22 @@ def main() -> None:
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="histplot-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        for name, run in (("startup", lambda: startup(args.runs, tmp)), ("small", lambda: small(args.runs, tmp)),
-                          ("large", lambda: large(args.large_runs, tmp)),
-                          ("many", lambda: many(args.many_runs, tmp, args.many, args.sample)),
-                          ("watch", lambda: watch(tmp))):
+        for name, run in (
+            ("startup", lambda: startup(args.runs, tmp)),
+            ("small", lambda: small(args.runs, tmp)),
+            ("large", lambda: large(args.large_runs, tmp)),
+            ("many", lambda: many(args.many_runs, tmp, args.many, args.sample)),
+            ("watch", lambda: watch(tmp)),
+        ):
             if name in cases:
                 print(f"... {name}", file=sys.stderr, flush=True)
                 rows += run()
     print(table(rows))
-    print(f"\n{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
-          f"{platform.machine()}; medians of {args.runs} runs ({args.large_runs} large, {args.many_runs} many "
-          f"report); wall {time.perf_counter() - started:.0f} s")
+    print(
+        f"\n{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.machine()}; medians of {args.runs} runs ({args.large_runs} large, {args.many_runs} many "
+        f"report); wall {time.perf_counter() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -63,9 +63,12 @@ def main() -> None:
     t0 = time.perf_counter()
     # Ctrl-C as a terminal delivers it, even when this probe runs in the background (`make bench &`),
     # where SIGINT is ignored and the watcher would inherit that.
-    proc = subprocess.Popen([histplot, "watch", str(csv), "-o", str(live), "--interval", "0.05"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [histplot, "watch", str(csv), "-o", str(live), "--interval", "0.05"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     latencies = []
     try:
         first = _wait_for_change(live, None, proc) - t0
@@ -82,8 +85,16 @@ def main() -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         usage, stopped = _reap(proc.pid)
-    print(json.dumps({"latencies": latencies, "first_figure": first,
-                      "maxrss_kb": usage.ru_maxrss if usage else None, "stopped_by_ctrl_c": stopped}))
+    print(
+        json.dumps(
+            {
+                "latencies": latencies,
+                "first_figure": first,
+                "maxrss_kb": usage.ru_maxrss if usage else None,
+                "stopped_by_ctrl_c": stopped,
+            }
+        )
+    )
 
 
 def _reap(pid: int) -> tuple[object, bool]:

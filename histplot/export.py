@@ -37,8 +37,7 @@ def convert(history: History, output: str | os.PathLike | None = None, *, format
     path = Path(output)
     fmt = format or path.suffix.lower().lstrip(".") or "csv"
     if fmt not in CONVERT_FORMATS:
-        raise HistplotError(f"cannot tell the output format from '{path.name}'; use .csv or .json "
-                            "or --format", path)
+        raise HistplotError(f"cannot tell the output format from '{path.name}'; use .csv or .json or --format", path)
     source = history.meta.get("source")
     if source and source != "-" and Path(source).resolve() == path.resolve():
         raise HistplotError("refusing to overwrite the input file", path)

@@ -104,10 +104,12 @@ class History:
             index = np.arange(1, n + 1, dtype=np.int64)
         else:
             raw_epochs = np.asarray(epochs, dtype=np.float64)
-            if raw_epochs.size and not (np.all(np.isfinite(raw_epochs)) and raw_epochs.min() >= -1
-                                        and raw_epochs.max() < MAX_EPOCH):
-                raise ReadError(f"epoch numbers out of range ({raw_epochs.min():.6g} to {raw_epochs.max():.6g})",
-                                source)
+            if raw_epochs.size and not (
+                np.all(np.isfinite(raw_epochs)) and raw_epochs.min() >= -1 and raw_epochs.max() < MAX_EPOCH
+            ):
+                raise ReadError(
+                    f"epoch numbers out of range ({raw_epochs.min():.6g} to {raw_epochs.max():.6g})", source
+                )
             index = raw_epochs.astype(np.int64) + (1 if zero_based else 0)
         data: dict[str, np.ndarray] = {}
         original: dict[str, str] = {}

@@ -55,9 +55,29 @@ ALIASES = {
 
 # Common metric names, lower-cased on input so that "Loss/train" and "loss" meet.
 _KNOWN_BASES = {
-    "loss", "accuracy", "auc", "precision", "recall", "f1", "f1_score", "mcc", "mae", "mse",
-    "rmse", "mape", "error", "err", "iou", "dice", "learning_rate", "grad_norm", "time",
-    "perplexity", "top_k_categorical_accuracy", "specificity", "jaccard",
+    "loss",
+    "accuracy",
+    "auc",
+    "precision",
+    "recall",
+    "f1",
+    "f1_score",
+    "mcc",
+    "mae",
+    "mse",
+    "rmse",
+    "mape",
+    "error",
+    "err",
+    "iou",
+    "dice",
+    "learning_rate",
+    "grad_norm",
+    "time",
+    "perplexity",
+    "top_k_categorical_accuracy",
+    "specificity",
+    "jaccard",
 } | set(ALIASES)
 
 # Series that describe the run rather than a split's quality: drawn alone, never paired.
@@ -69,7 +89,6 @@ _AUX_PATTERN = re.compile(
 )
 
 _CLASS_SUFFIX = re.compile(r"^(?P<stem>.+?)_(?P<cls>\d+)$")
-
 
 
 def _alias(base: str) -> str:
@@ -106,7 +125,7 @@ def parse_name(raw: str) -> tuple[str | None, str]:
     if split is None:
         for prefix, sp in _PREFIXES:
             if low.startswith(prefix) and len(name) > len(prefix):
-                split, name = sp, name[len(prefix):]
+                split, name = sp, name[len(prefix) :]
                 break
         else:
             for suffix, sp in _SUFFIXES:
@@ -118,7 +137,7 @@ def parse_name(raw: str) -> tuple[str | None, str]:
     if low.endswith("_history") and len(name) > len("_history"):
         name = name[: -len("_history")]
     if low.startswith("epoch_") and len(name) > len("epoch_"):
-        name = name[len("epoch_"):]
+        name = name[len("epoch_") :]
     base = _alias(name)
     if _AUX_PATTERN.match(base):
         return None, base
@@ -131,8 +150,11 @@ def clean_name(raw: object) -> str:
     Names end up in figure text, SVG/XML and file names, where a NUL or a newline breaks the output.
     """
     # Control characters (NUL, newline) separate words; format characters (bidi overrides) vanish.
-    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(raw)
-                   if unicodedata.category(ch) not in ("Cf", "Cs", "Co", "Cn"))
+    text = "".join(
+        " " if unicodedata.category(ch) == "Cc" else ch
+        for ch in str(raw)
+        if unicodedata.category(ch) not in ("Cf", "Cs", "Co", "Cn")
+    )
     return " ".join(text.split()) or "unnamed"
 
 

@@ -103,8 +103,10 @@ def info_text(data: dict[str, Any]) -> str:
         for col, s in data["other_series"].items():
             lines.append(f"    {_short(col):<{width}}  {s['first']:.4g} -> {s['last']:.4g}")
     if data.get("step_series"):
-        lines.append(f"  steps    {data['steps']['rows']} logged steps ({data['steps']['first']}-"
-                     f"{data['steps']['last']}): {', '.join(data['step_series'])}")
+        lines.append(
+            f"  steps    {data['steps']['rows']} logged steps ({data['steps']['first']}-"
+            f"{data['steps']['last']}): {', '.join(data['step_series'])}"
+        )
     renamed = {k: v for k, v in data["original_names"].items() if k != v}
     if renamed:
         lines.append("  renamed  " + ", ".join(f"{_show(v)} -> {_short(k)}" for k, v in renamed.items()))
@@ -113,4 +115,3 @@ def info_text(data: dict[str, Any]) -> str:
     for note in data["notes"]:
         lines.append(f"  note     {_show(note)}")
     return "\n".join(lines)
-

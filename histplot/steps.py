@@ -19,9 +19,14 @@ import pandas as pd
 from .naming import column_name, parse_name
 
 
-def merge_steps(frame: pd.DataFrame, steps: pd.DataFrame, step_epochs: Sequence[float] | None,
-                zero_based: bool, original: dict[str, str], notes: list[str]
-                ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
+def merge_steps(
+    frame: pd.DataFrame,
+    steps: pd.DataFrame,
+    step_epochs: Sequence[float] | None,
+    zero_based: bool,
+    original: dict[str, str],
+    notes: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
     """(epoch frame with step summaries merged in, canonical step frame, extra meta)."""
     steps = steps.copy(deep=False)  # a column is added below; the caller's frame stays as it was
     ep_col = "\0epoch"
@@ -135,5 +140,3 @@ def last_per_step(obj: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
 def _num(s: Any) -> int | float:
     f = float(s)
     return int(f) if f.is_integer() else f
-
-

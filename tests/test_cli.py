@@ -149,8 +149,11 @@ def test_missing_file_and_directory(run, tmp_path):
 def test_malicious_pickle_via_cli(run, tmp_path):
     marker = tmp_path / "PWNED"
     evil = tmp_path / "evil.pkl"
-    evil.write_bytes(b"\x80\x02cos\nsystem\n(X" + f"touch {marker}".encode().join(
-        [len(f"touch {marker}").to_bytes(4, "little"), b""]) + b"tR.")
+    evil.write_bytes(
+        b"\x80\x02cos\nsystem\n(X"
+        + f"touch {marker}".encode().join([len(f"touch {marker}").to_bytes(4, "little"), b""])
+        + b"tR."
+    )
     r = run("plot", evil)
     assert r.exit_code == 2
     assert "refers to 'os.system'" in r.stderr

@@ -12,9 +12,14 @@ from conftest import SAMPLES
 
 BINARY = {
     "loss": [0.69, 0.54, 0.46],
-    "tp": [120.0, 301.0, 0.0], "fp": [80.0, 41.0, 0.0], "tn": [310.0, 349.0, 400.0], "fn": [290.0, 109.0, 10.0],
+    "tp": [120.0, 301.0, 0.0],
+    "fp": [80.0, 41.0, 0.0],
+    "tn": [310.0, 349.0, 400.0],
+    "fn": [290.0, 109.0, 10.0],
     "val_loss": [0.60, 0.52, 0.51],
-    "val_tp": [40.0, 88.0, 92.0], "val_fp": [15.0, 12.0, 13.0], "val_tn": [85.0, 88.0, 87.0],
+    "val_tp": [40.0, 88.0, 92.0],
+    "val_fp": [15.0, 12.0, 13.0],
+    "val_tn": [85.0, 88.0, 87.0],
     "val_fn": [60.0, 12.0, 8.0],
 }
 
@@ -93,13 +98,16 @@ def test_config_option_points_elsewhere(run, binary, tmp_path):
 
 
 @pytest.mark.parametrize("command", ["plot", "info", "convert"])
-@pytest.mark.parametrize("expr,problem", [
-    ("__import__('os').getcwd()", "derive.bad: '__import__('os').getcwd' is not a known function"),
-    ("tp +", "derive.bad: not a valid expression"),
-    ("tp / nosuch", "derive.bad: unknown column 'nosuch'"),
-])
+@pytest.mark.parametrize(
+    "expr,problem",
+    [
+        ("__import__('os').getcwd()", "derive.bad: '__import__('os').getcwd' is not a known function"),
+        ("tp +", "derive.bad: not a valid expression"),
+        ("tp / nosuch", "derive.bad: unknown column 'nosuch'"),
+    ],
+)
 def test_bad_expression_exits_2_with_one_line(run, binary, tmp_path, command, expr, problem):
-    (tmp_path / "histplot.yaml").write_text(f"derive:\n  ok: tp / fn\n  bad: \"{expr}\"\n")
+    (tmp_path / "histplot.yaml").write_text(f'derive:\n  ok: tp / fn\n  bad: "{expr}"\n')
     r = run(command, binary)
     assert r.exit_code == 2
     assert r.stdout == ""

@@ -64,8 +64,19 @@ def test_json_schema(run):
     assert data["schema"] == "histplot.diagnose/1" and data["exit_code"] == 1
     assert data["fail_on"] == ["overfitting"]
     f0 = data["files"][0]
-    assert set(f0) == {"source", "label", "epochs", "monitor", "mode", "kinds", "settings", "findings", "notes",
-                       "failed", "failing_kinds"}
+    assert set(f0) == {
+        "source",
+        "label",
+        "epochs",
+        "monitor",
+        "mode",
+        "kinds",
+        "settings",
+        "findings",
+        "notes",
+        "failed",
+        "failing_kinds",
+    }
     assert f0["kinds"] == ["overfitting"] and f0["failed"] is True
     over = next(f for f in f0["findings"] if f["kind"] == "overfitting")
     assert set(over) == {"kind", "severity", "epochs", "numbers", "message"}
@@ -84,7 +95,7 @@ def test_markdown_table(run):
 
 def test_options_beat_config_which_beats_defaults(run, tmp_path):
     (tmp_path / "histplot.yaml").write_text("diagnose:\n  alpha: 500\n  patience: 2\n")
-    r = run("diagnose", "--overfit", "--format", "json", OVERFIT)   # ./histplot.yaml: GL 214 % < 500 %
+    r = run("diagnose", "--overfit", "--format", "json", OVERFIT)  # ./histplot.yaml: GL 214 % < 500 %
     assert r.exit_code == 0
     assert json.loads(r.stdout)["files"][0]["settings"]["patience"] == 2
     assert run("diagnose", "--overfit", "--alpha", "5", OVERFIT).exit_code == 1

@@ -25,9 +25,11 @@ def axes_by_name(fig):
 
 @pytest.fixture
 def three():
-    return [run([1.0, 0.8, 0.6, 0.5], [1.1, 0.9, 0.8, 0.85], "a/run.json", accuracy=[0.5, 0.6, 0.7, 0.8]),
-            run([1.2, 0.9, 0.7, 0.6], [1.3, 1.0, 0.9, 0.9], "b/run.json", accuracy=[0.4, 0.5, 0.6, 0.7]),
-            run([0.9, 0.7, 0.5], [1.0, 0.8, 0.75], "c/other.json", accuracy=[0.6, 0.7, 0.8])]
+    return [
+        run([1.0, 0.8, 0.6, 0.5], [1.1, 0.9, 0.8, 0.85], "a/run.json", accuracy=[0.5, 0.6, 0.7, 0.8]),
+        run([1.2, 0.9, 0.7, 0.6], [1.3, 1.0, 0.9, 0.9], "b/run.json", accuracy=[0.4, 0.5, 0.6, 0.7]),
+        run([0.9, 0.7, 0.5], [1.0, 0.8, 0.75], "c/other.json", accuracy=[0.6, 0.7, 0.8]),
+    ]
 
 
 def test_overlay_draws_one_line_per_run_and_split_with_a_colour_per_run(three):
@@ -35,8 +37,14 @@ def test_overlay_draws_one_line_per_run_and_split_with_a_colour_per_run(three):
     axes = axes_by_name(fig)
     assert list(axes) == ["loss", "accuracy"]
     loss = axes["loss"]
-    assert [ln.get_label() for ln in loss.lines] == ["A (train)", "A (validation)", "B (train)", "B (validation)",
-                                                     "C (train)", "C (validation)"]
+    assert [ln.get_label() for ln in loss.lines] == [
+        "A (train)",
+        "A (validation)",
+        "B (train)",
+        "B (validation)",
+        "C (train)",
+        "C (validation)",
+    ]
     colours = [ln.get_color() for ln in loss.lines]
     assert colours[0] == colours[1] and colours[2] == colours[3] and colours[4] == colours[5]
     assert len({str(c) for c in colours}) == 3
@@ -94,8 +102,12 @@ def test_band_figure_draws_the_mean_and_a_std_band_per_split(three):
     hi = expected["mean"] + expected["std"]
     assert val_band.min() == pytest.approx(lo.min()) and val_band.max() == pytest.approx(hi.max())
     [legend] = fig.legends
-    assert [t.get_text() for t in legend.get_texts()] == ["train mean", "train ±1 std", "validation mean",
-                                                         "validation ±1 std"]
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "train mean",
+        "train ±1 std",
+        "validation mean",
+        "validation ±1 std",
+    ]
     # the last epoch has two of the three runs: the figure says so
     assert "3 at 1-3, 2 at 4 (of 3 runs)" in legend.get_title().get_text()
 
@@ -106,11 +118,18 @@ def test_rank_orders_by_best_value_in_min_and_max_mode(three):
     assert [r.label for r in ranked] == ["other", "run", "run"]
     assert [r.source for r in ranked] == ["c/other.json", "a/run.json", "b/run.json"]
     assert [r.best for r in ranked] == [0.75, 0.8, 0.9] and [r.rank for r in ranked] == [1, 2, 3]
-    by_acc = rank([diagnose(run([1, 1], [1, 1], f"{i}.json", val_accuracy=acc), monitor="val_accuracy")
-                   for i, acc in enumerate([[0.5, 0.7], [0.9, 0.6], [0.7, 0.7]])])
+    by_acc = rank(
+        [
+            diagnose(run([1, 1], [1, 1], f"{i}.json", val_accuracy=acc), monitor="val_accuracy")
+            for i, acc in enumerate([[0.5, 0.7], [0.9, 0.6], [0.7, 0.7]])
+        ]
+    )
     assert by_acc[0].mode == "max"
     assert [(r.source, r.rank, r.best, r.best_epoch) for r in by_acc] == [
-        ("1.json", 1, 0.9, 1), ("0.json", 2, 0.7, 2), ("2.json", 2, 0.7, 1)]
+        ("1.json", 1, 0.9, 1),
+        ("0.json", 2, 0.7, 2),
+        ("2.json", 2, 0.7, 1),
+    ]
 
 
 def test_rank_refuses_runs_monitoring_different_series(three):
@@ -123,10 +142,12 @@ def test_rank_in_text_markdown_and_json(three):
     d = [diagnose(h) for h in three]
     text = render_verdict(d, "text", rank=True)
     assert "Ranking by best val_loss (lower is better)" in text
-    table = text[text.index("Ranking"):].splitlines()
-    assert [line.split() for line in table[2:]] == [["1", "c/other.json", "0.75", "3", "3"],
-                                                    ["2", "a/run.json", "0.8", "3", "4"],
-                                                    ["3", "b/run.json", "0.9", "3", "4"]]
+    table = text[text.index("Ranking") :].splitlines()
+    assert [line.split() for line in table[2:]] == [
+        ["1", "c/other.json", "0.75", "3", "3"],
+        ["2", "a/run.json", "0.8", "3", "4"],
+        ["3", "b/run.json", "0.9", "3", "4"],
+    ]
     md = render_verdict(d, "markdown", rank=True)
     assert "| 1 | c/other.json | 0.75 | 3 | 3 |" in md
     data = json.loads(render_verdict(d, "json", rank=True))

@@ -75,8 +75,7 @@ def test_up_with_sparse_validation_uses_the_strips_latest_value():
 class KerasEarlyStoppingMirror:
     """A line-by-line re-statement of Keras 3 EarlyStopping (monitor_callback.py + early_stopping.py)."""
 
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, mode="min", baseline=None,
-                 start_from_epoch=0):
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, mode="min", baseline=None, start_from_epoch=0):
         self.monitor = monitor
         self.patience = patience
         self.baseline = baseline
@@ -125,20 +124,24 @@ def fit(values, **params):
     return cb
 
 
-maybe_value = st.one_of(st.none(), st.floats(0, 2, allow_nan=False), st.just(math.nan),
-                        st.sampled_from([0.5, 0.6, 0.7]))
+maybe_value = st.one_of(
+    st.none(), st.floats(0, 2, allow_nan=False), st.just(math.nan), st.sampled_from([0.5, 0.6, 0.7])
+)
 
 
 @settings(max_examples=400, deadline=None)
-@given(values=st.lists(maybe_value, min_size=0, max_size=40),
-       mode=st.sampled_from(["min", "max"]),
-       patience=st.integers(0, 6),
-       min_delta=st.sampled_from([0.0, 0.01, 0.1, -0.05]),
-       baseline=st.one_of(st.none(), st.sampled_from([0.3, 0.6, 1.0])),
-       start_from_epoch=st.integers(0, 5))
+@given(
+    values=st.lists(maybe_value, min_size=0, max_size=40),
+    mode=st.sampled_from(["min", "max"]),
+    patience=st.integers(0, 6),
+    min_delta=st.sampled_from([0.0, 0.01, 0.1, -0.05]),
+    baseline=st.one_of(st.none(), st.sampled_from([0.3, 0.6, 1.0])),
+    start_from_epoch=st.integers(0, 5),
+)
 def test_replay_matches_keras_callback(values, mode, patience, min_delta, baseline, start_from_epoch):
-    params = dict(mode=mode, patience=patience, min_delta=min_delta, baseline=baseline,
-                  start_from_epoch=start_from_epoch)
+    params = dict(
+        mode=mode, patience=patience, min_delta=min_delta, baseline=baseline, start_from_epoch=start_from_epoch
+    )
     cb = fit(values, **params)
     present = [(e + 1, v) for e, v in enumerate(values) if v is not None]
     got = keras_early_stopping([e for e, _ in present], [v for _, v in present], **params)

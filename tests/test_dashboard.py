@@ -32,7 +32,12 @@ def axes_by_label(fig):
 
 def test_binary_dashboard_layout(binary):
     assert [p.name for p in panels(binary)] == [
-        "loss", "precision_recall_f1", "mcc", "specificity_balanced_accuracy", "accuracy"]
+        "loss",
+        "precision_recall_f1",
+        "mcc",
+        "specificity_balanced_accuracy",
+        "accuracy",
+    ]
     fig = render(binary)
     ax = axes_by_label(fig)["precision_recall_f1"]
     lines = {line.get_label(): line for line in ax.lines}
@@ -48,9 +53,20 @@ def test_binary_dashboard_layout(binary):
 
 
 def test_undefined_values_are_gaps_not_joined():
-    h = derive(History.build({"tp": [5, 0, 6, 7], "fp": [1, 0, 1, 1], "tn": [10, 10, 9, 9], "fn": [2, 5, 1, 0],
-                              "val_tp": [np.nan, 3, np.nan, 4], "val_fp": [np.nan, 1, np.nan, 0],
-                              "val_tn": [np.nan, 5, np.nan, 5], "val_fn": [np.nan, 1, np.nan, 1]}))
+    h = derive(
+        History.build(
+            {
+                "tp": [5, 0, 6, 7],
+                "fp": [1, 0, 1, 1],
+                "tn": [10, 10, 9, 9],
+                "fn": [2, 5, 1, 0],
+                "val_tp": [np.nan, 3, np.nan, 4],
+                "val_fp": [np.nan, 1, np.nan, 0],
+                "val_tn": [np.nan, 5, np.nan, 5],
+                "val_fn": [np.nan, 1, np.nan, 1],
+            }
+        )
+    )
     fig = render(h, metrics=["precision"])
     train, val = fig.axes[0].lines
     xy = train.get_xydata()
@@ -60,14 +76,25 @@ def test_undefined_values_are_gaps_not_joined():
 
 def test_hidden_panels_stay_selectable(binary):
     assert [p.name for p in panels(binary, ["f1", "npv", "tp", "val_mcc", "precision_recall_f1"])] == [
-        "f1", "npv", "tp", "mcc", "precision_recall_f1"]
+        "f1",
+        "npv",
+        "tp",
+        "mcc",
+        "precision_recall_f1",
+    ]
     with pytest.raises(HistplotError, match="no metric 'nosuch'"):
         panels(binary, ["nosuch"])
 
 
 def test_multiclass_dashboard_and_per_class_panels(multi):
     assert [p.name for p in panels(multi)] == [
-        "loss", "macro_precision_recall_f1", "accuracy", "f1_per_class", "recall_per_class", "precision_per_class"]
+        "loss",
+        "macro_precision_recall_f1",
+        "accuracy",
+        "f1_per_class",
+        "recall_per_class",
+        "precision_per_class",
+    ]
     fig = render(multi)
     ax = axes_by_label(fig)["f1_per_class"]
     assert ax.get_title() == "F1 per class (validation)"
@@ -101,8 +128,17 @@ def test_files_own_per_class_family_shares_a_panel(tmp_path):
 
 
 def test_without_counts_layout_is_unchanged():
-    h = derive(History.build({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "precision": [0.5, 0.6],
-                              "recall": [0.4, 0.5], "lr": [0.1, 0.1]}))
+    h = derive(
+        History.build(
+            {
+                "loss": [1.0, 0.5],
+                "val_loss": [1.1, 0.7],
+                "precision": [0.5, 0.6],
+                "recall": [0.4, 0.5],
+                "lr": [0.1, 0.1],
+            }
+        )
+    )
     assert [p.name for p in panels(h)] == ["loss", "precision", "recall", "learning_rate"]
 
 

@@ -84,7 +84,8 @@ def test_binary_formulas_match_sklearn(name):
         assert got["balanced_accuracy"] == pytest.approx(sk(balanced_accuracy_score, y_true, y_pred), rel=1e-12)
         # adjusted balanced accuracy is Youden's J = informedness, for two classes
         assert got["informedness"] == pytest.approx(
-            sk(balanced_accuracy_score, y_true, y_pred, adjusted=True), rel=1e-12, abs=1e-12)
+            sk(balanced_accuracy_score, y_true, y_pred, adjusted=True), rel=1e-12, abs=1e-12
+        )
 
 
 def test_zero_denominators_are_nan_where_sklearn_says_zero():
@@ -119,15 +120,40 @@ def test_zero_denominators_are_nan_where_sklearn_says_zero():
 
 
 def test_derive_adds_every_metric_per_split_with_canonical_names():
-    h = History.build({
-        "loss": [1.0, 0.5], "tp": [5, 0], "fp": [2, 0], "tn": [10, 10], "fn": [3, 5],
-        "val_tp": [1, 2], "val_fp": [1, 0], "val_tn": [4, 5], "val_fn": [2, 1],
-        "test_tp": [3, 3], "test_fp": [1, 1], "test_tn": [3, 3], "test_fn": [1, 1],
-    })
+    h = History.build(
+        {
+            "loss": [1.0, 0.5],
+            "tp": [5, 0],
+            "fp": [2, 0],
+            "tn": [10, 10],
+            "fn": [3, 5],
+            "val_tp": [1, 2],
+            "val_fp": [1, 0],
+            "val_tn": [4, 5],
+            "val_fn": [2, 1],
+            "test_tp": [3, 3],
+            "test_fp": [1, 1],
+            "test_tn": [3, 3],
+            "test_fn": [1, 1],
+        }
+    )
     d = derive(h)
     for split in ("", "val_", "test_"):
-        for m in ("precision", "recall", "specificity", "npv", "fpr", "fnr", "accuracy",
-                  "balanced_accuracy", "f1", "mcc", "informedness", "markedness", "jaccard"):
+        for m in (
+            "precision",
+            "recall",
+            "specificity",
+            "npv",
+            "fpr",
+            "fnr",
+            "accuracy",
+            "balanced_accuracy",
+            "f1",
+            "mcc",
+            "informedness",
+            "markedness",
+            "jaccard",
+        ):
             assert f"{split}{m}" in d.frame.columns
     assert d.frame["precision"].tolist()[0] == pytest.approx(5 / 7)
     assert np.isnan(d.frame["precision"].iloc[1])
@@ -140,15 +166,19 @@ def test_derive_adds_every_metric_per_split_with_canonical_names():
     assert d.frame.index.tolist() == [1, 2]
 
 
-@pytest.mark.parametrize("names", [
-    ("TP", "FP", "TN", "FN"),
-    ("true_positives", "false_positives", "true_negatives", "false_negatives"),
-    ("True_Positives", "False_Positives", "True_Negatives", "False_Negatives"),
-    # Keras 3 uniquifier after a notebook re-ran compile(): still the binary counts
-    ("true_positives_1", "false_positives_1", "true_negatives_1", "false_negatives_1"),
-])
-@pytest.mark.parametrize("prefix,split", [("", ""), ("val_", "val_"), ("Validation_", "val_"),
-                                          ("eval_", "val_"), ("test_", "test_")])
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("TP", "FP", "TN", "FN"),
+        ("true_positives", "false_positives", "true_negatives", "false_negatives"),
+        ("True_Positives", "False_Positives", "True_Negatives", "False_Negatives"),
+        # Keras 3 uniquifier after a notebook re-ran compile(): still the binary counts
+        ("true_positives_1", "false_positives_1", "true_negatives_1", "false_negatives_1"),
+    ],
+)
+@pytest.mark.parametrize(
+    "prefix,split", [("", ""), ("val_", "val_"), ("Validation_", "val_"), ("eval_", "val_"), ("test_", "test_")]
+)
 def test_count_spellings_and_split_prefixes(names, prefix, split):
     h = History.build({f"{prefix}{n}": [v] for n, v in zip(names, (5.0, 2.0, 10.0, 3.0))})
     d = derive(h)
@@ -162,8 +192,7 @@ def test_split_suffix_and_tensorboard_tags():
 
 
 def test_unsuffixed_counts_win_over_uniquified_ones():
-    h = History.build({"true_positives": [5.0], "true_positives_1": [50.0], "fp": [2.0], "tn": [10.0],
-                       "fn": [3.0]})
+    h = History.build({"true_positives": [5.0], "true_positives_1": [50.0], "fp": [2.0], "tn": [10.0], "fn": [3.0]})
     d = derive(h)
     assert d.frame["precision"].tolist() == pytest.approx([5 / 7])
     assert d.meta["derived"]["precision"] == ["true_positives", "fp"]
@@ -176,8 +205,7 @@ def test_incomplete_counts_derive_nothing():
 
 
 def test_existing_columns_are_never_overwritten():
-    h = History.build({"tp": [5.0], "fp": [2.0], "tn": [10.0], "fn": [3.0], "precision": [0.123],
-                       "Recall": [0.5]})
+    h = History.build({"tp": [5.0], "fp": [2.0], "tn": [10.0], "fn": [3.0], "precision": [0.123], "Recall": [0.5]})
     d = derive(h)
     assert d.frame["precision"].tolist() == [0.123]
     assert d.frame["recall"].tolist() == [0.5]
@@ -197,8 +225,14 @@ def test_derive_is_idempotent():
 
 def test_missing_epochs_stay_missing():
     """Sparse validation (validation_freq) leaves NaN counts: the metrics are NaN on those epochs."""
-    h = History.build({"val_tp": [np.nan, 4.0, np.nan], "val_fp": [np.nan, 1.0, np.nan],
-                       "val_tn": [np.nan, 5.0, np.nan], "val_fn": [np.nan, 0.0, np.nan]})
+    h = History.build(
+        {
+            "val_tp": [np.nan, 4.0, np.nan],
+            "val_fp": [np.nan, 1.0, np.nan],
+            "val_tn": [np.nan, 5.0, np.nan],
+            "val_fn": [np.nan, 0.0, np.nan],
+        }
+    )
     f = derive(h).frame
     assert np.isnan(f["val_precision"].iloc[0]) and f["val_precision"].iloc[1] == pytest.approx(0.8)
 
@@ -302,8 +336,9 @@ def test_macro_averages_match_sklearn_with_zero_division_nan():
 
 def test_macro_all_undefined_is_nan_and_inputs_recorded():
     assert np.isnan(macro([np.array([np.nan]), np.array([np.nan])])[0])
-    assert macro([np.array([0.5, np.nan]), np.array([np.nan, np.nan]), np.array([1.0, 0.2])]).tolist() == \
-        pytest.approx([0.75, 0.2])
+    assert macro([np.array([0.5, np.nan]), np.array([np.nan, np.nan]), np.array([1.0, 0.2])]).tolist() == pytest.approx(
+        [0.75, 0.2]
+    )
     h, _ = multiclass_history()
     d = derive(h)
     assert d.meta["derived"]["val_macro_f1"] == [f"val_f1_{k}" for k in range(4)]
@@ -311,8 +346,9 @@ def test_macro_all_undefined_is_nan_and_inputs_recorded():
 
 
 def test_macro_from_the_files_own_per_class_metrics():
-    h = History.build({"val_precision_0": [0.5], "val_precision_1": [1.0], "val_recall_class_0": [0.2],
-                       "val_recall_class_1": [0.4]})
+    h = History.build(
+        {"val_precision_0": [0.5], "val_precision_1": [1.0], "val_recall_class_0": [0.2], "val_recall_class_1": [0.4]}
+    )
     d = derive(h)
     assert d.frame["val_macro_precision"].tolist() == [0.75]
     assert d.frame["val_macro_recall"].tolist() == pytest.approx([0.3])
@@ -325,19 +361,22 @@ def test_lone_short_count_suffix_is_a_class():
     assert "precision" not in d.frame.columns
 
 
-@pytest.mark.parametrize("bases,expected", [
-    (["tp_3"], {"tp_3": ("tp", 3)}),
-    (["true_positives_1"], {}),  # Keras uniquifier
-    (["true_positives", "true_positives_1", "true_positives_2"], {}),
-    (["precision", "precision_1"], {}),
-    (["mean_io_u_5"], {}),
-    (["precision_6"], {}),
-    (["precision_0", "precision_1"], {"precision_0": ("precision", 0), "precision_1": ("precision", 1)}),
-    (["acc_1", "acc_2"], {"acc_1": ("acc", 1), "acc_2": ("acc", 2)}),  # no unsuffixed sibling
-    (["recall_class_2"], {"recall_class_2": ("recall", 2)}),
-    (["True_Positives_0", "True_Positives_1"], {"True_Positives_0": ("tp", 0), "True_Positives_1": ("tp", 1)}),
-    (["tp_3", "true_positives_1"], {"tp_3": ("tp", 3)}),
-])
+@pytest.mark.parametrize(
+    "bases,expected",
+    [
+        (["tp_3"], {"tp_3": ("tp", 3)}),
+        (["true_positives_1"], {}),  # Keras uniquifier
+        (["true_positives", "true_positives_1", "true_positives_2"], {}),
+        (["precision", "precision_1"], {}),
+        (["mean_io_u_5"], {}),
+        (["precision_6"], {}),
+        (["precision_0", "precision_1"], {"precision_0": ("precision", 0), "precision_1": ("precision", 1)}),
+        (["acc_1", "acc_2"], {"acc_1": ("acc", 1), "acc_2": ("acc", 2)}),  # no unsuffixed sibling
+        (["recall_class_2"], {"recall_class_2": ("recall", 2)}),
+        (["True_Positives_0", "True_Positives_1"], {"True_Positives_0": ("tp", 0), "True_Positives_1": ("tp", 1)}),
+        (["tp_3", "true_positives_1"], {"tp_3": ("tp", 3)}),
+    ],
+)
 def test_class_index_versus_keras_uniquifier(bases, expected):
     assert class_members(bases) == expected
 
@@ -350,8 +389,18 @@ counts = st.integers(min_value=0, max_value=10**7).map(float)
 @given(counts, counts, counts, counts)
 def test_ranges(tp, fp, tn, fn):
     m = confusion_metrics(tp, fp, tn, fn)
-    for name in ("precision", "recall", "f1", "specificity", "npv", "accuracy", "balanced_accuracy", "jaccard",
-                 "fpr", "fnr"):
+    for name in (
+        "precision",
+        "recall",
+        "f1",
+        "specificity",
+        "npv",
+        "accuracy",
+        "balanced_accuracy",
+        "jaccard",
+        "fpr",
+        "fnr",
+    ):
         v = float(m[name])
         assert np.isnan(v) or 0.0 <= v <= 1.0, name
     for name in ("mcc", "informedness", "markedness"):
@@ -382,8 +431,13 @@ def test_swapping_positive_and_negative_classes(tp, fp, tn, fn):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30), st.integers(0, 30)),
-                min_size=1, max_size=3))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30), st.integers(0, 30)),
+        min_size=1,
+        max_size=3,
+    )
+)
 def test_mcc_matches_sklearn_wherever_defined(mats):
     f = derive(binary_history(mats)).frame
     for i, m in enumerate(mats):

@@ -19,7 +19,7 @@ from conftest import SAMPLES
 
 N = 40
 T = np.arange(N)
-DECAY = 0.2 + 1.8 * np.exp(-0.12 * T)                 # a training loss that keeps falling
+DECAY = 0.2 + 1.8 * np.exp(-0.12 * T)  # a training loss that keeps falling
 
 
 def hist(**cols) -> History:
@@ -112,8 +112,9 @@ def test_ties_go_to_the_first_epoch():
 
 
 def test_all_nan_validation_monitors_training_loss():
-    frame = pd.DataFrame({"loss": DECAY, "val_loss": np.full(N, np.nan)},
-                         index=pd.Index(np.arange(1, N + 1), name="epoch"))
+    frame = pd.DataFrame(
+        {"loss": DECAY, "val_loss": np.full(N, np.nan)}, index=pd.Index(np.arange(1, N + 1), name="epoch")
+    )
     d = diagnose(History(frame=frame, meta={"source": "x"}))
     assert d.monitor == "loss"
     assert any("no validation series" in n for n in d.notes)
@@ -122,7 +123,7 @@ def test_all_nan_validation_monitors_training_loss():
 
 def test_validation_every_third_epoch():
     val = np.full(30, np.nan)
-    val[2::3] = u_shape(5, n=10, slope=0.1)          # best at the 5th value = epoch 15
+    val[2::3] = u_shape(5, n=10, slope=0.1)  # best at the 5th value = epoch 15
     d = diagnose(hist(loss=DECAY[:30], val_loss=val))
     assert d.first("best_epoch").epochs == [15]
     assert d.first("overfitting").numbers["onset"] == 18
@@ -135,8 +136,13 @@ def test_validation_every_third_epoch():
 def test_single_epoch():
     d = diagnose(hist(loss=[0.9], val_loss=[0.8]))
     assert kinds(d) == ["best_epoch"]
-    assert d.first("best_epoch").numbers == {"epoch": 1, "value": 0.8, "last_epoch": 1, "epochs_after": 0,
-                                             "values_after": 0}
+    assert d.first("best_epoch").numbers == {
+        "epoch": 1,
+        "value": 0.8,
+        "last_epoch": 1,
+        "epochs_after": 0,
+        "values_after": 0,
+    }
 
 
 def test_nan_from_epoch_k_is_divergence_not_overfitting():
@@ -154,13 +160,12 @@ def test_nan_from_epoch_k_is_divergence_not_overfitting():
 
 def test_accuracy_monitored_in_max_mode():
     acc = 1 - DECAY / 4
-    val_acc = 1 - u_shape(12) / 2                       # best (max) at epoch 12
-    d = diagnose(hist(loss=DECAY, accuracy=acc, val_loss=DECAY + 0.1, val_accuracy=val_acc),
-                 monitor="val_acc")
+    val_acc = 1 - u_shape(12) / 2  # best (max) at epoch 12
+    d = diagnose(hist(loss=DECAY, accuracy=acc, val_loss=DECAY + 0.1, val_accuracy=val_acc), monitor="val_acc")
     assert d.monitor == "val_accuracy" and d.mode == "max"
     assert d.first("best_epoch").epochs == [12]
     assert d.first("best_epoch").numbers["value"] == pytest.approx(0.75)
-    f = d.first("overfitting")   # on E = 1 - accuracy: 0.25 -> 0.25 + 0.015 k; GL > 5 from k = 1
+    f = d.first("overfitting")  # on E = 1 - accuracy: 0.25 -> 0.25 + 0.015 k; GL > 5 from k = 1
     assert f.numbers["onset"] == 13
 
 
@@ -211,8 +216,9 @@ def test_kinds_limit_the_checks_but_best_epoch_is_always_there():
 
 
 def test_step_level_spikes_are_reported_by_step():
-    steps = pd.DataFrame({"loss": np.r_[np.full(30, 1.0), 30.0, np.full(30, 0.9)]},
-                         index=pd.Index(np.arange(0, 610, 10), name="step"))
+    steps = pd.DataFrame(
+        {"loss": np.r_[np.full(30, 1.0), 30.0, np.full(30, 0.9)]}, index=pd.Index(np.arange(0, 610, 10), name="step")
+    )
     h = hist(loss=DECAY, val_loss=DECAY + 0.1)
     h.steps = steps
     f = diagnose(h, kinds=["spike"]).first("spike")
@@ -220,10 +226,22 @@ def test_step_level_spikes_are_reported_by_step():
 
 
 # -- names, settings, return code -----------------------------------------------------------------
-@pytest.mark.parametrize("name, mode", [("val_loss", "min"), ("val_accuracy", "max"), ("val_acc", "max"),
-                                        ("test_mse", "min"), ("val_auc", "max"), ("val_f1", "max"),
-                                        ("val_mcc", "max"), ("val_dice_loss", "min"), ("eval_wer", "min"),
-                                        ("val_mean_io_u", "max"), ("val_top_k_categorical_accuracy", "max")])
+@pytest.mark.parametrize(
+    "name, mode",
+    [
+        ("val_loss", "min"),
+        ("val_accuracy", "max"),
+        ("val_acc", "max"),
+        ("test_mse", "min"),
+        ("val_auc", "max"),
+        ("val_f1", "max"),
+        ("val_mcc", "max"),
+        ("val_dice_loss", "min"),
+        ("eval_wer", "min"),
+        ("val_mean_io_u", "max"),
+        ("val_top_k_categorical_accuracy", "max"),
+    ],
+)
 def test_auto_mode(name, mode):
     assert auto_mode(name) == mode
 
@@ -242,9 +260,11 @@ def test_unknown_monitor_is_an_error():
 
 
 def test_logged_nan_vs_missing():
-    s = pd.Series([np.nan, np.nan, 1.0, np.nan, np.nan, 0.9, np.nan, np.nan, np.nan, np.nan],
-                  index=pd.Index(range(1, 11), name="epoch"))
-    assert logged_nonfinite(s) == [9]           # cadence 3 from epoch 3: 3, 6, 9
+    s = pd.Series(
+        [np.nan, np.nan, 1.0, np.nan, np.nan, 0.9, np.nan, np.nan, np.nan, np.nan],
+        index=pd.Index(range(1, 11), name="epoch"),
+    )
+    assert logged_nonfinite(s) == [9]  # cadence 3 from epoch 3: 3, 6, 9
     s[10] = np.inf
     assert logged_nonfinite(s) == [9, 10]
 
@@ -252,7 +272,7 @@ def test_logged_nan_vs_missing():
 def test_settings_precedence_and_validation():
     base, fail_on = settings_from_config({"alpha": 10, "patience": 3, "fail_on": "overfit"})
     assert (base.alpha, base.patience, fail_on) == (10.0, 3, ["overfitting"])
-    s = make_settings(base, alpha=2.0, patience=None)     # an option beats the config; None is "not given"
+    s = make_settings(base, alpha=2.0, patience=None)  # an option beats the config; None is "not given"
     assert (s.alpha, s.patience) == (2.0, 3)
     assert make_settings(criterion="pq:0.75").pq_alpha == 0.75
     assert make_settings(criterion="UP:2").up_strips == 2
@@ -294,9 +314,14 @@ def test_overfitting_sample_is_flagged():
     assert f.numbers["gl_end"] > 100 and f.numbers["gap_growth"] > 1
 
 
-@pytest.mark.parametrize("name, monitor", [("keras_classification.json", "val_loss"),
-                                           ("csvlogger_training.log", "val_loss"),
-                                           ("pytorch_regression.pkl", "test_mse")])
+@pytest.mark.parametrize(
+    "name, monitor",
+    [
+        ("keras_classification.json", "val_loss"),
+        ("csvlogger_training.log", "val_loss"),
+        ("pytorch_regression.pkl", "test_mse"),
+    ],
+)
 def test_healthy_samples_are_not_flagged(name, monitor):
     d = diagnose(histplot.load(SAMPLES / name))
     assert d.monitor == monitor

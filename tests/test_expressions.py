@@ -20,28 +20,41 @@ def value(text: str, **cols) -> np.ndarray:
 
 
 def history() -> History:
-    return History.build({
-        "loss": [1.0, 0.5], "tp": [5.0, 6.0], "fp": [2.0, 0.0], "tn": [10.0, 12.0], "fn": [3.0, 0.0],
-        "val_loss": [1.2, 0.9], "val_tp": [1.0, 2.0], "val_fp": [1.0, 1.0], "val_tn": [4.0, 5.0],
-        "val_fn": [2.0, 1.0], "learning_rate": [0.1, 0.01],
-    })
+    return History.build(
+        {
+            "loss": [1.0, 0.5],
+            "tp": [5.0, 6.0],
+            "fp": [2.0, 0.0],
+            "tn": [10.0, 12.0],
+            "fn": [3.0, 0.0],
+            "val_loss": [1.2, 0.9],
+            "val_tp": [1.0, 2.0],
+            "val_fp": [1.0, 1.0],
+            "val_tn": [4.0, 5.0],
+            "val_fn": [2.0, 1.0],
+            "learning_rate": [0.1, 0.01],
+        }
+    )
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("a + b * 2", [7.0, 10.0]),
-    ("(a + b) * 2", [8.0, 12.0]),
-    ("a - b - 1", [-3.0, -3.0]),
-    ("-a + +b", [2.0, 2.0]),
-    ("a ** 2", [1.0, 4.0]),
-    ("2 ** -1 * a", [0.5, 1.0]),
-    ("b / a", [3.0, 2.0]),
-    ("sqrt(b + 5)", [np.sqrt(8), 3.0]),
-    ("log(a)", [0.0, np.log(2)]),
-    ("abs(a - b)", [2.0, 2.0]),
-    ("min(a, b, 1.5)", [1.0, 1.5]),
-    ("max(a, b)", [3.0, 4.0]),
-    ("1e-3 * 1000", [1.0, 1.0]),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("a + b * 2", [7.0, 10.0]),
+        ("(a + b) * 2", [8.0, 12.0]),
+        ("a - b - 1", [-3.0, -3.0]),
+        ("-a + +b", [2.0, 2.0]),
+        ("a ** 2", [1.0, 4.0]),
+        ("2 ** -1 * a", [0.5, 1.0]),
+        ("b / a", [3.0, 2.0]),
+        ("sqrt(b + 5)", [np.sqrt(8), 3.0]),
+        ("log(a)", [0.0, np.log(2)]),
+        ("abs(a - b)", [2.0, 2.0]),
+        ("min(a, b, 1.5)", [1.0, 1.5]),
+        ("max(a, b)", [3.0, 4.0]),
+        ("1e-3 * 1000", [1.0, 1.0]),
+    ],
+)
 def test_arithmetic(text, expected):
     np.testing.assert_allclose(value(text, a=[1, 2], b=[3, 4]) * np.ones(2), expected)
 
@@ -79,40 +92,43 @@ def test_never_calls_eval_or_exec(monkeypatch):
     assert value("a * 2 + sqrt(a)", a=[1.0]).tolist() == [3.0]
 
 
-@pytest.mark.parametrize("text,problem", [
-    ("__import__('os').system('true')", "not a known function"),
-    ("tp.real", "not allowed"),
-    ("tp[0]", "not allowed"),
-    ("lambda: 1", "not allowed"),
-    ("tp if fp else fn", "not allowed"),
-    ("tp < fp", "not allowed"),
-    ("tp and fp", "not allowed"),
-    ("tp // fp", "not allowed"),
-    ("tp % 2", "not allowed"),
-    ("tp @ fp", "not allowed"),
-    ("~tp", "not allowed"),
-    ("not tp", "not allowed"),
-    ("[tp, fp]", "not allowed"),
-    ("{'a': 1}", "not allowed"),
-    ("'text'", "not a number"),
-    ("True", "not a number"),
-    ("1j", "not a number"),
-    ("open('x')", "not a known function"),
-    ("exp(tp)", "not a known function"),
-    ("np.log(tp)", "not a known function"),
-    ("sqrt(x=tp)", "plain arguments"),
-    ("sqrt(*tp)", "plain arguments"),
-    ("sqrt(tp, fp)", "takes 1 argument"),
-    ("min(tp)", "two or more"),
-    ("(x := 1)", "not allowed"),
-    ("f'{tp}'", "not allowed"),
-    ("tp +", "not a valid expression"),
-    ("tp = 1", "not a valid expression"),
-    ("import os", "not a valid expression"),
-    ("", "empty expression"),
-    ("(" * 300 + "1" + ")" * 300, ""),
-    ("1 +" * 400 + "1", "longer than"),
-])
+@pytest.mark.parametrize(
+    "text,problem",
+    [
+        ("__import__('os').system('true')", "not a known function"),
+        ("tp.real", "not allowed"),
+        ("tp[0]", "not allowed"),
+        ("lambda: 1", "not allowed"),
+        ("tp if fp else fn", "not allowed"),
+        ("tp < fp", "not allowed"),
+        ("tp and fp", "not allowed"),
+        ("tp // fp", "not allowed"),
+        ("tp % 2", "not allowed"),
+        ("tp @ fp", "not allowed"),
+        ("~tp", "not allowed"),
+        ("not tp", "not allowed"),
+        ("[tp, fp]", "not allowed"),
+        ("{'a': 1}", "not allowed"),
+        ("'text'", "not a number"),
+        ("True", "not a number"),
+        ("1j", "not a number"),
+        ("open('x')", "not a known function"),
+        ("exp(tp)", "not a known function"),
+        ("np.log(tp)", "not a known function"),
+        ("sqrt(x=tp)", "plain arguments"),
+        ("sqrt(*tp)", "plain arguments"),
+        ("sqrt(tp, fp)", "takes 1 argument"),
+        ("min(tp)", "two or more"),
+        ("(x := 1)", "not allowed"),
+        ("f'{tp}'", "not allowed"),
+        ("tp +", "not a valid expression"),
+        ("tp = 1", "not a valid expression"),
+        ("import os", "not a valid expression"),
+        ("", "empty expression"),
+        ("(" * 300 + "1" + ")" * 300, ""),
+        ("1 +" * 400 + "1", "longer than"),
+    ],
+)
 def test_refused(text, problem):
     with pytest.raises(ConfigError) as err:
         compile_expression("bad_metric", text, "conf/histplot.yaml")
@@ -122,13 +138,16 @@ def test_refused(text, problem):
     assert "\n" not in msg
 
 
-@pytest.mark.parametrize("name,problem", [
-    ("val_ratio", "base name"),
-    ("1abc", "letters, digits"),
-    ("a-b", "letters, digits"),
-    (3, "letters, digits"),
-    ("learning_rate", "base name"),
-])
+@pytest.mark.parametrize(
+    "name,problem",
+    [
+        ("val_ratio", "base name"),
+        ("1abc", "letters, digits"),
+        ("a-b", "letters, digits"),
+        (3, "letters, digits"),
+        ("learning_rate", "base name"),
+    ],
+)
 def test_bad_metric_names(name, problem):
     with pytest.raises(ConfigError, match=problem):
         compile_expression(name, "tp / fp", "histplot.yaml")
@@ -146,8 +165,15 @@ def test_numbers_are_expressions():
 
 
 def test_evaluated_per_split_where_the_inputs_exist():
-    d = derive(history(), expressions={"tn_fn_ratio": "tn / fn", "youden": "recall + specificity - 1",
-                                       "scaled": "loss * learning_rate", "gap": "loss - 1"})
+    d = derive(
+        history(),
+        expressions={
+            "tn_fn_ratio": "tn / fn",
+            "youden": "recall + specificity - 1",
+            "scaled": "loss * learning_rate",
+            "gap": "loss - 1",
+        },
+    )
     f = d.frame
     assert f["tn_fn_ratio"].iloc[0] == pytest.approx(10 / 3) and np.isnan(f["tn_fn_ratio"].iloc[1])
     assert f["val_tn_fn_ratio"].tolist() == pytest.approx([2.0, 5.0])

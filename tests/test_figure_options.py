@@ -40,9 +40,16 @@ def test_ema_rejects_weights_outside_0_1(weight):
 
 
 def history():
-    return History.build({"loss": [2.0, 1.0, 0.5, 0.4], "val_loss": [2.1, 1.2, 0.9, math.nan],
-                          "accuracy": [0.2, 0.5, 0.7, 0.8], "lr": [0.1, 0.1, 0.01, 0.01]},
-                         source="run.json", fmt="keras_json")
+    return History.build(
+        {
+            "loss": [2.0, 1.0, 0.5, 0.4],
+            "val_loss": [2.1, 1.2, 0.9, math.nan],
+            "accuracy": [0.2, 0.5, 0.7, 0.8],
+            "lr": [0.1, 0.1, 0.01, 0.01],
+        },
+        source="run.json",
+        fmt="keras_json",
+    )
 
 
 def axes_by_name(fig):
@@ -77,8 +84,9 @@ def test_log_y_and_ylim_apply_to_the_named_panels_only():
     assert axes_by_name(render(history(), options=figure_options(log_y="val_loss")))["loss"].get_yscale() == "log"
 
 
-@pytest.mark.parametrize("value, message", [
-    (("2:1",), "low limit"), (("loss=a:1",), "'a' is not a number"), (("12",), "LO:HI")])
+@pytest.mark.parametrize(
+    "value, message", [(("2:1",), "low limit"), (("loss=a:1",), "'a' is not a number"), (("12",), "LO:HI")]
+)
 def test_bad_ylim_is_an_error(value, message):
     with pytest.raises(ConfigError, match=message):
         figure_options(ylim=value)
@@ -126,20 +134,23 @@ def test_cli_dpi_from_option_then_config_then_default(tmp_path, run):
     assert widths["config"] == (300, 150) and widths["option"] == (480, 240)
 
 
-@pytest.mark.parametrize("yaml_text, key", [
-    ("plot:\n  smoth: 0.5\n", "plot.smoth"),
-    ("plot:\n  smooth: lots\n", "plot.smooth"),
-    ("plot:\n  smooth: 1.5\n", "plot.smooth"),
-    ("plot:\n  style:\n    name: no-such-style\n", "plot.style.name"),
-    ("plot:\n  style:\n    dpi: 2.5\n", "plot.style.dpi"),
-    ("plot:\n  style:\n    colour: red\n", "plot.style.colour"),
-    ("plot:\n  formats: [png, gif]\n", "plot.formats"),
-    ("plot:\n  panels: [[loss], 3]\n", "plot.panels[1]"),
-    ("plot:\n  log_y: 3\n", "plot.log_y"),
-    ("plot:\n  ylim: {loss: high}\n", "plot.ylim.loss"),
-    ("aliases:\n  my_err: [1]\n", "aliases.my_err"),
-    ("colours: {}\n", "colours"),
-])
+@pytest.mark.parametrize(
+    "yaml_text, key",
+    [
+        ("plot:\n  smoth: 0.5\n", "plot.smoth"),
+        ("plot:\n  smooth: lots\n", "plot.smooth"),
+        ("plot:\n  smooth: 1.5\n", "plot.smooth"),
+        ("plot:\n  style:\n    name: no-such-style\n", "plot.style.name"),
+        ("plot:\n  style:\n    dpi: 2.5\n", "plot.style.dpi"),
+        ("plot:\n  style:\n    colour: red\n", "plot.style.colour"),
+        ("plot:\n  formats: [png, gif]\n", "plot.formats"),
+        ("plot:\n  panels: [[loss], 3]\n", "plot.panels[1]"),
+        ("plot:\n  log_y: 3\n", "plot.log_y"),
+        ("plot:\n  ylim: {loss: high}\n", "plot.ylim.loss"),
+        ("aliases:\n  my_err: [1]\n", "aliases.my_err"),
+        ("colours: {}\n", "colours"),
+    ],
+)
 def test_config_errors_name_the_key_and_exit_2(tmp_path, run, yaml_text, key):
     h = keras(tmp_path)
     write(tmp_path / "histplot.yaml", yaml_text)
@@ -151,10 +162,13 @@ def test_config_errors_name_the_key_and_exit_2(tmp_path, run, yaml_text, key):
 
 
 def test_aliases_rename_a_teams_names_for_every_command(tmp_path, run):
-    h = keras(tmp_path, loss=[1.0, 0.6, 0.5], holdout_cost=[1.1, 0.7, 0.9], my_err=[0.5, 0.4, 0.3],
-              val_my_err=[0.6, 0.5, 0.5])
-    write(tmp_path / "histplot.yaml", "aliases:\n  holdout_cost: val_loss   # one column\n"
-                                      "  my_err: error              # a metric, in every split\n")
+    h = keras(
+        tmp_path, loss=[1.0, 0.6, 0.5], holdout_cost=[1.1, 0.7, 0.9], my_err=[0.5, 0.4, 0.3], val_my_err=[0.6, 0.5, 0.5]
+    )
+    write(
+        tmp_path / "histplot.yaml",
+        "aliases:\n  holdout_cost: val_loss   # one column\n  my_err: error              # a metric, in every split\n",
+    )
     info = json.loads(run("info", h, "--json", ok=True).stdout)[0]
     columns = {base: {split: v["column"] for split, v in splits.items()} for base, splits in info["metrics"].items()}
     assert columns["loss"] == {"train": "loss", "val": "val_loss"}
@@ -199,7 +213,7 @@ def test_the_readme_example_config_is_valid(tmp_path):
     from conftest import REPO
 
     text = (REPO / "README.md").read_text()
-    section = text[text.index("## histplot.yaml"):]
+    section = text[text.index("## histplot.yaml") :]
     example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
     config = load_config(write(tmp_path / "histplot.yaml", example))
     opts = figure_options(config)

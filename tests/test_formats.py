@@ -76,8 +76,16 @@ def test_lightning_logs_root_takes_latest_version_with_warning(tmp_path):
 
 # -- Hugging Face -------------------------------------------------------------------------------
 def _state(log):
-    return {"best_metric": 0.4, "best_model_checkpoint": "out/checkpoint-4", "epoch": 2.0, "global_step": 8,
-            "is_world_process_zero": True, "log_history": log, "max_steps": 8, "num_train_epochs": 2}
+    return {
+        "best_metric": 0.4,
+        "best_model_checkpoint": "out/checkpoint-4",
+        "epoch": 2.0,
+        "global_step": 8,
+        "is_world_process_zero": True,
+        "log_history": log,
+        "max_steps": 8,
+        "num_train_epochs": 2,
+    }
 
 
 HF_LOG = [
@@ -89,8 +97,15 @@ HF_LOG = [
     {"epoch": 1.0, "predict_loss": 0.55, "predict_runtime": 2.0},
     {"epoch": 1.5, "grad_norm": 1.0, "learning_rate": 5e-4, "loss": 0.4, "step": 6},
     {"epoch": 2.0, "eval_a_loss": 0.4, "eval_a_runtime": 1.0, "eval_b_loss": 0.8, "eval_b_runtime": 1.0, "step": 8},
-    {"epoch": 2.0, "step": 8, "total_flos": 1.0, "train_loss": 0.7, "train_runtime": 9.0,
-     "train_samples_per_second": 1.0, "train_steps_per_second": 1.0},
+    {
+        "epoch": 2.0,
+        "step": 8,
+        "total_flos": 1.0,
+        "train_loss": 0.7,
+        "train_runtime": 9.0,
+        "train_samples_per_second": 1.0,
+        "train_steps_per_second": 1.0,
+    },
 ]
 
 
@@ -123,8 +138,12 @@ def test_hf_empty_log_history_is_rejected(tmp_path):
 @pytest.mark.parametrize("save", [_torchfile.save_zip, _torchfile.save_legacy], ids=["zip", "legacy"])
 def test_torch_save_without_torch(tmp_path, save):
     T = _torchfile.Tensor
-    obj = {"train_loss": [T(0.9), T(0.7), T(0.5)], "val_loss": T([1.0, 0.8, 0.75], "float64"),
-           "epoch": T([0, 1, 2], "int64"), "optimizer": {"state": {0: {"exp_avg": T([[1.0, 2.0]])}}}}
+    obj = {
+        "train_loss": [T(0.9), T(0.7), T(0.5)],
+        "val_loss": T([1.0, 0.8, 0.75], "float64"),
+        "epoch": T([0, 1, 2], "int64"),
+        "optimizer": {"state": {0: {"exp_avg": T([[1.0, 2.0]])}}},
+    }
     f = tmp_path / "hist.pt"
     save(obj, f)
     h = histplot.load(f)
@@ -188,8 +207,10 @@ def test_mlflow_db_read_only(tmp_path):
     db = tmp_path / "mlflow.db"
     mlflow_db(db)
     con = sqlite3.connect(db)
-    con.execute("INSERT INTO metrics VALUES ('val/loss', 0, 0, ?, 6, 1)", (con.execute(
-        "SELECT run_uuid FROM runs").fetchone()[0],))
+    con.execute(
+        "INSERT INTO metrics VALUES ('val/loss', 0, 0, ?, 6, 1)",
+        (con.execute("SELECT run_uuid FROM runs").fetchone()[0],),
+    )
     con.commit()
     con.close()
     before = db.read_bytes()
@@ -210,9 +231,12 @@ def _write_events(folder, points, tensor=False):
     for step, tag, value in points:
         if tensor:  # TF2 / Keras: scalars as tensors of the scalars plugin
             v = summary_pb2.Summary.Value(
-                tag=tag, tensor=tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=[value]),
+                tag=tag,
+                tensor=tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=[value]),
                 metadata=summary_pb2.SummaryMetadata(
-                    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")))
+                    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+                ),
+            )
         else:  # PyTorch SummaryWriter / tensorboardX: simple_value
             v = summary_pb2.Summary.Value(tag=tag, simple_value=value)
         w.add_event(event_pb2.Event(wall_time=1.0 + step, step=step, summary=summary_pb2.Summary(value=[v])))
@@ -223,10 +247,17 @@ def _write_events(folder, points, tensor=False):
 def test_tensorboard_keras_train_validation_pairing(tmp_path):
     pytest.importorskip("tensorboard")
     logs = tmp_path / "logs"
-    _write_events(logs / "train", [(e, "epoch_loss", 1.0 / (e + 1)) for e in range(3)]
-                  + [(e, "epoch_learning_rate", 0.01) for e in range(3)], tensor=True)
-    _write_events(logs / "validation", [(e, "epoch_loss", 1.5 / (e + 1)) for e in range(3)]
-                  + [(100 + e, "evaluation_loss_vs_iterations", 1.5 / (e + 1)) for e in range(3)], tensor=True)
+    _write_events(
+        logs / "train",
+        [(e, "epoch_loss", 1.0 / (e + 1)) for e in range(3)] + [(e, "epoch_learning_rate", 0.01) for e in range(3)],
+        tensor=True,
+    )
+    _write_events(
+        logs / "validation",
+        [(e, "epoch_loss", 1.5 / (e + 1)) for e in range(3)]
+        + [(100 + e, "evaluation_loss_vs_iterations", 1.5 / (e + 1)) for e in range(3)],
+        tensor=True,
+    )
     h = histplot.load(logs)
     assert h.meta["format"] == "tensorboard"
     assert h.frame.index.tolist() == [1, 2, 3]
@@ -253,7 +284,7 @@ def test_tensorboard_simple_values_and_step_series(tmp_path):
 def test_tensorboard_without_the_package(tmp_path, monkeypatch):
     import builtins
 
-    head = b"\x18\x00\x00\x00\x00\x00\x00\x00\xa3\x7fK\"\t\x00\x00\x00\x00\x00\x00\xf0?\x1a\rbrain.Event:2"
+    head = b'\x18\x00\x00\x00\x00\x00\x00\x00\xa3\x7fK"\t\x00\x00\x00\x00\x00\x00\xf0?\x1a\rbrain.Event:2'
     f = tmp_path / "events.out.tfevents.1.host"
     f.write_bytes(head)
     real_import = builtins.__import__
@@ -273,8 +304,10 @@ def test_tensorboard_without_the_package(tmp_path, monkeypatch):
 # -- JSON lines, YAML, stdin --------------------------------------------------------------------
 def test_jsonl_resumed_run_last_occurrence_wins(tmp_path):
     f = tmp_path / "log.txt"
-    rows = [{"epoch": e, "train_loss": v, "test_acc1": a}
-            for e, v, a in ((0, 1.0, 0.1), (1, 0.9, 0.2), (0, 0.95, 0.15), (1, 0.8, 0.3), (2, 0.7, 0.4))]
+    rows = [
+        {"epoch": e, "train_loss": v, "test_acc1": a}
+        for e, v, a in ((0, 1.0, 0.1), (1, 0.9, 0.2), (0, 0.95, 0.15), (1, 0.8, 0.3), (2, 0.7, 0.4))
+    ]
     f.write_text("\n".join(json.dumps(r) for r in rows) + '\n{"epoch": 3, "train_lo')
     h = histplot.load(f)
     assert h.meta["format"] == "jsonl"
@@ -285,14 +318,20 @@ def test_jsonl_resumed_run_last_occurrence_wins(tmp_path):
 
 def test_jsonl_detectron2_iterations_are_steps(tmp_path):
     f = tmp_path / "metrics.json"
-    f.write_text("".join(json.dumps({"iteration": i, "total_loss": 2.0 / (i + 1), "lr": 0.01}) + "\n"
-                         for i in (19, 39, 59)))
+    f.write_text(
+        "".join(json.dumps({"iteration": i, "total_loss": 2.0 / (i + 1), "lr": 0.01}) + "\n" for i in (19, 39, 59))
+    )
     h = histplot.load(f)
     assert h.steps.index.tolist() == [19, 39, 59] and h.meta["x"] == "step"
 
 
-@pytest.mark.parametrize("text", ["loss:\n- 0.9\n- 0.5\nval_loss:\n- 1.0\n- 0.7\n",
-                                  "- epoch: 1\n  loss: 0.9\n  val_loss: 1.0\n- epoch: 2\n  loss: 0.5\n  val_loss: 0.7\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "loss:\n- 0.9\n- 0.5\nval_loss:\n- 1.0\n- 0.7\n",
+        "- epoch: 1\n  loss: 0.9\n  val_loss: 1.0\n- epoch: 2\n  loss: 0.5\n  val_loss: 0.7\n",
+    ],
+)
 def test_yaml_layouts(tmp_path, text):
     f = tmp_path / "history.yaml"
     f.write_text(text)
@@ -321,8 +360,11 @@ def test_nano_gpt_style_pickle_of_torch_tensors(tmp_path):
     """torch.storage._load_from_bytes inside a plain pickle decodes without torch."""
     T = _torchfile.Tensor
     f = tmp_path / "losses.pkl"
-    f.write_bytes(_torchfile.dumps_plain([{"step": s, "train_loss": T(v), "val_loss": T(v + 0.1)}
-                                          for s, v in ((0, 2.5), (99, 2.0), (199, 1.5))]))
+    f.write_bytes(
+        _torchfile.dumps_plain(
+            [{"step": s, "train_loss": T(v), "val_loss": T(v + 0.1)} for s, v in ((0, 2.5), (99, 2.0), (199, 1.5))]
+        )
+    )
     h = histplot.load(f)
     assert h.meta["format"] == "pickle"
     assert h.steps["loss"].to_dict() == {0: 2.5, 99: 2.0, 199: 1.5}

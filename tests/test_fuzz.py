@@ -29,7 +29,7 @@ def mutate(data: bytes, ops) -> bytes:
         if kind == "truncate":
             data = data[:i]
         elif kind == "flip":
-            data = data[:i] + bytes([data[i] ^ (1 + b % 255)]) + data[i + 1:]
+            data = data[:i] + bytes([data[i] ^ (1 + b % 255)]) + data[i + 1 :]
         elif kind == "insert":
             data = data[:i] + bytes([b % 256]) * (1 + b % 7) + data[i:]
         elif kind == "dup_line":
@@ -51,14 +51,19 @@ def mutate(data: bytes, ops) -> bytes:
     return data
 
 
-OPS = st.lists(st.tuples(st.sampled_from(["truncate", "flip", "insert", "dup_line", "drop_line",
-                                          "shuffle_columns"]),
-                         st.integers(0, 10**9), st.integers(0, 10**9)), min_size=1, max_size=4)
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["truncate", "flip", "insert", "dup_line", "drop_line", "shuffle_columns"]),
+        st.integers(0, 10**9),
+        st.integers(0, 10**9),
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 @pytest.mark.parametrize("sample", SAMPLE_FILES, ids=[p.name for p in SAMPLE_FILES])
-@settings(max_examples=EXAMPLES, deadline=5000, suppress_health_check=[HealthCheck.too_slow],
-          database=None)
+@settings(max_examples=EXAMPLES, deadline=5000, suppress_health_check=[HealthCheck.too_slow], database=None)
 @given(ops=OPS)
 def test_mutated_sample_reads_or_fails_cleanly(sample, ops):
     data = mutate(sample.read_bytes(), ops)

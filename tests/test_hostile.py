@@ -14,21 +14,42 @@ from histplot.readers import load
 
 def _global_call(module, name, arg):
     """A protocol-2 pickle that calls module.name(arg): what a hand-made exploit looks like."""
-    return (b"\x80\x02c" + module.encode() + b"\n" + name.encode() + b"\n(X" + len(arg.encode()).to_bytes(4, "little")
-            + arg.encode() + b"tR.")
+    return (
+        b"\x80\x02c"
+        + module.encode()
+        + b"\n"
+        + name.encode()
+        + b"\n(X"
+        + len(arg.encode()).to_bytes(4, "little")
+        + arg.encode()
+        + b"tR."
+    )
 
 
-@pytest.mark.parametrize("module, name", [
-    ("os", "system"), ("posix", "system"), ("subprocess", "check_output"), ("builtins", "eval"),
-    ("builtins", "exec"), ("builtins", "getattr"), ("builtins", "__import__"), ("builtins", "open"),
-    ("numpy", "load"), ("numpy.testing._private.utils", "runstring"), ("torch", "load"),
-    ("pandas", "read_pickle"), ("copyreg", "_reconstructor"),
-])
+@pytest.mark.parametrize(
+    "module, name",
+    [
+        ("os", "system"),
+        ("posix", "system"),
+        ("subprocess", "check_output"),
+        ("builtins", "eval"),
+        ("builtins", "exec"),
+        ("builtins", "getattr"),
+        ("builtins", "__import__"),
+        ("builtins", "open"),
+        ("numpy", "load"),
+        ("numpy.testing._private.utils", "runstring"),
+        ("torch", "load"),
+        ("pandas", "read_pickle"),
+        ("copyreg", "_reconstructor"),
+    ],
+)
 def test_pickle_calls_are_refused_and_never_run(run, tmp_path, module, name):
     marker = tmp_path / "MARKER"
     evil = tmp_path / "history.pkl"
-    evil.write_bytes(_global_call(module, name, f"open('{marker}', 'w')" if "eval" in name or "exec" in name
-                                  else f"touch {marker}"))
+    evil.write_bytes(
+        _global_call(module, name, f"open('{marker}', 'w')" if "eval" in name or "exec" in name else f"touch {marker}")
+    )
     r = run("plot", evil)
     assert r.exit_code == 2
     assert f"'{module}.{name}'" in r.stderr and len(r.stderr.strip().splitlines()) == 1
@@ -38,7 +59,7 @@ def test_pickle_calls_are_refused_and_never_run(run, tmp_path, module, name):
 
 def test_getattr_chain_through_an_allowed_class_is_refused(tmp_path):
     # builtins.getattr(collections.OrderedDict, "fromkeys") would reach arbitrary attributes.
-    payload = (b"\x80\x02cbuiltins\ngetattr\nccollections\nOrderedDict\nX\x08\x00\x00\x00fromkeys\x86R.")
+    payload = b"\x80\x02cbuiltins\ngetattr\nccollections\nOrderedDict\nX\x08\x00\x00\x00fromkeys\x86R."
     p = tmp_path / "h.pkl"
     p.write_bytes(payload)
     with pytest.raises(HistplotError, match="builtins.getattr"):
@@ -47,8 +68,7 @@ def test_getattr_chain_through_an_allowed_class_is_refused(tmp_path):
 
 def test_reduce_on_an_allowed_numpy_function_cannot_allocate_huge_arrays(tmp_path):
     # numpy.core.multiarray._reconstruct(ndarray, (10**11,), b"b") would try to allocate 100 GB.
-    payload = (b"\x80\x02cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n"
-               b"\x8a\x05\x00\xe8vH\x17\x85C\x01b\x87R.")
+    payload = b"\x80\x02cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n\x8a\x05\x00\xe8vH\x17\x85C\x01b\x87R."
     p = tmp_path / "h.pkl"
     p.write_bytes(payload)
     with pytest.raises(HistplotError, match="more than a history holds"):
@@ -69,8 +89,19 @@ def test_deeply_nested_json(tmp_path):
         load(p)
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "a\x00b", "line\nbreak", "x" * 5000, "δοκιμή",
-                                  "val_\u202eevil", "<script>alert(1)</script>", "C:\\windows\\x"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd",
+        "a\x00b",
+        "line\nbreak",
+        "x" * 5000,
+        "δοκιμή",
+        "val_\u202eevil",
+        "<script>alert(1)</script>",
+        "C:\\windows\\x",
+    ],
+)
 def test_hostile_metric_names_are_sanitised_and_outputs_stay_put(run, tmp_path, name):
     src = tmp_path / "in" / "h.json"
     src.parent.mkdir()
@@ -83,8 +114,9 @@ def test_hostile_metric_names_are_sanitised_and_outputs_stay_put(run, tmp_path, 
     assert "\x00" not in r.stdout and "\u202e" not in r.stdout
 
 
-@pytest.mark.parametrize("values", [[1e308, -1e308, 5.0], [-np.inf, 1.0, np.inf], [1e-320, 1e-300, 1.0],
-                                    [np.nan, 1.0, np.nan]])
+@pytest.mark.parametrize(
+    "values", [[1e308, -1e308, 5.0], [-np.inf, 1.0, np.inf], [1e-320, 1e-300, 1.0], [np.nan, 1.0, np.nan]]
+)
 def test_extreme_numbers_plot(run, tmp_path, values):
     (tmp_path / "h.json").write_text(json.dumps({"loss": values, "val_loss": [1.0, 2.0, 3.0]}))
     r = run("plot", tmp_path / "h.json", ok=True)

@@ -17,8 +17,16 @@ TIME_LIMIT = 60
 
 
 def _call(module: str, name: str, arg: str) -> bytes:
-    return (b"\x80\x02c" + module.encode() + b"\n" + name.encode() + b"\n(X" + len(arg.encode()).to_bytes(4, "little")
-            + arg.encode() + b"tR.")
+    return (
+        b"\x80\x02c"
+        + module.encode()
+        + b"\n"
+        + name.encode()
+        + b"\n(X"
+        + len(arg.encode()).to_bytes(4, "little")
+        + arg.encode()
+        + b"tR."
+    )
 
 
 def _torch_zip(payload: bytes) -> bytes:
@@ -38,8 +46,11 @@ def _torch_legacy(payload: bytes) -> bytes:
 
 def hostile_files(marker):
     touch = f"touch {marker}"
-    bomb = "a: &a [1,1,1,1,1,1,1,1,1]\n" + "".join(
-        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")) + "loss: [1.0, 0.5]\n"
+    bomb = (
+        "a: &a [1,1,1,1,1,1,1,1,1]\n"
+        + "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+        + "loss: [1.0, 0.5]\n"
+    )
     return {
         "system.pt": _torch_zip(_call("os", "system", touch)),
         "subprocess.pt": _torch_zip(_call("subprocess", "call", touch)),
@@ -91,22 +102,34 @@ def test_hostile_file_every_command(hostile, run, tmp_path, name, command):
         assert written == []
 
 
-@pytest.mark.parametrize("name", ["bomb.yaml", "deep.json", "deep.jsonl", "zip_bomb_claim.pt",
-                                  "lightning_huge_epoch.csv"])
+@pytest.mark.parametrize(
+    "name", ["bomb.yaml", "deep.json", "deep.jsonl", "zip_bomb_claim.pt", "lightning_huge_epoch.csv"]
+)
 def test_resource_hungry_files_under_limits(hostile, tmp_path, name):
     d, marker = hostile
-    r = subprocess.run([sys.executable, "-m", "histplot", "plot", str(d / name)], cwd=tmp_path,
-                       capture_output=True, text=True, timeout=TIME_LIMIT, preexec_fn=_limited,
-                       env={**os.environ, "PYTHONPATH": str(REPO)})
+    r = subprocess.run(
+        [sys.executable, "-m", "histplot", "plot", str(d / name)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIME_LIMIT,
+        preexec_fn=_limited,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert r.returncode in (0, 2), r.stderr
     assert "Traceback" not in r.stderr and not marker.exists()
 
 
 def test_hostile_directory_report(hostile, tmp_path):
     d, marker = hostile
-    r = subprocess.run([sys.executable, "-m", "histplot", "report", str(d), "-o", str(tmp_path / "out"), "-j", "2"],
-                       capture_output=True, text=True, timeout=TIME_LIMIT * 3, preexec_fn=_limited,
-                       env={**os.environ, "PYTHONPATH": str(REPO)})
+    r = subprocess.run(
+        [sys.executable, "-m", "histplot", "report", str(d), "-o", str(tmp_path / "out"), "-j", "2"],
+        capture_output=True,
+        text=True,
+        timeout=TIME_LIMIT * 3,
+        preexec_fn=_limited,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
     assert not marker.exists()

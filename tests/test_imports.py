@@ -32,8 +32,12 @@ def histplot_imports(path: Path) -> list[tuple[ast.stmt, bool, set[str]]]:
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    nested = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-              for n in ast.walk(f)}
+    nested = {
+        id(n)
+        for f in ast.walk(tree)
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        for n in ast.walk(f)
+    }
     out = []
     for node in ast.walk(tree):
         targets: set[str] = set()
@@ -107,7 +111,7 @@ def path_through(component: set[str], edges: dict[str, set[str]]) -> list[str]:
         nxt = sorted(w for w in edges[path[-1]] if w in component)
         back = [w for w in nxt if w in seen]
         if back:
-            return path[path.index(back[0]):] + [back[0]]
+            return path[path.index(back[0]) :] + [back[0]]
         path.append(nxt[0])
         seen.add(nxt[0])
 

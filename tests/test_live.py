@@ -47,8 +47,8 @@ def test_epochs_are_numbered_as_the_loop_numbers_them(tmp_path):
     live = Live(None)
     live.update(0, {"loss": 1.0})
     live.update(1, loss=0.8, val_loss=0.9)
-    live.update(1, {"val_loss": 0.95})   # the same epoch again: merged, later wins
-    live.update(None, {"loss": 0.7})     # the next epoch
+    live.update(1, {"val_loss": 0.95})  # the same epoch again: merged, later wins
+    live.update(None, {"loss": 0.7})  # the next epoch
     h = live.history
     assert list(h.frame.index) == [1, 2, 3]
     assert h.frame.loc[2, "val_loss"] == 0.95 and np.isnan(h.frame.loc[1, "val_loss"])

@@ -142,13 +142,20 @@ def test_ctrl_c_during_plot_leaves_no_file_and_no_process(tmp_path, delay):
     n = 300_000
     step = np.arange(n)
     body = "\n".join(f"{s // 1000},{s},{v:.5f},," for s, v in zip(step, 1 / (1 + step / 1e4)))
-    evals = "\n".join(f"{e},{e * 1000 + 999},,{0.5 + 1 / (e + 1):.5f},{0.3 + 1 / (e + 2):.5f}" for e in range(n // 1000))
+    evals = "\n".join(
+        f"{e},{e * 1000 + 999},,{0.5 + 1 / (e + 1):.5f},{0.3 + 1 / (e + 2):.5f}" for e in range(n // 1000)
+    )
     csv.write_text("epoch,step,train_loss_step,val_loss,train_loss_epoch\n" + body + "\n" + evals + "\n")
     out = tmp_path / "out"
     out.mkdir()
     histplot = [sys.executable, "-c", "from histplot.cli import main; main()"]
-    proc = subprocess.Popen([*histplot, "plot", str(csv), "-o", str(out / "m.png")], start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*histplot, "plot", str(csv), "-o", str(out / "m.png")],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(delay)
     try:
         os.killpg(proc.pid, signal.SIGINT)

@@ -19,8 +19,7 @@ def host(fig):
 
 
 def test_by_epoch_one_line_per_epoch_axes_keep_real_units():
-    h = History.build({"loss": [2.0, 1.0, 0.5, 0.4], "val_loss": [2.2, 1.4, 1.0, 1.2],
-                       "lr": [1e-2, 1e-3, 1e-4, 1e-4]})
+    h = History.build({"loss": [2.0, 1.0, 0.5, 0.4], "val_loss": [2.2, 1.4, 1.0, 1.2], "lr": [1e-2, 1e-3, 1e-4, 1e-4]})
     fig = parallel([h], by="epoch")
     axes = twins(fig)
     assert list(axes) == ["loss", "val_loss", "learning_rate"]
@@ -42,10 +41,16 @@ def test_nan_leaves_a_gap():
 
 
 def test_by_run_uses_best_values_and_hyperparameters():
-    a = History.build({"loss": [1.0, 0.5], "val_loss": [1.2, 0.9], "val_acc": [0.5, 0.7]}, source="a.json",
-                      meta={"params": {"optimizer": "adam", "batch_size": 32}})
-    b = History.build({"loss": [1.0, 0.3, 0.2], "val_loss": [1.1, 0.6, 0.8], "val_acc": [0.6, 0.8, 0.75]},
-                      source="b.json", meta={"params": {"optimizer": "sgd", "batch_size": 64}})
+    a = History.build(
+        {"loss": [1.0, 0.5], "val_loss": [1.2, 0.9], "val_acc": [0.5, 0.7]},
+        source="a.json",
+        meta={"params": {"optimizer": "adam", "batch_size": 32}},
+    )
+    b = History.build(
+        {"loss": [1.0, 0.3, 0.2], "val_loss": [1.1, 0.6, 0.8], "val_acc": [0.6, 0.8, 0.75]},
+        source="b.json",
+        meta={"params": {"optimizer": "sgd", "batch_size": 64}},
+    )
     fig = parallel([a, b], by="run")
     axes = twins(fig)
     assert list(axes) == ["best loss", "best val_loss", "best val_accuracy", "batch_size", "optimizer", "epochs"]
@@ -71,8 +76,16 @@ def test_cli_parallel_writes_figures(run, tmp_path):
     r = run("parallel", SAMPLES / "overfitting_run.json", ok=True)
     assert r.stdout.strip() == "overfitting_run_parallel.png"
     assert (tmp_path / "overfitting_run_parallel.png").read_bytes()[:4] == b"\x89PNG"
-    run("parallel", SAMPLES / "overfitting_run.json", SAMPLES / "keras_classification.json",
-        "--color", "val_accuracy", "-o", "runs.svg", ok=True)
+    run(
+        "parallel",
+        SAMPLES / "overfitting_run.json",
+        SAMPLES / "keras_classification.json",
+        "--color",
+        "val_accuracy",
+        "-o",
+        "runs.svg",
+        ok=True,
+    )
     assert (tmp_path / "runs.svg").read_bytes().startswith(b"<?xml")
     r = run("parallel", SAMPLES / "overfitting_run.json", "--color", "zzz")
     assert r.exit_code == 2 and "no such series" in r.stderr

@@ -11,8 +11,9 @@ def test_samples_are_current(tmp_path):
     """sample_histories/ is exactly what `make samples` writes (one check for every sample family)."""
     from histplot.readers import load
 
-    subprocess.run([sys.executable, str(REPO / "scripts/make_samples.py"), str(tmp_path)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts/make_samples.py"), str(tmp_path)], check=True, capture_output=True
+    )
 
     def tree(root):
         return {str(p.relative_to(root)): p for p in sorted(root.rglob("*")) if p.is_file()}
@@ -31,10 +32,12 @@ def test_samples_are_current(tmp_path):
 
 
 def test_import_and_help_need_neither_pandas_nor_matplotlib():
-    code = ("import sys, histplot, histplot.cli; "
-            "from click.testing import CliRunner; "
-            "r = CliRunner().invoke(histplot.cli.cli, ['--help']); assert r.exit_code == 0; "
-            "print(sorted(m for m in ('pandas', 'matplotlib', 'numpy') if m in sys.modules))")
+    code = (
+        "import sys, histplot, histplot.cli; "
+        "from click.testing import CliRunner; "
+        "r = CliRunner().invoke(histplot.cli.cli, ['--help']); assert r.exit_code == 0; "
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'numpy') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"
 
@@ -61,6 +64,7 @@ def test_ci_runs_the_readme_test_command_with_the_corpus():
 
 
 def test_readme_cli_reference_is_current():
-    r = subprocess.run([sys.executable, str(REPO / "scripts/cli_reference.py"), "--check"], capture_output=True,
-                       text=True)
+    r = subprocess.run(
+        [sys.executable, str(REPO / "scripts/cli_reference.py"), "--check"], capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr

@@ -27,9 +27,16 @@ def test_all_lists_the_api():
 
 
 def small_history() -> History:
-    return History.build({"loss": [1.0, 0.6, 0.4, 0.35, 0.3, 0.31], "val_loss": [1.1, 0.7, 0.5, 0.5, 0.55, 0.6],
-                          "tp": [5, 6, 7, 8, 8, 9], "fp": [3, 2, 2, 1, 1, 1], "fn": [4, 3, 2, 2, 1, 1],
-                          "tn": [8, 9, 9, 9, 10, 9]})
+    return History.build(
+        {
+            "loss": [1.0, 0.6, 0.4, 0.35, 0.3, 0.31],
+            "val_loss": [1.1, 0.7, 0.5, 0.5, 0.55, 0.6],
+            "tp": [5, 6, 7, 8, 8, 9],
+            "fp": [3, 2, 2, 1, 1, 1],
+            "fn": [4, 3, 2, 2, 1, 1],
+            "tn": [8, 9, 9, 9, 10, 9],
+        }
+    )
 
 
 @pytest.fixture
@@ -84,14 +91,16 @@ def test_names_still_work_after_sub_modules_were_imported(tmp_path, history_file
 
 
 def test_render_twice_in_a_fresh_interpreter():
-    code = ("import histplot\n"
-            "from histplot.history import History\n"
-            "h = History.build({'loss': [1.0, 0.5, 0.3], 'val_loss': [1.2, 0.8, 0.9]})\n"
-            "a = histplot.render(h)\n"
-            "b = histplot.render(h)\n"
-            "from histplot import render\n"
-            "c = render(h)\n"
-            "print(len(a.axes), len(b.axes), len(c.axes))\n")
+    code = (
+        "import histplot\n"
+        "from histplot.history import History\n"
+        "h = History.build({'loss': [1.0, 0.5, 0.3], 'val_loss': [1.2, 0.8, 0.9]})\n"
+        "a = histplot.render(h)\n"
+        "b = histplot.render(h)\n"
+        "from histplot import render\n"
+        "c = render(h)\n"
+        "print(len(a.axes), len(b.axes), len(c.axes))\n"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["1", "1", "1"]

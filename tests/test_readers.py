@@ -40,6 +40,7 @@ def write_csv(path, cols, sep=",", epoch0=0, newline="\n"):
 
 # -- the same history in every layout ----------------------------------------------------------
 
+
 def test_keras_json(tmp_path):
     p = tmp_path / "history.json"
     p.write_text(json.dumps(KERAS))
@@ -72,8 +73,11 @@ def test_csvlogger_windows_line_endings(tmp_path):
 @pytest.mark.parametrize("protocol", [0, 2, 4, 5])
 def test_pickle_dict_of_numpy_scalars(tmp_path, protocol):
     p = tmp_path / "history.pkl"
-    p.write_bytes(pickle.dumps({k: [np.float32(x) if k == "lr" else np.float64(x) for x in v]
-                                for k, v in KERAS.items()}, protocol=protocol))
+    p.write_bytes(
+        pickle.dumps(
+            {k: [np.float32(x) if k == "lr" else np.float64(x) for x in v] for k, v in KERAS.items()}, protocol=protocol
+        )
+    )
     h = load(p)
     assert h.meta["format"] == "pickle"
     pd.testing.assert_frame_equal(h.frame[EXPECTED.columns], EXPECTED, check_index_type=False, rtol=1e-6)
@@ -107,6 +111,7 @@ def test_pickle_tuple_of_lists_gets_names(tmp_path):
 
 # -- validation_freq ---------------------------------------------------------------------------
 
+
 def test_validation_freq_lands_on_validated_epochs(tmp_path):
     p = tmp_path / "h.json"
     p.write_text(json.dumps({"loss": [0.9, 0.71, 0.6, 0.52, 0.47, 0.43], "val_loss": [0.75, 0.66, 0.70]}))
@@ -129,8 +134,10 @@ def test_validation_freq_option_and_uneven_error(tmp_path):
 
 def test_csvlogger_validation_freq_keeps_na_epochs(tmp_path):
     p = tmp_path / "training.log"
-    p.write_text("epoch,accuracy,loss,val_accuracy,val_loss\n0,0.61,0.69,0.58,0.70\n1,0.72,0.55,NA,NA\n"
-                 "2,0.80,0.43,0.70,0.58\n3,0.86,0.33,NA,NA\n")
+    p.write_text(
+        "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.61,0.69,0.58,0.70\n1,0.72,0.55,NA,NA\n"
+        "2,0.80,0.43,0.70,0.58\n3,0.86,0.33,NA,NA\n"
+    )
     h = load(p)
     assert h.frame["val_loss"].dropna().to_dict() == {1: 0.70, 3: 0.58}
     assert h.frame["loss"].tolist() == [0.69, 0.55, 0.43, 0.33]
@@ -191,6 +198,7 @@ def test_from_overrides_sniffing(tmp_path):
 
 
 # -- bad input ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "content, message",
@@ -275,13 +283,24 @@ def test_csv_being_written_is_read_to_its_last_complete_line(tmp_path):
     assert any("still being written" in n for n in h.notes)
 
 
-@pytest.mark.parametrize("name, text, column, values", [
-    ("metrics.csv", "epoch,step,train_loss,val_loss\n0,49,0.9,\n0,68,,0.95\n1,99,0.8,\n1,137,,0.85\n2,149,0.7",
-     "loss", [0.9, 0.8]),
-    ("log.txt", '{"epoch": 0, "train_loss": 0.9}\n{"epoch": 1, "train_loss": 0.8}\n{"epoch": 2, "train_lo',
-     "loss", [0.9, 0.8]),
-    ("training.log", "epoch,loss\n0,0.9\n1,0.8\n2,0.7", "loss", [0.9, 0.8]),
-])
+@pytest.mark.parametrize(
+    "name, text, column, values",
+    [
+        (
+            "metrics.csv",
+            "epoch,step,train_loss,val_loss\n0,49,0.9,\n0,68,,0.95\n1,99,0.8,\n1,137,,0.85\n2,149,0.7",
+            "loss",
+            [0.9, 0.8],
+        ),
+        (
+            "log.txt",
+            '{"epoch": 0, "train_loss": 0.9}\n{"epoch": 1, "train_loss": 0.8}\n{"epoch": 2, "train_lo',
+            "loss",
+            [0.9, 0.8],
+        ),
+        ("training.log", "epoch,loss\n0,0.9\n1,0.8\n2,0.7", "loss", [0.9, 0.8]),
+    ],
+)
 def test_every_line_format_stops_at_the_last_complete_line(tmp_path, name, text, column, values):
     p = tmp_path / name
     p.write_text(text)

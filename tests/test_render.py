@@ -12,8 +12,17 @@ def axes_by_name(fig):
 
 
 def test_panel_per_metric_train_and_validation_together():
-    h = History.build({"acc": [0.5, 0.6, 0.7], "loss": [1.0, 0.8, 0.7], "val_loss": [1.1, 0.9, 0.95],
-                       "val_acc": [0.4, 0.5, 0.55], "lr": [1e-3, 1e-3, 1e-4]}, source="run.json", fmt="keras_json")
+    h = History.build(
+        {
+            "acc": [0.5, 0.6, 0.7],
+            "loss": [1.0, 0.8, 0.7],
+            "val_loss": [1.1, 0.9, 0.95],
+            "val_acc": [0.4, 0.5, 0.55],
+            "lr": [1e-3, 1e-3, 1e-4],
+        },
+        source="run.json",
+        fmt="keras_json",
+    )
     fig = render(h)
     axes = axes_by_name(fig)
     assert list(axes) == ["loss", "accuracy", "learning_rate"]
@@ -42,8 +51,7 @@ def test_test_split_pairs_with_train():
 
 
 def test_sparse_validation_is_joined_with_markers_on_its_own_epochs():
-    h = History.build({"loss": [0.9, 0.71, 0.6, 0.52, 0.47, 0.43],
-                       "val_loss": [None, 0.75, None, 0.66, None, 0.70]})
+    h = History.build({"loss": [0.9, 0.71, 0.6, 0.52, 0.47, 0.43], "val_loss": [None, 0.75, None, 0.66, None, 0.70]})
     ax = axes_by_name(render(h))["loss"]
     np.testing.assert_array_equal(ax.lines[1].get_xydata(), [[2, 0.75], [4, 0.66], [6, 0.70]])
     assert ax.lines[1].get_marker() == "o"

@@ -14,8 +14,14 @@ import pytest
 from conftest import REPO, SAMPLES
 
 # One sample per family of format: Keras JSON and CSV, pickle, Lightning, Hugging Face, JSON lines.
-MIXED = ["csvlogger_training.log", "pytorch_regression.pkl", "lightning_metrics.csv", "hf_trainer_state.json",
-         "timm_log.txt", "keras_classification.json"]
+MIXED = [
+    "csvlogger_training.log",
+    "pytorch_regression.pkl",
+    "lightning_metrics.csv",
+    "hf_trainer_state.json",
+    "timm_log.txt",
+    "keras_classification.json",
+]
 
 
 @pytest.fixture
@@ -37,11 +43,24 @@ def read_report(out):
 
 
 # The documented shape of summary.json (README, "CI reports"); every key and its type.
-RUN_KEYS = {"source": str, "slug": str, "label": (str, type(None)), "format": (str, type(None)),
-            "epochs": (int, type(None)), "monitor": (str, type(None)), "mode": (str, type(None)),
-            "best_epoch": (int, type(None)), "best": (float, type(None)), "final": (float, type(None)),
-            "metrics": dict, "findings": list, "notes": list, "failing": list, "figures": dict,
-            "error": (str, type(None))}
+RUN_KEYS = {
+    "source": str,
+    "slug": str,
+    "label": (str, type(None)),
+    "format": (str, type(None)),
+    "epochs": (int, type(None)),
+    "monitor": (str, type(None)),
+    "mode": (str, type(None)),
+    "best_epoch": (int, type(None)),
+    "best": (float, type(None)),
+    "final": (float, type(None)),
+    "metrics": dict,
+    "findings": list,
+    "notes": list,
+    "failing": list,
+    "figures": dict,
+    "error": (str, type(None)),
+}
 
 
 def test_report_over_a_mixed_directory_with_one_corrupt_file(run, runs, tmp_path):
@@ -53,7 +72,13 @@ def test_report_over_a_mixed_directory_with_one_corrupt_file(run, runs, tmp_path
     assert set(data) == {"schema", "fail_on", "counts", "failed", "runs"}
     assert data["counts"] == {"runs": len(MIXED) + 2, "read": len(MIXED) + 1, "errors": 1, "failing": 0}
     assert sorted({row["format"] for row in data["runs"] if row["format"]}) == [
-        "hf_trainer_state", "jsonl", "keras_csv", "keras_json", "lightning_csv", "pickle"]
+        "hf_trainer_state",
+        "jsonl",
+        "keras_csv",
+        "keras_json",
+        "lightning_csv",
+        "pickle",
+    ]
     for row in data["runs"]:
         assert set(row) == set(RUN_KEYS)
         for key, typ in RUN_KEYS.items():
@@ -132,8 +157,9 @@ def test_github_summary_and_annotations(run, runs, tmp_path, monkeypatch):
     assert text.startswith("previous step\n# histplot report")
     lines = r.stdout.splitlines()
     assert any(ln.startswith("::warning file=") and "title=histplot overfitting::" in ln for ln in lines)
-    assert any(ln.startswith("::error file=") and "corrupt.json" in ln and "title=histplot unreadable::" in ln
-               for ln in lines)
+    assert any(
+        ln.startswith("::error file=") and "corrupt.json" in ln and "title=histplot unreadable::" in ln for ln in lines
+    )
     monkeypatch.delenv("GITHUB_STEP_SUMMARY")
     r = run("report", runs, "-o", tmp_path / "out2", "--github", "-j", "1")
     assert "GITHUB_STEP_SUMMARY is not set" in r.stderr
@@ -185,9 +211,13 @@ def test_sigterm_mid_report_exits_143_leaving_only_complete_files(tmp_path):
     for i in range(60):
         shutil.copy(SAMPLES / "overfitting_run.json", inputs / f"run{i:02d}.json")
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "histplot", "report", str(inputs), "-o", str(out), "-j", "2"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "histplot", "report", str(inputs), "-o", str(out), "-j", "2"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     deadline = time.monotonic() + 60
     while not list(out.glob("figures/*.png")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -225,8 +255,9 @@ def test_two_reports_into_one_directory_do_not_corrupt_each_other(runs, tmp_path
     out = tmp_path / "shared_out"
     cmd = [sys.executable, "-m", "histplot", "report", str(runs), "-o", str(out), "-j", "1"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    procs = [subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)
+    ]
     for p in procs:
         _, err = p.communicate(timeout=180)
         assert p.returncode == 0, err.decode()

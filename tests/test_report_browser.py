@@ -13,10 +13,17 @@ import pytest
 
 from conftest import SAMPLES
 
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
-                None)
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 MEASURE = """<script>
 (function () {
@@ -48,14 +55,27 @@ def test_every_figure_renders_in_chromium(chromium, run, tmp_path):
     probe = tmp_path / "out" / "probe.html"
     probe.write_text(html.replace("</body>", MEASURE + "</body>"))
     profile = tmp_path / "profile"
-    dom = subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", "--window-size=1400,1000",
-                          "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [chromium, *FLAGS, f"--user-data-dir={profile}", "--window-size=1400,1000", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     sizes = json.loads(re.search(r'<pre id="histplot-measure">(.*?)</pre>', dom).group(1))
     assert len(sizes) == expected >= 4
     assert all(w > 300 and h > 150 for w, h in sizes), sizes
     shot = tmp_path / "shot.png"
-    subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", "--window-size=1400,3000",
-                    f"--screenshot={shot}", (tmp_path / "out" / "index.html").as_uri()],
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            chromium,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            "--window-size=1400,3000",
+            f"--screenshot={shot}",
+            (tmp_path / "out" / "index.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000

@@ -22,10 +22,10 @@ def _spikes_by_hand(values, factor, neighbours, recovery):
     """The definition, point by point, as the code was before the vectorised candidate filter."""
     found = []
     for i, v in enumerate(values):
-        window = np.r_[values[max(0, i - neighbours):i], values[i + 1:i + 1 + neighbours]]
+        window = np.r_[values[max(0, i - neighbours) : i], values[i + 1 : i + 1 + neighbours]]
         if len(window) >= 4:
             median = float(np.median(window))
-            after = values[i + 1:i + 1 + neighbours]
+            after = values[i + 1 : i + 1 + neighbours]
             if not (median <= 0 or v <= factor * median) and len(after) and np.min(after) <= recovery * median:
                 found.append((i, float(v / median)))
     return found
@@ -159,8 +159,15 @@ def test_report_slugs_stay_unique():
     from histplot.readers.discovery import Candidate
     from histplot.reports.results import slugs
 
-    paths = ["sweep/a/version_0/metrics.csv", "sweep/b/version_0/metrics.csv", "other/x.json", "x.json",
-             "solo/run.jsonl", "store.db", "store.db"]
+    paths = [
+        "sweep/a/version_0/metrics.csv",
+        "sweep/b/version_0/metrics.csv",
+        "other/x.json",
+        "x.json",
+        "solo/run.jsonl",
+        "store.db",
+        "store.db",
+    ]
     runs = [None, None, None, None, None, "1", "2"]
     got = slugs([Candidate(p, False, r) for p, r in zip(paths, runs)])
     assert got == ["metrics", "metrics_2", "x", "x_2", "run", "1", "2"]
@@ -169,11 +176,23 @@ def test_report_slugs_stay_unique():
 
 
 # -- History.build: lists of numbers convert in one go, anything else cell by cell --------------------------
-@pytest.mark.parametrize("values", [
-    [1, 2.5, 3], [True, False, 1.5], [1.0, None, 2.0], ["1.5", "nan", ""], [2**70, 1.0], [1.0, "x", 2.0],
-    [np.float32(0.5), np.float64(1.5)], [np.array(0.25), np.array(2.0)], [[1.0], [2.0]], [1.0, [2.0, 3.0]],
-    [float("inf"), -1e308, 0], list(range(10)),
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1, 2.5, 3],
+        [True, False, 1.5],
+        [1.0, None, 2.0],
+        ["1.5", "nan", ""],
+        [2**70, 1.0],
+        [1.0, "x", 2.0],
+        [np.float32(0.5), np.float64(1.5)],
+        [np.array(0.25), np.array(2.0)],
+        [[1.0], [2.0]],
+        [1.0, [2.0, 3.0]],
+        [float("inf"), -1e308, 0],
+        list(range(10)),
+    ],
+)
 def test_number_lists_convert_as_cell_by_cell(values):
     from histplot.history import _as_number, _to_float
 

@@ -53,6 +53,7 @@ def append(path, text):
     def step():
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(text)
+
     return step
 
 
@@ -73,7 +74,7 @@ def test_follower_parses_each_appended_byte_once(tmp_path, monkeypatch):
     rows = overfitting_rows(40)
     for i in range(0, 40, 4):
         with open(path, "a") as fh:
-            fh.write("".join(rows[i:i + 4]))
+            fh.write("".join(rows[i : i + 4]))
         h = f.poll()
         assert h.epochs == i + 4
     assert f.poll() is None  # nothing new: nothing read
@@ -214,12 +215,17 @@ def test_watch_draws_new_epochs_and_tells_each_finding_once(tmp_path):
     path, out = tmp_path / "log.csv", tmp_path / "live.png"
     rows = overfitting_rows(16)
     # Each look finds a few epochs more, the last of them half written (it must wait).
-    steps = [append(path, "epoch,loss,val_loss\n"), append(path, "".join(rows[:6]) + rows[6][:5]),
-             append(path, rows[6][5:] + "".join(rows[7:12])), append(path, "".join(rows[12:]))]
+    steps = [
+        append(path, "epoch,loss,val_loss\n"),
+        append(path, "".join(rows[:6]) + rows[6][:5]),
+        append(path, rows[6][5:] + "".join(rows[7:12])),
+        append(path, "".join(rows[12:])),
+    ]
     script = Script(steps)
     events = []
-    code = watch(path, out, interval=0.5, until_idle=2, dpi=30, on_event=events.append, clock=script.clock,
-                 sleep=script.sleep)
+    code = watch(
+        path, out, interval=0.5, until_idle=2, dpi=30, on_event=events.append, clock=script.clock, sleep=script.sleep
+    )
     assert code == 0
     assert [e.kind for e in events][0] == "waiting"
     findings = [e.message for e in events if e.kind == "finding"]
@@ -235,10 +241,12 @@ def test_watch_every_n_epochs_and_a_final_draw(tmp_path):
     rows = overfitting_rows(11)
     script = Script([append(path, "epoch,loss,val_loss\n")] + [append(path, r) for r in rows])
     events = []
-    watch(path, out, every=5, interval=1, until_idle=3, on_event=events.append, clock=script.clock,
-          sleep=script.sleep)
-    assert [e.message.rsplit(": ", 1)[1] for e in events if e.kind == "render"] == ["5 epochs", "10 epochs",
-                                                                                    "11 epochs"]
+    watch(path, out, every=5, interval=1, until_idle=3, on_event=events.append, clock=script.clock, sleep=script.sleep)
+    assert [e.message.rsplit(": ", 1)[1] for e in events if e.kind == "render"] == [
+        "5 epochs",
+        "10 epochs",
+        "11 epochs",
+    ]
     assert out.read_text().startswith("<?xml")
 
 
@@ -256,8 +264,14 @@ def test_watch_ends_on_ctrl_c_with_130_after_drawing(tmp_path):
 def test_watch_gives_up_on_a_file_that_never_appears(tmp_path):
     script = Script([])
     with pytest.raises(ReadError, match="no such file"):
-        watch(tmp_path / "never.csv", tmp_path / "live.png", interval=1, until_idle=3, clock=script.clock,
-              sleep=script.sleep)
+        watch(
+            tmp_path / "never.csv",
+            tmp_path / "live.png",
+            interval=1,
+            until_idle=3,
+            clock=script.clock,
+            sleep=script.sleep,
+        )
     assert not (tmp_path / "live.png").exists()
 
 
@@ -326,6 +340,7 @@ def _writer(path, chunks, delay=0.01):
                 with open(path, "a", encoding="utf-8") as fh:  # each write flushed, as CSVLogger does
                     fh.write(chunk)
             time.sleep(delay)
+
     return threading.Thread(target=write)
 
 
@@ -361,8 +376,12 @@ def test_cli_watch_follows_a_csvlogger_writer(run, tmp_path):
 def test_cli_watch_follows_a_lightning_writer(run, tmp_path):
     path = tmp_path / "metrics.csv"
     # val_loss appears after epoch 1's training rows: Lightning rewrites the file under a wider header.
-    chunks = ["epoch,step,train_loss\n", "0,9,1.0\n", "0,19,0.9\n",
-              lambda: path.write_text("epoch,step,train_loss,val_loss\n0,9,1.0,\n0,19,0.9,\n0,19,,0.65\n")]
+    chunks = [
+        "epoch,step,train_loss\n",
+        "0,9,1.0\n",
+        "0,19,0.9\n",
+        lambda: path.write_text("epoch,step,train_loss,val_loss\n0,9,1.0,\n0,19,0.9,\n0,19,,0.65\n"),
+    ]
     for e in range(1, 16):
         loss, val = 1 / (1 + 0.3 * e), 0.6 + 0.002 * (e - 6) ** 2
         chunks += [f"{e},{e * 20 + 9},{loss:.4f},\n{e},{e * 20 + 19},{loss:.4f},", f"\n{e},{e * 20 + 19},,{val:.4f}\n"]
@@ -401,8 +420,12 @@ def test_cli_watch_ctrl_c_exits_130_without_traceback(tmp_path):
     path = tmp_path / "log.csv"
     path.write_text("epoch,loss,val_loss\n" + "".join(overfitting_rows(5)))
     out = tmp_path / "live.png"
-    proc = subprocess.Popen([sys.executable, "-m", "histplot", "watch", str(path), "-o", str(out),
-                             "--interval", "0.05"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "histplot", "watch", str(path), "-o", str(out), "--interval", "0.05"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 15
     while not out.exists() and time.monotonic() < deadline:
         time.sleep(0.05)

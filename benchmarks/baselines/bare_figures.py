@@ -36,10 +36,16 @@ def two_panels(title: str, panels: dict) -> Figure:
 
 def draw(i: int) -> None:
     rng = np.random.default_rng(i)
-    fig = two_panels(f"run{i:03d}  (100 epochs)", {
-        name: [(EPOCHS, np.cumsum(rng.random(100)) / 50, style, label)
-               for style, label in (("-", "train"), ("--", "validation"))]
-        for name in ("loss", "accuracy")})
+    fig = two_panels(
+        f"run{i:03d}  (100 epochs)",
+        {
+            name: [
+                (EPOCHS, np.cumsum(rng.random(100)) / 50, style, label)
+                for style, label in (("-", "train"), ("--", "validation"))
+            ]
+            for name in ("loss", "accuracy")
+        },
+    )
     out = sys.argv[2]
     fig.savefig(os.path.join(out, f"run{i:03d}.png"), dpi=100)
     fig.savefig(os.path.join(out, f"run{i:03d}.svg"))

@@ -16,8 +16,14 @@ from bare_figures import two_panels
 df = pd.read_csv(sys.argv[1])
 epochs = df.dropna(subset=["val_loss"])
 x = epochs["epoch"].to_numpy() + 1
-fig = two_panels("metrics  (400 epochs)", {
-    "loss": [(x, epochs["train_loss_epoch"].to_numpy(), "-", "train"),
-             (x, epochs["val_loss"].to_numpy(), "--", "validation")],
-    "accuracy": [(x, epochs["val_acc"].to_numpy(), "--", "validation")]})
+fig = two_panels(
+    "metrics  (400 epochs)",
+    {
+        "loss": [
+            (x, epochs["train_loss_epoch"].to_numpy(), "-", "train"),
+            (x, epochs["val_loss"].to_numpy(), "--", "validation"),
+        ],
+        "accuracy": [(x, epochs["val_acc"].to_numpy(), "--", "validation")],
+    },
+)
 fig.savefig(sys.argv[2], dpi=100)

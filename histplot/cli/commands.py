@@ -55,8 +55,7 @@ class HistplotGroup(click.Group):
         except Exception as exc:  # a bug must still not greet the user with a traceback
             if os.environ.get("HISTPLOT_DEBUG"):
                 raise
-            raise UsageFailure(f"unexpected {type(exc).__name__}: {exc} "
-                               "(set HISTPLOT_DEBUG=1 to see where)") from None
+            raise UsageFailure(f"unexpected {type(exc).__name__}: {exc} (set HISTPLOT_DEBUG=1 to see where)") from None
 
 
 def _split_list(value: str | None) -> list[str] | None:
@@ -84,30 +83,70 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("-o", "--output", type=click.Path(), help="Output file (one input, or --overlay) or directory. "
-              "Default: <input stem>.<format> (overlay.<format>) in the current directory.")
-@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), help="Figure format "
-              "(default: from -o's suffix, else png).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    help="Output file (one input, or --overlay) or directory. "
+    "Default: <input stem>.<format> (overlay.<format>) in the current directory.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "svg", "pdf"]),
+    help="Figure format (default: from -o's suffix, else png).",
+)
 @click.option("--metrics", metavar="NAMES", help="Comma-separated panels to draw, e.g. loss,accuracy.")
-@click.option("--dpi", type=click.IntRange(20, 1200), help="PNG resolution (default 100, or histplot.yaml "
-              "plot.style.dpi).")
+@click.option(
+    "--dpi", type=click.IntRange(20, 1200), help="PNG resolution (default 100, or histplot.yaml plot.style.dpi)."
+)
 @click.option("--title", help="Figure title (default: run label, epochs and format).")
 @click.option("--no-annotate", is_flag=True, help="Do not mark the best epoch, overfitting, NaN and early stop.")
-@click.option("--x", "x_axis", type=click.Choice(["epoch", "step"]), help="X axis (default: epoch, "
-              "or step for step-level runs that span fewer than 3 epochs or record no epochs).")
+@click.option(
+    "--x",
+    "x_axis",
+    type=click.Choice(["epoch", "step"]),
+    help="X axis (default: epoch, or step for step-level runs that span fewer than 3 epochs or record no epochs).",
+)
 @click.option("--overlay", is_flag=True, help="All runs in one figure: a colour per run, a panel per metric.")
-@click.option("--band", is_flag=True, help="With several runs (seeds of one setup): mean and ±1 std band "
-              "per split, aligned on epoch (implies --overlay).")
-@click.option("--label", "labels", multiple=True, metavar="L1,L2,...",
-              help="Run names for --overlay, in input order (default: file/run names).")
+@click.option(
+    "--band",
+    is_flag=True,
+    help="With several runs (seeds of one setup): mean and ±1 std band "
+    "per split, aligned on epoch (implies --overlay).",
+)
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    metavar="L1,L2,...",
+    help="Run names for --overlay, in input order (default: file/run names).",
+)
 @painter_process
 @figure_flags
 @reader_options
 @diagnose_options
 @config_option
 @derive_options
-def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, band, labels, figure, read_opts,
-         prepare, config, diag_opts, painter):
+def plot(
+    files,
+    output,
+    fmt,
+    metrics,
+    dpi,
+    title,
+    no_annotate,
+    x_axis,
+    overlay,
+    band,
+    labels,
+    figure,
+    read_opts,
+    prepare,
+    config,
+    diag_opts,
+    painter,
+):
     """Draw train vs validation curves, one panel per metric; or compare runs with --overlay.
 
     \b
@@ -131,8 +170,19 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, 
     labels = [x for item in labels for x in _split_list(item) or []]
     if overlay or band:
         path, out_fmt = overlay_path(files, output, fmt)
-        painter.run(save_overlay, histories, path, fmt=out_fmt, dpi=options.dpi, labels=labels or None, band=band,
-                    metrics=_split_list(metrics), options=options, title=title, x=x_axis)
+        painter.run(
+            save_overlay,
+            histories,
+            path,
+            fmt=out_fmt,
+            dpi=options.dpi,
+            labels=labels or None,
+            band=band,
+            metrics=_split_list(metrics),
+            options=options,
+            title=title,
+            x=x_axis,
+        )
         click.echo(str(path))
         return
     if labels:
@@ -140,9 +190,17 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, 
     paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
     settings = None if no_annotate else resolve_settings(config, diag_opts, [], None)[0]
     ready = [for_drawing(h, x=x_axis, annotate=not no_annotate, settings=settings) for h in histories]
-    for path in painter.run(save_figures, [h for h, _ in ready], paths, fmt=out_fmt, dpi=options.dpi,
-                            each=[own for _, own in ready], metrics=_split_list(metrics), title=title,
-                            options=options):
+    for path in painter.run(
+        save_figures,
+        [h for h, _ in ready],
+        paths,
+        fmt=out_fmt,
+        dpi=options.dpi,
+        each=[own for _, own in ready],
+        metrics=_split_list(metrics),
+        title=title,
+        options=options,
+    ):
         click.echo(str(path))
 
 
@@ -153,18 +211,32 @@ def plot(files, output, fmt, metrics, dpi, title, no_annotate, x_axis, overlay, 
 @click.option("--plateau", is_flag=True, help="Check whether the monitored value stopped moving.")
 @click.option("--spike", is_flag=True, help="Check for training-loss spikes the run recovered from.")
 @click.option("--still-improving", is_flag=True, help="Check whether more epochs would probably help.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("--fail-on", metavar="KINDS", help="Exit 1 when one of these kinds is found (comma-separated: "
-              "overfitting, divergence, spike, plateau, still_improving, early_stopping, all, none). "
-              "Default: the kinds asked for by flag.")
-@click.option("--rank", is_flag=True, help="Also rank the runs by best monitored value (best first; "
-              "direction from the monitor's mode).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--fail-on",
+    metavar="KINDS",
+    help="Exit 1 when one of these kinds is found (comma-separated: "
+    "overfitting, divergence, spike, plateau, still_improving, early_stopping, all, none). "
+    "Default: the kinds asked for by flag.",
+)
+@click.option(
+    "--rank",
+    is_flag=True,
+    help="Also rank the runs by best monitored value (best first; direction from the monitor's mode).",
+)
 @diagnose_options
 @config_option
 @reader_options
-def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, fail_on, rank, diag_opts, config,
-             read_opts):
+def diagnose(
+    files, overfit, divergence, plateau, spike, still_improving, fmt, fail_on, rank, diag_opts, config, read_opts
+):
     """Say whether each run went right: best epoch, EarlyStopping replay, overfitting, divergence,
     spikes, plateau, still improving. No kind flag means all kinds.
 
@@ -183,37 +255,59 @@ def diagnose(files, overfit, divergence, plateau, spike, still_improving, fmt, f
     from ..diagnosis.verdict import exit_code
     from ..diagnosis.verdict import render as render_verdict
 
-    asked = [kind for kind, on in (("overfitting", overfit), ("divergence", divergence), ("plateau", plateau),
-                                   ("spike", spike), ("still_improving", still_improving)) if on]
+    asked = [
+        kind
+        for kind, on in (
+            ("overfitting", overfit),
+            ("divergence", divergence),
+            ("plateau", plateau),
+            ("spike", spike),
+            ("still_improving", still_improving),
+        )
+        if on
+    ]
     settings, failing_kinds = resolve_settings(config, diag_opts, asked, fail_on)
     histories = load_all(files, read_opts)
     results = [diagnose_history(h, kinds=asked or None, settings=settings) for h in histories]
     colour = fmt == "text" and sys.stdout.isatty()
-    click.echo(render_verdict(results, fmt, failing_kinds, style=click.style if colour else None, rank=rank),
-               nl=False)
+    click.echo(render_verdict(results, fmt, failing_kinds, style=click.style if colour else None, rank=rank), nl=False)
     click.get_current_context().exit(exit_code(results, failing_kinds))
 
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("-o", "--output", type=click.Path(file_okay=False), required=True,
-              help="Directory for figures/, summary.md, summary.json and index.html.")
-@click.option("--fail-on", metavar="KINDS", help="Exit 1 when a run has one of these findings "
-              "(comma-separated kinds, as for diagnose). Default: none, or histplot.yaml's.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Directory for figures/, summary.md, summary.json and index.html.",
+)
+@click.option(
+    "--fail-on",
+    metavar="KINDS",
+    help="Exit 1 when a run has one of these findings "
+    "(comma-separated kinds, as for diagnose). Default: none, or histplot.yaml's.",
+)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Runs rendered in parallel (default: all cores).")
 @click.option("--strict", is_flag=True, help="Exit 2 when any input could not be read (after writing the rest).")
-@click.option("--github", is_flag=True, help="Append summary.md to $GITHUB_STEP_SUMMARY and print "
-              "::warning annotations for findings.")
+@click.option(
+    "--github",
+    is_flag=True,
+    help="Append summary.md to $GITHUB_STEP_SUMMARY and print ::warning annotations for findings.",
+)
 @click.option("--timestamp", is_flag=True, help="Stamp the summaries with the time (off: reports diff cleanly).")
-@click.option("--dpi", type=click.IntRange(20, 1200), help="PNG resolution (default 100, or histplot.yaml "
-              "plot.style.dpi).")
+@click.option(
+    "--dpi", type=click.IntRange(20, 1200), help="PNG resolution (default 100, or histplot.yaml plot.style.dpi)."
+)
 @figure_flags
 @diagnose_options
 @reader_options
 @config_option
 @derive_options
-def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure, diag_opts, config, read_opts,
-           prepare):
+def report(
+    inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure, diag_opts, config, read_opts, prepare
+):
     """CI artifacts for many runs: figures, summary.md, summary.json and a self-contained index.html.
 
     INPUTS are history files, directories (searched for known history files) and globs. A file that
@@ -244,9 +338,19 @@ def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure
     warm_up()  # once here, before the workers fork, rather than in each of them
     imports_done()
     with _terminate_as_interrupt():
-        result = build_report(inputs, output, read_opts=read_opts, settings=settings, fail_on=failing_kinds,
-                              jobs=jobs, strict=strict, timestamp=stamp, progress=bar, prepare=prepare,
-                              options=options)
+        result = build_report(
+            inputs,
+            output,
+            read_opts=read_opts,
+            settings=settings,
+            fail_on=failing_kinds,
+            jobs=jobs,
+            strict=strict,
+            timestamp=stamp,
+            progress=bar,
+            prepare=prepare,
+            options=options,
+        )
     if bar:
         bar.close()
     for r in result.errors:
@@ -261,8 +365,11 @@ def report(inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure
         for line in github_annotations(result):
             click.echo(line)
     counts = result.to_dict()["counts"]
-    click.echo(f"{counts['runs']} run(s), {counts['errors']} unreadable, {counts['failing']} failing: "
-               f"{result.output / 'index.html'}", err=True)
+    click.echo(
+        f"{counts['runs']} run(s), {counts['errors']} unreadable, {counts['failing']} failing: "
+        f"{result.output / 'index.html'}",
+        err=True,
+    )
     click.get_current_context().exit(result.return_code())
 
 
@@ -358,11 +465,18 @@ def convert(file, output, fmt, read_opts, prepare):
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("-o", "--output", type=click.Path(), help="Output file (default: parallel.png, or "
-              "<stem>_parallel.png with --by epoch).")
-@click.option("--by", type=click.Choice(["epoch", "run"]), default=None,
-              help="One line per epoch of one run, or one line per run (default: epoch for one file, "
-              "run for several).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    help="Output file (default: parallel.png, or <stem>_parallel.png with --by epoch).",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["epoch", "run"]),
+    default=None,
+    help="One line per epoch of one run, or one line per run (default: epoch for one file, run for several).",
+)
 @click.option("--color", metavar="NAME", help="Series (--by epoch) or axis (--by run) that colours the lines.")
 @click.option("--metrics", metavar="NAMES", help="Comma-separated series to use as axes.")
 @click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
@@ -399,15 +513,32 @@ def parallel(files, output, by, color, metrics, dpi, read_opts):
 
 @cli.command()
 @click.argument("file", type=click.Path())
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="live.png", show_default=True,
-              help="Figure kept current (PNG, SVG or PDF by suffix), replaced atomically.")
-@click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
-              help="Redraw every N epochs.")
-@click.option("--interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, metavar="S",
-              help="Seconds between looks at the file.")
-@click.option("--until-idle", type=click.FloatRange(min=0), metavar="S",
-              help="Stop after S seconds without change: exit 0, or 2 if the file never became "
-                   "readable (default: run until Ctrl-C).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default="live.png",
+    show_default=True,
+    help="Figure kept current (PNG, SVG or PDF by suffix), replaced atomically.",
+)
+@click.option(
+    "--every", type=click.IntRange(min=1), default=1, show_default=True, metavar="N", help="Redraw every N epochs."
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    metavar="S",
+    help="Seconds between looks at the file.",
+)
+@click.option(
+    "--until-idle",
+    type=click.FloatRange(min=0),
+    metavar="S",
+    help="Stop after S seconds without change: exit 0, or 2 if the file never became "
+    "readable (default: run until Ctrl-C).",
+)
 @click.option("--show", is_flag=True, help="Also show the figure in a window (when a display is available).")
 @click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
 @reader_options
@@ -454,9 +585,20 @@ def watch(file, output, every, interval, until_idle, show, dpi, read_opts, diag_
     read_opts = dict(read_opts)
     imports_done()
     with _terminate_as_interrupt():
-        code = watch_file(file, output, every=every, interval=interval, until_idle=until_idle,
-                          fmt=read_opts.pop("fmt", None), read_opts=read_opts, prepare=prepare,
-                          settings=settings, dpi=dpi, window=window, on_event=tell)
+        code = watch_file(
+            file,
+            output,
+            every=every,
+            interval=interval,
+            until_idle=until_idle,
+            fmt=read_opts.pop("fmt", None),
+            read_opts=read_opts,
+            prepare=prepare,
+            settings=settings,
+            dpi=dpi,
+            window=window,
+            on_event=tell,
+        )
     if code:
         click.echo("Interrupted", err=True)
     click.get_current_context().exit(code)

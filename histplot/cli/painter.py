@@ -25,8 +25,12 @@ from typing import Any
 from ..errors import HistplotError
 
 #: What the child imports while it waits: everything `plot` draws with.
-WARM = ("histplot.figures.files", "histplot.figures.panels", "histplot.figures.annotate",
-        "matplotlib.backends.backend_agg")
+WARM = (
+    "histplot.figures.files",
+    "histplot.figures.panels",
+    "histplot.figures.annotate",
+    "matplotlib.backends.backend_agg",
+)
 
 
 class Painter:

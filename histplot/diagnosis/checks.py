@@ -22,8 +22,22 @@ from .settings import Settings
 
 Result = tuple[list[Finding], list[str]]
 # Bounded "higher is better" names, whose error is 1 - value (or 100 - value in percent).
-_BOUNDED = ("acc", "auc", "precision", "recall", "f1", "iou", "io_u", "dice", "jaccard", "specificity",
-            "sensitivity", "mcc", "matthews", "score")
+_BOUNDED = (
+    "acc",
+    "auc",
+    "precision",
+    "recall",
+    "f1",
+    "iou",
+    "io_u",
+    "dice",
+    "jaccard",
+    "specificity",
+    "sensitivity",
+    "mcc",
+    "matthews",
+    "score",
+)
 
 
 @dataclass
@@ -35,10 +49,10 @@ class Context:
     monitor: str
     mode: str
     notes: list[str]
-    epochs: np.ndarray          # monitored epochs with a finite value
-    values: np.ndarray          # their values
-    err: np.ndarray             # the same as an error to minimise (Prechelt's E_va); NaN if undefined
-    replay_epochs: np.ndarray   # epochs Keras would have seen a value at (finite or logged NaN/inf)
+    epochs: np.ndarray  # monitored epochs with a finite value
+    values: np.ndarray  # their values
+    err: np.ndarray  # the same as an error to minimise (Prechelt's E_va); NaN if undefined
+    replay_epochs: np.ndarray  # epochs Keras would have seen a value at (finite or logged NaN/inf)
     replay_values: np.ndarray
     train_col: str | None
     train_epochs: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
@@ -62,8 +76,19 @@ class Context:
         bad = nonfinite_epochs(history, monitor)
         replay = np.array(sorted(set(epochs.tolist()) | set(bad)), dtype=int)
         train_col = training_column(history, monitor)
-        ctx = cls(history, s, monitor, mode, notes, epochs, values, err, replay,
-                  series.reindex(replay).to_numpy(dtype=float), train_col)
+        ctx = cls(
+            history,
+            s,
+            monitor,
+            mode,
+            notes,
+            epochs,
+            values,
+            err,
+            replay,
+            series.reindex(replay).to_numpy(dtype=float),
+            train_col,
+        )
         if train_col:
             ctx.train_epochs, ctx.train_values = _finite(history.frame[train_col])
             ctx.fit_col, ctx.fit_epochs, ctx.fit_err = train_col, ctx.train_epochs, ctx.train_values
@@ -85,7 +110,7 @@ class Context:
             return math.nan
         n = self.settings.tail
         lo = max(0, min(i - n // 2, self.fit_err.size - n))
-        return float(np.mean(self.fit_err[lo:lo + n]))
+        return float(np.mean(self.fit_err[lo : lo + n]))
 
     @property
     def last_epoch(self) -> int:
@@ -99,7 +124,6 @@ class Context:
     @property
     def best_epoch(self) -> int:
         return int(self.epochs[self.best_index])
-
 
 
 def _finite(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -136,25 +160,48 @@ def best_epoch(ctx: Context) -> Result:
     i, b, last = ctx.best_index, ctx.best_epoch, ctx.last_epoch
     after_epochs = int((ctx.history.frame.index > b).sum())
     after_values = int(ctx.values.size - i - 1)
-    where = "the last epoch" if after_epochs == 0 else f"{after_epochs} epoch{'s' if after_epochs != 1 else ''} after it"
+    where = (
+        "the last epoch" if after_epochs == 0 else f"{after_epochs} epoch{'s' if after_epochs != 1 else ''} after it"
+    )
     msg = f"best {ctx.monitor} {fmt(ctx.values[i])} at epoch {b} of {last} ({where})"
-    return [Finding("best_epoch", "info", [b], {"epoch": b, "value": float(ctx.values[i]),
-                                               "last_epoch": last, "epochs_after": after_epochs,
-                                               "values_after": after_values}, msg)], []
+    return [
+        Finding(
+            "best_epoch",
+            "info",
+            [b],
+            {
+                "epoch": b,
+                "value": float(ctx.values[i]),
+                "last_epoch": last,
+                "epochs_after": after_epochs,
+                "values_after": after_values,
+            },
+            msg,
+        )
+    ], []
 
 
 # -- EarlyStopping replay -------------------------------------------------------------------------
 def keras_replay(ctx: Context) -> criteria.KerasStop:
     s = ctx.settings
-    return criteria.keras_early_stopping(ctx.replay_epochs, ctx.replay_values, mode=ctx.mode,
-                                         patience=s.patience, min_delta=s.min_delta, baseline=s.baseline,
-                                         start_from_epoch=s.start_from_epoch)
+    return criteria.keras_early_stopping(
+        ctx.replay_epochs,
+        ctx.replay_values,
+        mode=ctx.mode,
+        patience=s.patience,
+        min_delta=s.min_delta,
+        baseline=s.baseline,
+        start_from_epoch=s.start_from_epoch,
+    )
 
 
 def _callback(ctx: Context) -> str:
     s = ctx.settings
-    extra = "".join(f", {k}={v}" for k, v in (("min_delta", s.min_delta), ("baseline", s.baseline),
-                                                ("start_from_epoch", s.start_from_epoch)) if v)
+    extra = "".join(
+        f", {k}={v}"
+        for k, v in (("min_delta", s.min_delta), ("baseline", s.baseline), ("start_from_epoch", s.start_from_epoch))
+        if v
+    )
     return f"EarlyStopping(monitor='{ctx.monitor}', patience={s.patience}{extra})"
 
 
@@ -165,11 +212,19 @@ def early_stopping(ctx: Context) -> Result:
     total = len(ctx.history.frame)
     after = int((ctx.history.frame.index > stop.stopped_epoch).sum())
     share = after / total
-    msg = (f"{_callback(ctx)} would have stopped at epoch {stop.stopped_epoch} (its best: epoch "
-           f"{stop.best_epoch}); {after} of {total} epochs ({share:.0%}) ran after that")
-    numbers = {"stopped_epoch": stop.stopped_epoch, "best_epoch": stop.best_epoch, "best": stop.best,
-               "epochs_after_stop": after, "share_after_stop": share, "patience": ctx.settings.patience,
-               "min_delta": ctx.settings.min_delta}
+    msg = (
+        f"{_callback(ctx)} would have stopped at epoch {stop.stopped_epoch} (its best: epoch "
+        f"{stop.best_epoch}); {after} of {total} epochs ({share:.0%}) ran after that"
+    )
+    numbers = {
+        "stopped_epoch": stop.stopped_epoch,
+        "best_epoch": stop.best_epoch,
+        "best": stop.best,
+        "epochs_after_stop": after,
+        "share_after_stop": share,
+        "patience": ctx.settings.patience,
+        "min_delta": ctx.settings.min_delta,
+    }
     return [Finding("early_stopping", "info", [stop.stopped_epoch], numbers, msg)], []
 
 
@@ -185,8 +240,9 @@ def _onset(ctx: Context) -> tuple[int | None, str]:
         hits = criteria.gl_firings(ctx.epochs, ctx.err, s.alpha)
         label = f"GL > {s.alpha:g}"
     elif name == "pq":
-        hits = [e for e, _, _ in criteria.pq_firings(ctx.epochs, ctx.err, ctx.fit_epochs, ctx.fit_err,
-                                                     s.pq_alpha, s.strip)]
+        hits = [
+            e for e, _, _ in criteria.pq_firings(ctx.epochs, ctx.err, ctx.fit_epochs, ctx.fit_err, s.pq_alpha, s.strip)
+        ]
         label = f"PQ{s.pq_alpha:g} (k={s.strip})"
     else:
         hits = criteria.up_firings(ctx.epochs, ctx.err, s.up_strips, s.strip)
@@ -235,8 +291,10 @@ def overfitting(ctx: Context) -> Result:
     i, b = ctx.best_index, ctx.best_epoch
     e_opt = ctx.err[i]
     if not (math.isfinite(e_opt) and e_opt > 0):
-        return [], [f"generalization loss is undefined for {ctx.monitor} (best error {fmt(e_opt)} <= 0): "
-                    "overfitting not assessed"]
+        return [], [
+            f"generalization loss is undefined for {ctx.monitor} (best error {fmt(e_opt)} <= 0): "
+            "overfitting not assessed"
+        ]
     after = ctx.values.size - i - 1
     if after < s.tail:
         if after:
@@ -246,30 +304,47 @@ def overfitting(ctx: Context) -> Result:
     gl_end = end_gl(ctx)
     # Both ends averaged over `tail` values, for the same reason as end_gl.
     train_best = ctx.fit_mean_around(b)
-    train_end = float(np.mean(ctx.fit_err[-s.tail:])) if ctx.fit_err.size else math.nan
-    train_bad = ctx.fit_col is not None and any(
-        e > b for e in nonfinite_epochs(ctx.history, ctx.fit_col))
+    train_end = float(np.mean(ctx.fit_err[-s.tail :])) if ctx.fit_err.size else math.nan
+    train_bad = ctx.fit_col is not None and any(e > b for e in nonfinite_epochs(ctx.history, ctx.fit_col))
     train_improved = math.isfinite(train_best) and train_end < train_best and not train_bad
     if onset is None:
         return [], []
     if not gl_end > s.alpha:
-        return [], [f"{ctx.monitor} got worse after epoch {b} ({label} at epoch {onset}) but recovered: "
-                    f"GL of the mean of the last {s.tail} values is {gl_end:.1f}% <= {s.alpha:g}%"]
+        return [], [
+            f"{ctx.monitor} got worse after epoch {b} ({label} at epoch {onset}) but recovered: "
+            f"GL of the mean of the last {s.tail} values is {gl_end:.1f}% <= {s.alpha:g}%"
+        ]
     if not train_improved:
         what = "no training series" if ctx.fit_col is None else f"training {ctx.fit_col} did not keep improving"
         return [], [f"{ctx.monitor} got worse after epoch {b} but {what}: not called overfitting"]
     gap_best, gap_end = _gap(ctx, b, tail=False), _gap(ctx, b, tail=True)
     fell = 1 - train_end / train_best if train_best > 0 else math.nan
-    numbers = {"best_epoch": b, "best_value": float(ctx.values[i]), "onset": onset, "criterion": s.criterion_name,
-               "gl_end": gl_end, "alpha": s.alpha, "train_column": ctx.fit_col, "train_best": train_best,
-               "train_end": train_end, "gap_best": gap_best, "gap_end": gap_end,
-               "gap_growth": gap_end - gap_best, "values_after_best": after}
+    numbers = {
+        "best_epoch": b,
+        "best_value": float(ctx.values[i]),
+        "onset": onset,
+        "criterion": s.criterion_name,
+        "gl_end": gl_end,
+        "alpha": s.alpha,
+        "train_column": ctx.fit_col,
+        "train_best": train_best,
+        "train_end": train_end,
+        "gap_best": gap_best,
+        "gap_end": gap_end,
+        "gap_growth": gap_end - gap_best,
+        "values_after_best": after,
+    }
     split = {"val": "validation", "test": "test"}.get(parse_name(ctx.monitor)[0], "held-out")
-    gap = (f"; the {split}-training gap grew from {fmt(gap_best)} to {fmt(gap_end)}"
-           if math.isfinite(gap_best) and math.isfinite(gap_end) else "")
+    gap = (
+        f"; the {split}-training gap grew from {fmt(gap_best)} to {fmt(gap_end)}"
+        if math.isfinite(gap_best) and math.isfinite(gap_end)
+        else ""
+    )
     trend = f"fell {_pct(fell)}" if math.isfinite(fell) and ctx.fit_col == ctx.train_col else "kept improving"
-    msg = (f"{ctx.monitor} overfits from epoch {onset} ({label}): {gl_end:.0f}% worse than its best at epoch {b} "
-           f"at the end while training {ctx.fit_col} {trend}{gap}; keep epoch {b}'s weights or regularise more")
+    msg = (
+        f"{ctx.monitor} overfits from epoch {onset} ({label}): {gl_end:.0f}% worse than its best at epoch {b} "
+        f"at the end while training {ctx.fit_col} {trend}{gap}; keep epoch {b}'s weights or regularise more"
+    )
     last = int(ctx.epochs[-1])
     return [Finding("overfitting", "warning", [onset, last] if last != onset else [onset], numbers, msg)], []
 
@@ -294,20 +369,48 @@ def divergence(ctx: Context) -> Result:
         cols = [c for c, e in bad.items() if e[0] == first]
         kind = "inf" if np.isinf(frame.at[first, cols[0]]) else "NaN"
         n = len(bad[cols[0]])
-        msg = (f"{', '.join(cols)} became non-finite ({kind}) at epoch {first} ({n} non-finite epoch"
-               f"{'s' if n != 1 else ''}): lower the learning rate, clip gradients, and check the inputs for NaN/inf")
-        out.append(Finding("divergence", "error", [first],
-                           {"first_nonfinite_epoch": first, "columns": sorted(bad),
-                            "nonfinite_epochs": {c: len(e) for c, e in bad.items()}}, msg))
+        msg = (
+            f"{', '.join(cols)} became non-finite ({kind}) at epoch {first} ({n} non-finite epoch"
+            f"{'s' if n != 1 else ''}): lower the learning rate, clip gradients, and check the inputs for NaN/inf"
+        )
+        out.append(
+            Finding(
+                "divergence",
+                "error",
+                [first],
+                {
+                    "first_nonfinite_epoch": first,
+                    "columns": sorted(bad),
+                    "nonfinite_epochs": {c: len(e) for c, e in bad.items()},
+                },
+                msg,
+            )
+        )
     rise = _explosion(ctx.train_epochs, ctx.train_values, s.divergence_ratio, s.divergence_epochs)
     if rise is not None:
         onset, m_epoch, m, last = rise
-        msg = (f"training {ctx.train_col} rose from its minimum {fmt(m)} (epoch {m_epoch}) to more than "
-               f"{s.divergence_ratio:g}x it from epoch {onset} and stayed there ({fmt(last)} at the end): "
-               "the run diverged; lower the learning rate or add warm-up and gradient clipping")
-        out.append(Finding("divergence", "error", [onset],
-                           {"onset": onset, "running_min": m, "running_min_epoch": m_epoch, "last_value": last,
-                            "ratio_end": last / m, "ratio": s.divergence_ratio, "column": ctx.train_col}, msg))
+        msg = (
+            f"training {ctx.train_col} rose from its minimum {fmt(m)} (epoch {m_epoch}) to more than "
+            f"{s.divergence_ratio:g}x it from epoch {onset} and stayed there ({fmt(last)} at the end): "
+            "the run diverged; lower the learning rate or add warm-up and gradient clipping"
+        )
+        out.append(
+            Finding(
+                "divergence",
+                "error",
+                [onset],
+                {
+                    "onset": onset,
+                    "running_min": m,
+                    "running_min_epoch": m_epoch,
+                    "last_value": last,
+                    "ratio_end": last / m,
+                    "ratio": s.divergence_ratio,
+                    "column": ctx.train_col,
+                },
+                msg,
+            )
+        )
     return out, []
 
 
@@ -343,20 +446,21 @@ def spikes(values: np.ndarray, factor: float, neighbours: int, recovery: float) 
 
 
 def _spike_at(values: np.ndarray, i: int, factor: float, k: int, recovery: float) -> tuple[int, float] | None:
-    around = np.concatenate([values[max(0, i - k):i], values[i + 1:i + 1 + k]])
+    around = np.concatenate([values[max(0, i - k) : i], values[i + 1 : i + 1 + k]])
     if around.size < 4:
         return None
     med = float(np.median(around))
     if med <= 0 or values[i] <= factor * med:
         return None
-    later = values[i + 1:i + 1 + k]
+    later = values[i + 1 : i + 1 + k]
     if later.size and later.min() <= recovery * med:
         return i, float(values[i] / med)
     return None
 
 
-def _interior_spikes(values: np.ndarray, factor: float, k: int, recovery: float,
-                     chunk: int = 1 << 16) -> list[tuple[int, float]]:
+def _interior_spikes(
+    values: np.ndarray, factor: float, k: int, recovery: float, chunk: int = 1 << 16
+) -> list[tuple[int, float]]:
     """``_spike_at`` for every point with ``k`` neighbours on each side, vectorised. A median is
     never below its window's minimum, so points not above ``factor`` x that minimum are skipped
     before any median is taken; NaN compares false throughout, exactly as in ``_spike_at``."""
@@ -370,11 +474,11 @@ def _interior_spikes(values: np.ndarray, factor: float, k: int, recovery: float,
     offsets = np.r_[np.arange(-k, 0), np.arange(1, k + 1)]
     out: list[tuple[int, float]] = []
     for lo in range(0, cand.size, chunk):
-        idx = cand[lo:lo + chunk]
+        idx = cand[lo : lo + chunk]
         med = np.median(values[idx[:, None] + offsets], axis=1)
         v = values[idx]
         with np.errstate(invalid="ignore", divide="ignore"):
-            hit = ~((med <= 0) | (v <= factor * med)) & (later_min[lo:lo + chunk] <= recovery * med)
+            hit = ~((med <= 0) | (v <= factor * med)) & (later_min[lo : lo + chunk] <= recovery * med)
             ratio = v / med
         out += [(int(i), float(r)) for i, r in zip(idx[hit], ratio[hit])]
     return out
@@ -392,7 +496,7 @@ def window_min(values: np.ndarray, k: int) -> np.ndarray:
     blocks = blocks.reshape(-1, k)
     from_left = np.minimum.accumulate(blocks, axis=1).ravel()
     from_right = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
-    return np.minimum(from_right[:n - k + 1], from_left[k - 1:n])
+    return np.minimum(from_right[: n - k + 1], from_left[k - 1 : n])
 
 
 def spike(ctx: Context) -> Result:
@@ -412,8 +516,10 @@ def spike(ctx: Context) -> Result:
     if not hits:
         return [], []
     where = [int(positions[i]) for i, _ in hits]
-    msg = (f"training {ctx.train_col} spiked at {unit}{'s' if len(where) > 1 else ''} {_list(where)} (up to "
-           f"{max(r for _, r in hits):.0f}x the local median) and recovered: look for {cause}")
+    msg = (
+        f"training {ctx.train_col} spiked at {unit}{'s' if len(where) > 1 else ''} {_list(where)} (up to "
+        f"{max(r for _, r in hits):.0f}x the local median) and recovered: look for {cause}"
+    )
     numbers = {f"{unit}s": where, "ratios": [r for _, r in hits], "column": ctx.train_col}
     if unit == "step":
         return [Finding("spike", "warning", [], numbers, msg, steps=where)], []
@@ -430,7 +536,7 @@ def _window_change(ctx: Context) -> tuple[int, float] | None:
     w = min(ctx.settings.window, ctx.err.size // 2)
     if w < 3 or not np.isfinite(ctx.err).all():
         return None
-    before, last = float(np.median(ctx.err[-2 * w:-w])), float(np.median(ctx.err[-w:]))
+    before, last = float(np.median(ctx.err[-2 * w : -w])), float(np.median(ctx.err[-w:]))
     if before == 0:
         return None
     return w, (before - last) / abs(before)
@@ -467,11 +573,20 @@ def plateau(ctx: Context) -> Result:
     if abs(rel) > tol or _past_best(ctx):
         return [], []
     first = int(ctx.epochs[-w])
-    msg = (f"{ctx.monitor} has plateaued over epochs {first}-{ctx.epochs[-1]}: the median of the last {w} values "
-           f"moved {rel:+.1%} against the {w} before (tolerance {tol:.0%}); more epochs will not help at this "
-           "learning rate: stop earlier or lower it")
-    return [Finding("plateau", "info", [first, int(ctx.epochs[-1])],
-                    {"window": w, "relative_change": rel, "tolerance": tol}, msg)], []
+    msg = (
+        f"{ctx.monitor} has plateaued over epochs {first}-{ctx.epochs[-1]}: the median of the last {w} values "
+        f"moved {rel:+.1%} against the {w} before (tolerance {tol:.0%}); more epochs will not help at this "
+        "learning rate: stop earlier or lower it"
+    )
+    return [
+        Finding(
+            "plateau",
+            "info",
+            [first, int(ctx.epochs[-1])],
+            {"window": w, "relative_change": rel, "tolerance": tol},
+            msg,
+        )
+    ], []
 
 
 def still_improving(ctx: Context) -> Result:
@@ -484,11 +599,20 @@ def still_improving(ctx: Context) -> Result:
     if rel <= tol or ctx.best_index < ctx.values.size - max(ctx.settings.tail, w // 2) or _past_best(ctx):
         return [], []
     first, last = int(ctx.epochs[-w]), int(ctx.epochs[-1])
-    msg = (f"{ctx.monitor} is still improving: the median of the last {w} values is {rel:.1%} better than the "
-           f"{w} before and the best is at epoch {ctx.best_epoch} of {ctx.last_epoch}; training longer would "
-           "probably help")
-    return [Finding("still_improving", "info", [first, last],
-                    {"window": w, "relative_change": rel, "tolerance": tol, "best_epoch": ctx.best_epoch}, msg)], []
+    msg = (
+        f"{ctx.monitor} is still improving: the median of the last {w} values is {rel:.1%} better than the "
+        f"{w} before and the best is at epoch {ctx.best_epoch} of {ctx.last_epoch}; training longer would "
+        "probably help"
+    )
+    return [
+        Finding(
+            "still_improving",
+            "info",
+            [first, last],
+            {"window": w, "relative_change": rel, "tolerance": tol, "best_epoch": ctx.best_epoch},
+            msg,
+        )
+    ], []
 
 
 CHECKS: dict[str, Callable[[Context], Result]] = {

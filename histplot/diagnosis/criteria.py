@@ -39,9 +39,16 @@ class KerasStop:
     wait: int
 
 
-def keras_early_stopping(epochs: Sequence[int], values: Sequence[float], *, mode: str = "min",
-                         patience: int = 0, min_delta: float = 0.0, baseline: float | None = None,
-                         start_from_epoch: int = 0) -> KerasStop:
+def keras_early_stopping(
+    epochs: Sequence[int],
+    values: Sequence[float],
+    *,
+    mode: str = "min",
+    patience: int = 0,
+    min_delta: float = 0.0,
+    baseline: float | None = None,
+    start_from_epoch: int = 0,
+) -> KerasStop:
     """Replay Keras 3 ``EarlyStopping.on_epoch_end`` over the epochs that have a monitored value.
 
     Each (epoch, value) pair is one call with the value present; a NaN value is a logged NaN and,
@@ -137,8 +144,14 @@ def gl_firings(epochs: Sequence[int], errors: Sequence[float], alpha: float) -> 
     return [int(e) for e, g in zip(epochs, gl) if g > alpha]
 
 
-def pq_firings(epochs: Sequence[int], errors: Sequence[float], train_epochs: Sequence[int],
-               train_errors: Sequence[float], alpha: float, k: int = 5) -> list[tuple[int, float, float]]:
+def pq_firings(
+    epochs: Sequence[int],
+    errors: Sequence[float],
+    train_epochs: Sequence[int],
+    train_errors: Sequence[float],
+    alpha: float,
+    k: int = 5,
+) -> list[tuple[int, float, float]]:
     """Strip ends where GL(t) / P_k(t) > alpha, as (epoch of the value, GL, P_k).
 
     A strip whose training progress is 0 (perfectly flat training) fires as soon as GL > 0.

@@ -24,8 +24,13 @@ class Finding:
     steps: list[int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"kind": self.kind, "severity": self.severity, "epochs": list(self.epochs),
-             "numbers": {k: _jsonable(v) for k, v in self.numbers.items()}, "message": self.message}
+        d = {
+            "kind": self.kind,
+            "severity": self.severity,
+            "epochs": list(self.epochs),
+            "numbers": {k: _jsonable(v) for k, v in self.numbers.items()},
+            "message": self.message,
+        }
         if self.steps is not None:
             d["steps"] = list(self.steps)
         return d

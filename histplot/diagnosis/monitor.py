@@ -12,17 +12,22 @@ from ..history import History
 from ..naming import column_name, parse_name
 
 # Loss-like bases are minimised and are what "the held-out loss" means when `loss` itself is absent.
-_LOSS_WORDS = re.compile(r"(^|_)(loss|losses|err|error|errors|mse|mae|rmse|mape|msle|nll|"
-                         r"perplexity|ppl|wer|cer|ter|crossentropy|cross_entropy|bce|ce|kl|divergence|"
-                         r"hinge|huber|logcosh|poisson|distance)($|_)", re.IGNORECASE)
+_LOSS_WORDS = re.compile(
+    r"(^|_)(loss|losses|err|error|errors|mse|mae|rmse|mape|msle|nll|"
+    r"perplexity|ppl|wer|cer|ter|crossentropy|cross_entropy|bce|ce|kl|divergence|"
+    r"hinge|huber|logcosh|poisson|distance)($|_)",
+    re.IGNORECASE,
+)
 
 
 # Accuracy-like bases are maximised (Keras' metric `_direction == "up"`, by name here).
-_MAX_WORDS = re.compile(r"(accuracy|acc$|^acc_|_acc$|_acc_|auc|precision|recall|(^|_)f1|fbeta|f_?score|"
-                        r"(^|_)mcc|matthews|(^|_)iou|io_u|dice|jaccard|specificity|sensitivity|(^|_)r2|"
-                        r"r_squared|psnr|ssim|(^|_)map(\d+)?($|_)|bleu|rouge|meteor|kappa|"
-                        r"informedness|markedness|(^|_)npv|(^|_)tpr|(^|_)tnr|hit_?rate|ndcg|reward)",
-                        re.IGNORECASE)
+_MAX_WORDS = re.compile(
+    r"(accuracy|acc$|^acc_|_acc$|_acc_|auc|precision|recall|(^|_)f1|fbeta|f_?score|"
+    r"(^|_)mcc|matthews|(^|_)iou|io_u|dice|jaccard|specificity|sensitivity|(^|_)r2|"
+    r"r_squared|psnr|ssim|(^|_)map(\d+)?($|_)|bleu|rouge|meteor|kappa|"
+    r"informedness|markedness|(^|_)npv|(^|_)tpr|(^|_)tnr|hit_?rate|ndcg|reward)",
+    re.IGNORECASE,
+)
 
 
 def is_loss_like(base: str) -> bool:
@@ -47,8 +52,10 @@ def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, l
     if monitor:
         col = monitor if monitor in frame.columns else column_name(*parse_name(monitor))
         if col not in frame.columns:
-            raise HistplotError(f"no series '{monitor}' to monitor; columns: {', '.join(map(str, frame.columns))}",
-                                history.meta.get("source"))
+            raise HistplotError(
+                f"no series '{monitor}' to monitor; columns: {', '.join(map(str, frame.columns))}",
+                history.meta.get("source"),
+            )
         if not has_values(frame, col):
             raise HistplotError(f"series '{col}' has no finite values to monitor", history.meta.get("source"))
         return col, []
@@ -72,8 +79,9 @@ def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, l
     train = [cols["train"] for cols in groups.values() if "train" in cols and has_values(frame, cols["train"])]
     train.sort(key=lambda c: (c != "loss", not is_loss_like(parse_name(c)[1])))
     if train:
-        return train[0], notes + [f"no validation series: monitoring the training series '{train[0]}'; "
-                                  "overfitting cannot be assessed"]
+        return train[0], notes + [
+            f"no validation series: monitoring the training series '{train[0]}'; overfitting cannot be assessed"
+        ]
     raise HistplotError("no metric series with finite values to diagnose", history.meta.get("source"))
 
 
@@ -134,5 +142,6 @@ def padded_columns(history: History) -> set[str]:
 
 def nonfinite_epochs(history: History, col: str) -> list[int]:
     """``logged_nonfinite`` of one column of a history, knowing which columns were padded."""
-    return logged_nonfinite(history.frame[col], dense=parse_name(col)[0] == "train",
-                            trailing=col not in padded_columns(history))
+    return logged_nonfinite(
+        history.frame[col], dense=parse_name(col)[0] == "train", trailing=col not in padded_columns(history)
+    )

@@ -38,8 +38,9 @@ def rank(diagnoses: Sequence[Diagnosis]) -> list[Ranked]:
     monitors = sorted({(d.monitor, d.mode) for d in diagnoses}, key=str)
     if len(monitors) > 1:
         which = ", ".join(f"{d.source or d.label}: {d.monitor} ({d.mode})" for d in diagnoses)
-        raise HistplotError(f"--rank needs the same monitored series and mode in every run ({which}); "
-                            "choose one with --monitor")
+        raise HistplotError(
+            f"--rank needs the same monitored series and mode in every run ({which}); choose one with --monitor"
+        )
     rows = []
     for d in diagnoses:
         best = d.first("best_epoch")

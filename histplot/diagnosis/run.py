@@ -23,8 +23,9 @@ from .findings import Diagnosis
 from .settings import KINDS, Settings, make_settings, parse_kinds
 
 
-def diagnose(history: History, *, kinds: Sequence[str] | None = None, settings: Settings | None = None,
-             **overrides: Any) -> Diagnosis:
+def diagnose(
+    history: History, *, kinds: Sequence[str] | None = None, settings: Settings | None = None, **overrides: Any
+) -> Diagnosis:
     """Diagnose a history: best epoch, EarlyStopping replay, overfitting, divergence, spikes, plateau,
     still improving.
 
@@ -37,8 +38,16 @@ def diagnose(history: History, *, kinds: Sequence[str] | None = None, settings: 
     if len(history.frame) == 0:
         raise HistplotError("the history has no epochs", history.meta.get("source"))
     ctx = checks.Context.build(history, s)
-    d = Diagnosis(source=history.meta.get("source"), label=history.label, epochs=history.epochs,
-                  monitor=ctx.monitor, mode=ctx.mode, kinds=wanted, settings=s, notes=list(ctx.notes))
+    d = Diagnosis(
+        source=history.meta.get("source"),
+        label=history.label,
+        epochs=history.epochs,
+        monitor=ctx.monitor,
+        mode=ctx.mode,
+        kinds=wanted,
+        settings=s,
+        notes=list(ctx.notes),
+    )
     for kind in KINDS:
         if kind == "best_epoch" or kind in wanted:
             found, notes = checks.CHECKS[kind](ctx)

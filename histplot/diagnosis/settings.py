@@ -15,38 +15,45 @@ KINDS = ("best_epoch", "early_stopping", "overfitting", "divergence", "spike", "
 SEVERITIES = ("info", "warning", "error")
 CRITERIA = ("gl", "pq", "up", "keras")
 # Names people type for a kind (--fail-on overfit,nan).
-KIND_ALIASES = {"overfit": "overfitting", "best": "best_epoch", "early_stop": "early_stopping",
-                "earlystopping": "early_stopping", "diverge": "divergence", "nan": "divergence",
-                "spikes": "spike", "improving": "still_improving"}
+KIND_ALIASES = {
+    "overfit": "overfitting",
+    "best": "best_epoch",
+    "early_stop": "early_stopping",
+    "earlystopping": "early_stopping",
+    "diverge": "divergence",
+    "nan": "divergence",
+    "spikes": "spike",
+    "improving": "still_improving",
+}
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every threshold of every diagnosis, with its default."""
 
-    monitor: str | None = None     # default: val_loss, test_loss, held-out loss-like, ..., loss
-    mode: str = "auto"             # min | max | auto (from the monitored name)
+    monitor: str | None = None  # default: val_loss, test_loss, held-out loss-like, ..., loss
+    mode: str = "auto"  # min | max | auto (from the monitored name)
     # Keras EarlyStopping replay
     patience: int = 5
     min_delta: float = 0.0
     baseline: float | None = None
     start_from_epoch: int = 0
     # overfitting (Prechelt)
-    criterion: str = "gl"          # gl | pq | up | keras, optionally with a parameter: "pq:0.75"
-    alpha: float = 5.0             # GL threshold in percent (GL criterion and the end-of-run check)
-    pq_alpha: float = 0.5          # PQ threshold on GL / P_k
-    up_strips: int = 3             # UP_s: s successive strips of rising validation error
-    strip: int = 5                 # k, the strip length
-    tail: int = 3                  # values averaged for GL at the end; values needed after the best
+    criterion: str = "gl"  # gl | pq | up | keras, optionally with a parameter: "pq:0.75"
+    alpha: float = 5.0  # GL threshold in percent (GL criterion and the end-of-run check)
+    pq_alpha: float = 0.5  # PQ threshold on GL / P_k
+    up_strips: int = 3  # UP_s: s successive strips of rising validation error
+    strip: int = 5  # k, the strip length
+    tail: int = 3  # values averaged for GL at the end; values needed after the best
     # plateau / still improving
-    window: int = 10               # monitored values in "the last window"
+    window: int = 10  # monitored values in "the last window"
     min_improvement: float = 0.01  # relative change of the window's median below which it is flat
     # divergence and spikes (training loss)
     divergence_ratio: float = 2.0  # loss above ratio x its running minimum ...
-    divergence_epochs: int = 3     # ... for at least this many epochs, to the end
-    spike_factor: float = 10.0     # a point above factor x the median of its neighbours ...
-    spike_neighbours: int = 12     # ... on each side ...
-    spike_recovery: float = 2.0    # ... that later comes back under recovery x that median
+    divergence_epochs: int = 3  # ... for at least this many epochs, to the end
+    spike_factor: float = 10.0  # a point above factor x the median of its neighbours ...
+    spike_neighbours: int = 12  # ... on each side ...
+    spike_recovery: float = 2.0  # ... that later comes back under recovery x that median
 
     def __post_init__(self) -> None:
         problems = _check(self)
@@ -79,8 +86,16 @@ def _check(s: Settings) -> list[str]:
     return p
 
 
-_INT_FIELDS = {"patience", "start_from_epoch", "up_strips", "strip", "tail", "window", "divergence_epochs",
-               "spike_neighbours"}
+_INT_FIELDS = {
+    "patience",
+    "start_from_epoch",
+    "up_strips",
+    "strip",
+    "tail",
+    "window",
+    "divergence_epochs",
+    "spike_neighbours",
+}
 
 
 _STR_FIELDS = {"monitor", "mode", "criterion"}
@@ -141,8 +156,9 @@ def settings_from_config(section: Mapping[str, Any], path: object = None) -> tup
     return settings, kinds
 
 
-def resolve_settings(config: Mapping[str, Any], overrides: Mapping[str, Any], asked: Sequence[str],
-                     fail_on: str | Iterable[str] | None) -> tuple[Settings, list[str]]:
+def resolve_settings(
+    config: Mapping[str, Any], overrides: Mapping[str, Any], asked: Sequence[str], fail_on: str | Iterable[str] | None
+) -> tuple[Settings, list[str]]:
     """Settings and the kinds that fail the run: option > histplot.yaml ``diagnose:`` > default.
 
     ``fail_on`` from the command line wins; else the config's ``fail_on``; else the kinds asked for.

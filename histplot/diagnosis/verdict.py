@@ -33,8 +33,9 @@ def epochs_text(f: Finding) -> str:
     return ",".join(map(str, f.epochs[:5])) + ("..." if len(f.epochs) > 5 else "")
 
 
-def to_text(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = (),
-            style: Callable[..., str] | None = None) -> str:
+def to_text(
+    diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = (), style: Callable[..., str] | None = None
+) -> str:
     """One block per file: a header naming the monitored series, then one line per finding.
 
     ``style(text, fg=..., bold=...)`` colours the output (the CLI passes ``click.style`` on a TTY).
@@ -43,8 +44,9 @@ def to_text(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = (),
     fail_on = list(fail_on)
     blocks = []
     for d in diagnoses:
-        head = (f"{d.source or d.label}: {d.epochs} epoch{'s' if d.epochs != 1 else ''}, "
-                f"monitored {d.monitor} ({d.mode})")
+        head = (
+            f"{d.source or d.label}: {d.epochs} epoch{'s' if d.epochs != 1 else ''}, monitored {d.monitor} ({d.mode})"
+        )
         lines = [paint(head, bold=True)]
         width = max((len(f.kind) for f in d.findings), default=0)
         for f in d.findings:
@@ -69,8 +71,7 @@ def to_dict(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> dict
     }
 
 
-def to_json(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = (),
-            ranked: Sequence[Ranked] | None = None) -> str:
+def to_json(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = (), ranked: Sequence[Ranked] | None = None) -> str:
     data = to_dict(diagnoses, fail_on)
     if ranked is not None:
         data["rank"] = [r.to_dict() for r in ranked]
@@ -88,9 +89,14 @@ def to_markdown(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> 
     for d in diagnoses:
         failing = d.failing(fail_on)
         status = f"**FAIL** ({', '.join(failing)})" if failing else "ok"
-        out += [f"### `{_cell(d.source or d.label)}` — {status}", "",
-                f"{d.epochs} epochs, monitored `{d.monitor}` ({d.mode}).", "",
-                "| kind | severity | epochs | finding |", "|---|---|---|---|"]
+        out += [
+            f"### `{_cell(d.source or d.label)}` — {status}",
+            "",
+            f"{d.epochs} epochs, monitored `{d.monitor}` ({d.mode}).",
+            "",
+            "| kind | severity | epochs | finding |",
+            "|---|---|---|---|",
+        ]
         for f in d.findings:
             out.append(f"| {f.kind} | {f.severity} | {epochs_text(f)} | {_cell(f.message)} |")
         if d.notes:
@@ -106,8 +112,16 @@ def _value(v: float | None) -> str:
 
 def rank_rows(ranked: Sequence[Ranked]) -> list[list[str]]:
     """Cells of the ranking table: rank, run, best, best epoch, epochs."""
-    return [[str(r.rank) if r.rank is not None else "–", r.source or r.label, _value(r.best),
-             str(r.best_epoch) if r.best_epoch is not None else "–", str(r.epochs)] for r in ranked]
+    return [
+        [
+            str(r.rank) if r.rank is not None else "–",
+            r.source or r.label,
+            _value(r.best),
+            str(r.best_epoch) if r.best_epoch is not None else "–",
+            str(r.epochs),
+        ]
+        for r in ranked
+    ]
 
 
 def rank_text(ranked: Sequence[Ranked]) -> str:
@@ -115,10 +129,15 @@ def rank_text(ranked: Sequence[Ranked]) -> str:
     rows = [head] + rank_rows(ranked)
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     first = ranked[0] if ranked else None
-    title = f"Ranking by best {first.monitor} ({'lower' if first.mode == 'min' else 'higher'} is better)" \
-        if first else "Ranking"
-    lines = [title] + ["  " + "  ".join(c.rjust(w) if i != 1 else c.ljust(w) for i, (c, w) in
-                                         enumerate(zip(r, widths))).rstrip() for r in rows]
+    title = (
+        f"Ranking by best {first.monitor} ({'lower' if first.mode == 'min' else 'higher'} is better)"
+        if first
+        else "Ranking"
+    )
+    lines = [title] + [
+        "  " + "  ".join(c.rjust(w) if i != 1 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+        for r in rows
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -132,8 +151,13 @@ def rank_markdown(ranked: Sequence[Ranked]) -> str:
     return "\n".join(out) + "\n"
 
 
-def render(diagnoses: Sequence[Diagnosis], fmt: str = "text", fail_on: Iterable[str] = (),
-           style: Callable[..., str] | None = None, rank: bool = False) -> str:
+def render(
+    diagnoses: Sequence[Diagnosis],
+    fmt: str = "text",
+    fail_on: Iterable[str] = (),
+    style: Callable[..., str] | None = None,
+    rank: bool = False,
+) -> str:
     """The verdict in ``fmt``; ``rank`` adds the runs ordered by best monitored value (JSON: ``rank``)."""
     ranked = rank_runs(diagnoses) if rank else None
     if fmt == "json":

@@ -59,15 +59,23 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
     if over is not None:
         onset, end = over.numbers["onset"], int(history.frame.index[-1])
         for ax in dict.fromkeys([*loss_axes, *([mon_ax] if mon_ax is not None else [])]):
-            ax.axvspan(onset, end, color=OVERFIT_COLOR, alpha=0.13, linewidth=0, zorder=0,
-                       label=f"overfitting from epoch {onset}")
+            ax.axvspan(
+                onset,
+                end,
+                color=OVERFIT_COLOR,
+                alpha=0.13,
+                linewidth=0,
+                zorder=0,
+                label=f"overfitting from epoch {onset}",
+            )
             touched.add(ax)
 
     stop = diagnosis.first("early_stopping")
     if stop is not None and mon_ax is not None:
         e = stop.numbers["stopped_epoch"]
-        mon_ax.axvline(e, color=STOP_COLOR, linestyle=":", linewidth=1.4, zorder=1,
-                       label=f"EarlyStopping stop: epoch {e}")
+        mon_ax.axvline(
+            e, color=STOP_COLOR, linestyle=":", linewidth=1.4, zorder=1, label=f"EarlyStopping stop: epoch {e}"
+        )
         touched.add(mon_ax)
 
     for name, ax in panels.items():
@@ -80,8 +88,13 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
         if "onset" in f.numbers and f.numbers.get("column"):
             ax = panels.get(History.base(f.numbers["column"]))
             if ax is not None:
-                ax.axvline(f.numbers["onset"], color=NONFINITE_COLOR, linestyle="--", linewidth=1.2,
-                           label=f"diverged (epoch {f.numbers['onset']})")
+                ax.axvline(
+                    f.numbers["onset"],
+                    color=NONFINITE_COLOR,
+                    linestyle="--",
+                    linewidth=1.2,
+                    label=f"diverged (epoch {f.numbers['onset']})",
+                )
                 touched.add(ax)
 
     for f in diagnosis.found("spike"):
@@ -89,8 +102,18 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
         ax = panels.get(History.base(col)) if col else None
         if ax is not None and f.epochs:
             y = history.frame.loc[f.epochs, col].to_numpy(dtype=float)
-            ax.plot(f.epochs, y, linestyle="none", marker="o", markersize=10, markerfacecolor="none",
-                    markeredgecolor=NONFINITE_COLOR, markeredgewidth=1.3, zorder=6, label="spike")
+            ax.plot(
+                f.epochs,
+                y,
+                linestyle="none",
+                marker="o",
+                markersize=10,
+                markerfacecolor="none",
+                markeredgecolor=NONFINITE_COLOR,
+                markeredgewidth=1.3,
+                zorder=6,
+                label="spike",
+            )
             touched.add(ax)
 
     best = diagnosis.first("best_epoch")
@@ -104,15 +127,33 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
 
 
 def _mark_best(ax, epoch: int, value: float, d: Diagnosis) -> None:
-    ax.plot([epoch], [value], linestyle="none", marker="*", markersize=13, color="#ffd700",
-            markeredgecolor=BEST_COLOR, markeredgewidth=0.9, zorder=7, label="_best")
+    ax.plot(
+        [epoch],
+        [value],
+        linestyle="none",
+        marker="*",
+        markersize=13,
+        color="#ffd700",
+        markeredgecolor=BEST_COLOR,
+        markeredgewidth=0.9,
+        zorder=7,
+        label="_best",
+    )
     # The label goes inside the bend of the curve, where there is room: above a minimum, below a
     # maximum (training curves usually lie on the other side).
     below = d.mode == "max"
-    ax.annotate(f"best {value:.4g}\nepoch {epoch}", xy=(epoch, value), xytext=(0, -12 if below else 12),
-                textcoords="offset points", ha="center", va="top" if below else "bottom", fontsize=8,
-                color=BEST_COLOR, zorder=8,
-                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    ax.annotate(
+        f"best {value:.4g}\nepoch {epoch}",
+        xy=(epoch, value),
+        xytext=(0, -12 if below else 12),
+        textcoords="offset points",
+        ha="center",
+        va="top" if below else "bottom",
+        fontsize=8,
+        color=BEST_COLOR,
+        zorder=8,
+        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+    )
 
 
 def _mark_nonfinite(ax, epochs: list[int]) -> None:
@@ -124,9 +165,25 @@ def _mark_nonfinite(ax, epochs: list[int]) -> None:
         else:
             runs.append([e])
     for i, run in enumerate(runs):
-        ax.axvspan(run[0] - 0.5, run[-1] + 0.5, color=NONFINITE_COLOR, alpha=0.10, linewidth=0, zorder=0,
-                   label=f"NaN/inf from epoch {epochs[0]}" if i == 0 else None)
+        ax.axvspan(
+            run[0] - 0.5,
+            run[-1] + 0.5,
+            color=NONFINITE_COLOR,
+            alpha=0.10,
+            linewidth=0,
+            zorder=0,
+            label=f"NaN/inf from epoch {epochs[0]}" if i == 0 else None,
+        )
     trans = blended_transform_factory(ax.transData, ax.transAxes)
     xs = np.asarray(epochs)
-    ax.plot(xs, np.full(xs.shape, 0.03), transform=trans, linestyle="none", marker="x", markersize=5,
-            color=NONFINITE_COLOR, zorder=6, clip_on=False)
+    ax.plot(
+        xs,
+        np.full(xs.shape, 0.03),
+        transform=trans,
+        linestyle="none",
+        marker="x",
+        markersize=5,
+        color=NONFINITE_COLOR,
+        zorder=6,
+        clip_on=False,
+    )

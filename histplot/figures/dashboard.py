@@ -32,8 +32,11 @@ GROUPS = (
     ("macro_precision_recall_f1", "macro precision / recall / F1", ("macro_precision", "macro_recall", "macro_f1")),
 )
 METRIC_COLORS = {
-    "precision": "#7b3294", "recall": "#e66101", "f1": "#1a9641",
-    "specificity": "#0571b0", "balanced_accuracy": "#8c510a",
+    "precision": "#7b3294",
+    "recall": "#e66101",
+    "f1": "#1a9641",
+    "specificity": "#0571b0",
+    "balanced_accuracy": "#8c510a",
 }
 METRIC_COLORS.update({f"macro_{m}": METRIC_COLORS[m] for m in ("precision", "recall", "f1")})
 METRIC_LABELS = {"f1": "F1", "mcc": "MCC", "balanced_accuracy": "balanced acc.", "macro_f1": "macro F1"}
@@ -41,15 +44,38 @@ CLASS_SHOWN = ("f1", "recall", "precision")
 HELD_OUT_FIRST = ("val", "test", "train")
 SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
 _CLASS_COLORS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
 )
 _CLASS_COLORS_20 = _CLASS_COLORS + (
-    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
-    "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#c7c7c7",
+    "#dbdb8d",
+    "#9edae5",
 )
-_OUTSIDE_LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 8, "frameon": False,
-                   "borderaxespad": 0.0, "handlelength": 1.4, "labelspacing": 0.25}
+_OUTSIDE_LEGEND = {
+    "loc": "upper left",
+    "bbox_to_anchor": (1.01, 1.0),
+    "fontsize": 8,
+    "frameon": False,
+    "borderaxespad": 0.0,
+    "handlelength": 1.4,
+    "labelspacing": 0.25,
+}
 
 
 def arrange(history: History, standard: list[Panel]) -> tuple[list[Panel], list[Panel]]:
@@ -57,8 +83,11 @@ def arrange(history: History, standard: list[Panel]) -> tuple[list[Panel], list[
     groups = history.metrics()
     members = class_members(groups)
     has_counts = bool(count_sets(history))
-    from_counts = {History.base(c) for c, inputs in history.meta.get("derived", {}).items()
-                   if _count_derived(History.base(c), members)}
+    from_counts = {
+        History.base(c)
+        for c, inputs in history.meta.get("derived", {}).items()
+        if _count_derived(History.base(c), members)
+    }
     by_name = {p.name: p for p in standard}
     aux = set(history.aux())
 
@@ -80,8 +109,13 @@ def arrange(history: History, standard: list[Panel]) -> tuple[list[Panel], list[
         if p.name in aux:
             continue
         # Raw counts give way only to what was derived from them (with --no-derive they stay).
-        hidden = (p.name in members or p.name in grouped or (bool(from_counts) and _is_count(p.name, members))
-                  or (p.name in from_counts and p.name not in CLASS_SHOWN) or p.name in derived_rmse)
+        hidden = (
+            p.name in members
+            or p.name in grouped
+            or (bool(from_counts) and _is_count(p.name, members))
+            or (p.name in from_counts and p.name not in CLASS_SHOWN)
+            or p.name in derived_rmse
+        )
         (extra if hidden else shown).append(p)
     family_panels, family_extra = _family_panels(history.frame, groups, members, from_counts)
     head = [p for p in shown if p.name == "loss"]
@@ -141,16 +175,25 @@ def group_panel(name: str, title: str, metrics: list[str], groups: dict) -> Pane
     for m in metrics:
         for s in ("train", "val", "test"):
             if s in groups[m]:
-                series.append((groups[m][s], {"color": colors[m],
-                                              "linestyle": SPLIT_STYLE[s]["linestyle"],
-                                              "label": f"{_label(m)} ({SPLIT_NAMES[s]})"}))
+                series.append(
+                    (
+                        groups[m][s],
+                        {
+                            "color": colors[m],
+                            "linestyle": SPLIT_STYLE[s]["linestyle"],
+                            "label": f"{_label(m)} ({SPLIT_NAMES[s]})",
+                        },
+                    )
+                )
                 if s not in splits:
                     splits.append(s)
     # A key by colour (metrics) plus one by line style (splits) reads faster than 6 combined labels.
     handles = [Line2D([], [], color=colors[m], lw=2, label=_label(m)) for m in metrics]
     if len(splits) > 1:
-        handles += [Line2D([], [], color="#555555", lw=1.4, linestyle=SPLIT_STYLE[s]["linestyle"],
-                           label=SPLIT_NAMES[s]) for s in splits]
+        handles += [
+            Line2D([], [], color="#555555", lw=1.4, linestyle=SPLIT_STYLE[s]["linestyle"], label=SPLIT_NAMES[s])
+            for s in splits
+        ]
     legend = {"handles": handles, "loc": "best", "fontsize": 8, "frameon": False, "handlelength": 2.2}
     return Panel(name=name, title=title, series=series, ylabel="score", legend=legend)
 
@@ -177,18 +220,27 @@ def _family_panels(frame, groups: dict, members: dict, from_counts: set[str]) ->
         series = []
         for i, (k, base) in enumerate(classes):
             if split in groups[base]:
-                series.append((groups[base][split], {"color": palette[i % len(palette)], "linestyle": "-",
-                                                     "label": str(k), "linewidth": 1.3}))
+                series.append(
+                    (
+                        groups[base][split],
+                        {"color": palette[i % len(palette)], "linestyle": "-", "label": str(k), "linewidth": 1.3},
+                    )
+                )
         # Legend top to bottom in the order the lines end, best class first: the eye finds the
         # worst class at the bottom of both without matching ten colours.
         series.sort(key=lambda cs: -_last(frame[cs[0]]))
         macro = groups.get(f"macro_{stem}", {}).get(split)
         if macro:
             series.append((macro, {"color": "black", "linestyle": "-", "label": "macro", "linewidth": 2.6}))
-        legend = dict(_OUTSIDE_LEGEND, title="class", title_fontsize=8,
-                      ncols=1 if len(series) <= 16 else 2)
-        p = Panel(name=f"{stem}_per_class", title=f"{_label(stem)} per class ({SPLIT_NAMES[split]})",
-                  series=series, ylabel=_label(stem), aliases=(stem,), legend=legend)
+        legend = dict(_OUTSIDE_LEGEND, title="class", title_fontsize=8, ncols=1 if len(series) <= 16 else 2)
+        p = Panel(
+            name=f"{stem}_per_class",
+            title=f"{_label(stem)} per class ({SPLIT_NAMES[split]})",
+            series=series,
+            ylabel=_label(stem),
+            aliases=(stem,),
+            legend=legend,
+        )
         derived_family = any(b in from_counts for _, b in classes)
         hidden = (stem in KINDS and bool(from_counts)) or (derived_family and stem not in CLASS_SHOWN)
         (extra if hidden else shown).append(p)

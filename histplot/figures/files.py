@@ -15,8 +15,9 @@ from ..output import FIGURE_FORMATS, save_figure
 from .xaxis import default_x
 
 
-def figure_paths(sources: Sequence[str], labels: Sequence[str], output: str | os.PathLike | None,
-                 fmt: str | None) -> tuple[list[Path], str]:
+def figure_paths(
+    sources: Sequence[str], labels: Sequence[str], output: str | os.PathLike | None, fmt: str | None
+) -> tuple[list[Path], str]:
     """Where each input's figure goes, and the format, from ``-o`` and ``--format``.
 
     ``output`` may name a file (one input only) or a directory; without it, figures go to the
@@ -29,8 +30,9 @@ def figure_paths(sources: Sequence[str], labels: Sequence[str], output: str | os
         if fmt and fmt != suffix:
             raise HistplotError(f"-o {out} does not match --format {fmt}")
         if len(sources) > 1:
-            raise HistplotError(f"-o {out} names one file, but {len(sources)} inputs were given: "
-                                "give a directory instead")
+            raise HistplotError(
+                f"-o {out} names one file, but {len(sources)} inputs were given: give a directory instead"
+            )
         fmt, paths = suffix, [out]
     else:
         fmt = (fmt or "png").lower()
@@ -69,8 +71,17 @@ def safe_stem(label: str) -> str:
     return stem[:120]
 
 
-def figure(history: History, *, metrics: Sequence[str] | None = None, title: str | None = None,
-           x: str | None = None, options=None, annotate: bool = True, settings=None, diagnosis=None):
+def figure(
+    history: History,
+    *,
+    metrics: Sequence[str] | None = None,
+    title: str | None = None,
+    x: str | None = None,
+    options=None,
+    annotate: bool = True,
+    settings=None,
+    diagnosis=None,
+):
     """The figure of one history: ``render``, then the diagnosis marked on it (best epoch, overfitting,
     NaN, early stop) when the x axis is epochs; ``settings`` are the diagnose thresholds, and
     ``diagnosis`` one already made (``for_drawing``)."""
@@ -97,8 +108,9 @@ def _diagnosis(history: History, settings=None):
         return None
 
 
-def for_drawing(history: History, *, x: str | None = None, annotate: bool = True, settings=None
-                ) -> tuple[History, dict]:
+def for_drawing(
+    history: History, *, x: str | None = None, annotate: bool = True, settings=None
+) -> tuple[History, dict]:
     """``history`` made ready to be drawn by another process, and what ``figure`` then needs: the
     diagnosis made here (it reads the step rows, for spikes), and, when the figure is by epoch,
     the history without its step rows. A step log's rows are nearly all of its bytes; sending
@@ -110,13 +122,22 @@ def for_drawing(history: History, *, x: str | None = None, annotate: bool = True
     return replace(history, steps=None), {"x": x, "annotate": False, "diagnosis": diagnosis}
 
 
-def save_figures(histories: Sequence[History], paths: Sequence[Path], *, fmt: str, dpi: int = 100,
-                 each: Sequence[dict] | None = None, **figure_kwargs) -> list[Path]:
+def save_figures(
+    histories: Sequence[History],
+    paths: Sequence[Path],
+    *,
+    fmt: str,
+    dpi: int = 100,
+    each: Sequence[dict] | None = None,
+    **figure_kwargs,
+) -> list[Path]:
     """``figure`` of each history (``figure_kwargs`` as there, ``each`` a history's own, from
     ``for_drawing``) written to its path; the paths."""
     each = each or [{}] * len(histories)
-    return [save_figure(figure(h, **{**figure_kwargs, **own}), path, fmt=fmt, dpi=dpi)
-            for h, own, path in zip(histories, each, paths)]
+    return [
+        save_figure(figure(h, **{**figure_kwargs, **own}), path, fmt=fmt, dpi=dpi)
+        for h, own, path in zip(histories, each, paths)
+    ]
 
 
 def save_overlay(histories: Sequence[History], path: Path, *, fmt: str, dpi: int = 100, **overlay_kwargs) -> Path:
@@ -126,9 +147,18 @@ def save_overlay(histories: Sequence[History], path: Path, *, fmt: str, dpi: int
     return save_figure(overlay(histories, **overlay_kwargs), path, fmt=fmt, dpi=dpi)
 
 
-def plot(history: History, output: str | os.PathLike | None = None, *, format: str | None = None,
-         metrics: Sequence[str] | None = None, dpi: int = 100, title: str | None = None,
-         annotate: bool = True, x: str | None = None, options=None) -> Path:
+def plot(
+    history: History,
+    output: str | os.PathLike | None = None,
+    *,
+    format: str | None = None,
+    metrics: Sequence[str] | None = None,
+    dpi: int = 100,
+    title: str | None = None,
+    annotate: bool = True,
+    x: str | None = None,
+    options=None,
+) -> Path:
     """Render ``history`` and write it to ``output`` (a file or a directory); returns the path.
 
     ``annotate`` marks the diagnosis on the figure when the x axis is epochs; ``x`` is "epoch" or

@@ -29,12 +29,12 @@ Ylim = tuple[str | None, float | None, float | None]  # (metric or None for ever
 class FigureOptions:
     """How figures are drawn; picklable, so report workers get the same options."""
 
-    smooth: float | None = None               # TensorBoard smoothing weight in [0, 1)
-    log_y: bool | tuple[str, ...] = False     # True: every panel; names: those panels
+    smooth: float | None = None  # TensorBoard smoothing weight in [0, 1)
+    log_y: bool | tuple[str, ...] = False  # True: every panel; names: those panels
     ylim: tuple[Ylim, ...] = ()
     panels: tuple[tuple[str, ...], ...] = ()  # metrics sharing a panel, in order (empty: default layout)
-    style: str | None = None                  # a name from matplotlib.style.available
-    size: tuple[float, float] | None = None   # whole figure, inches (None: from the number of panels)
+    style: str | None = None  # a name from matplotlib.style.available
+    size: tuple[float, float] | None = None  # whole figure, inches (None: from the number of panels)
     dpi: int = 100
     formats: tuple[str, ...] = ("png", "svg")
 
@@ -81,8 +81,7 @@ def _style(value: Any) -> dict[str, Any]:
         raise ConfigError(f"plot.style must be a mapping ({', '.join(STYLE_KEYS)}), not {value!r}")
     unknown = [str(k) for k in value if k not in STYLE_KEYS]
     if unknown:
-        raise ConfigError(f"unknown key(s) plot.style.{', plot.style.'.join(unknown)}; "
-                          f"known: {', '.join(STYLE_KEYS)}")
+        raise ConfigError(f"unknown key(s) plot.style.{', plot.style.'.join(unknown)}; known: {', '.join(STYLE_KEYS)}")
     out = {}
     for key, v in value.items():
         if v is not None:
@@ -91,8 +90,16 @@ def _style(value: Any) -> dict[str, Any]:
 
 
 def _parse(key: str, value: Any, where: str) -> Any:
-    parse = {"smooth": _smooth, "log_y": _log_y, "ylim": _ylim, "panels": _panels, "style": _style_name,
-             "size": _size, "dpi": _dpi, "formats": _formats}[key]
+    parse = {
+        "smooth": _smooth,
+        "log_y": _log_y,
+        "ylim": _ylim,
+        "panels": _panels,
+        "style": _style_name,
+        "size": _size,
+        "dpi": _dpi,
+        "formats": _formats,
+    }[key]
     return parse(value, where)
 
 
@@ -183,8 +190,9 @@ def _style_name(value: Any, where: str) -> str:
     import matplotlib.style
 
     if not isinstance(value, str) or value not in matplotlib.style.available:
-        raise ConfigError(f"{where}: unknown matplotlib style {value!r}; available: "
-                          f"{', '.join(sorted(matplotlib.style.available))}")
+        raise ConfigError(
+            f"{where}: unknown matplotlib style {value!r}; available: {', '.join(sorted(matplotlib.style.available))}"
+        )
     return value
 
 
@@ -213,6 +221,7 @@ def _formats(value: Any, where: str) -> tuple[str, ...]:
 
 # -- applying them --------------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def style_context(options: FigureOptions) -> Iterator[None]:
     """The matplotlib style, around creating and drawing a figure (colours of curves stay histplot's)."""
@@ -239,5 +248,3 @@ def style_axes(ax, panel, options: FigureOptions) -> None:
     for metric, lo, hi in options.ylim:
         if metric is None or metric in keys:
             ax.set_ylim(bottom=lo, top=hi)
-
-

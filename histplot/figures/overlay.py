@@ -48,7 +48,7 @@ def run_labels(histories: Sequence[History], labels: Sequence[str] | None = None
     parts = [PurePath(h.meta.get("source") or h.label).parent.parts for h in histories]
 
     def named(i: int, depth: int) -> str:
-        return "/".join([*parts[i][len(parts[i]) - depth:], base[i]])
+        return "/".join([*parts[i][len(parts[i]) - depth :], base[i]])
 
     out: list[str] = []
     for i in range(len(histories)):
@@ -64,9 +64,16 @@ def run_labels(histories: Sequence[History], labels: Sequence[str] | None = None
     return out
 
 
-def overlay(histories: Sequence[History], *, labels: Sequence[str] | None = None, band: bool = False,
-            metrics: Sequence[str] | None = None, options: FigureOptions | None = None,
-            title: str | None = None, x: str | None = None) -> Figure:
+def overlay(
+    histories: Sequence[History],
+    *,
+    labels: Sequence[str] | None = None,
+    band: bool = False,
+    metrics: Sequence[str] | None = None,
+    options: FigureOptions | None = None,
+    title: str | None = None,
+    x: str | None = None,
+) -> Figure:
     """One figure comparing ``histories``: every run's curves (or, with ``band``, their mean ± std)."""
     if not histories:
         raise HistplotError("no runs to overlay")
@@ -92,11 +99,14 @@ def overlay(histories: Sequence[History], *, labels: Sequence[str] | None = None
                 ax.get_legend().remove()
         note = None
         if notes:
-            note = (f"mean and std over the runs present at each {frames[0].index.name or 'epoch'} "
-                    "(no band where one is left): " + "; ".join(f"{', '.join(p)}: {t}" for t, p in notes.items()))
+            note = (
+                f"mean and std over the runs present at each {frames[0].index.name or 'epoch'} "
+                "(no band where one is left): " + "; ".join(f"{', '.join(p)}: {t}" for t, p in notes.items())
+            )
         _legend(fig, histories, bases, names, band, note=note)
-        default = (f"mean ± 1 std of {len(histories)} runs" if band else f"{len(histories)} runs") + \
-            ": " + ", ".join(names)
+        default = (
+            (f"mean ± 1 std of {len(histories)} runs" if band else f"{len(histories)} runs") + ": " + ", ".join(names)
+        )
         set_title(fig, title if title is not None else default)
     return fig
 
@@ -150,11 +160,23 @@ def _draw_runs(ax, histories, frames, base, labels, opts: FigureOptions) -> None
             if col not in frame.columns:
                 continue
             style = SPLIT_STYLE.get(split, {"linestyle": "-", "label": ""})
-            series.append((col, {"color": color, "linestyle": style["linestyle"],
-                                 "label": f"{label} ({style['label']})" if split else label}))
+            series.append(
+                (
+                    col,
+                    {
+                        "color": color,
+                        "linestyle": style["linestyle"],
+                        "label": f"{label} ({style['label']})" if split else label,
+                    },
+                )
+            )
         if series:
-            draw_panel(ax, frame, Panel(base, pretty(base), series, ylabel=pretty(base), log=_log_hint([h], base)),
-                       smooth=opts.smooth)
+            draw_panel(
+                ax,
+                frame,
+                Panel(base, pretty(base), series, ylabel=pretty(base), log=_log_hint([h], base)),
+                smooth=opts.smooth,
+            )
     _drop_empty_text(ax)
 
 
@@ -163,8 +185,13 @@ def band_stats(series: Sequence[pd.Series]) -> pd.DataFrame:
     value there; runs of different lengths are aligned on the index."""
     table = pd.concat([s.replace([np.inf, -np.inf], np.nan) for s in series], axis=1, join="outer").sort_index()
     table = table.astype(float)
-    return pd.DataFrame({"mean": table.mean(axis=1, skipna=True), "std": table.std(axis=1, ddof=1, skipna=True),
-                         "n": table.notna().sum(axis=1)})
+    return pd.DataFrame(
+        {
+            "mean": table.mean(axis=1, skipna=True),
+            "std": table.std(axis=1, ddof=1, skipna=True),
+            "n": table.notna().sum(axis=1),
+        }
+    )
 
 
 def _draw_band(ax, histories, frames, base, opts: FigureOptions) -> str | None:
@@ -182,13 +209,19 @@ def _draw_band(ax, histories, frames, base, opts: FigureOptions) -> str | None:
         col = str(series[0].name)
         mean = stats[["mean"]].rename(columns={"mean": col})
         mean.index.name = frames[0].index.name
-        panel = Panel(base, pretty(base), [(col, {**style, "label": f"{style['label']} mean"})],
-                      ylabel=pretty(base), log=_log_hint(histories, base))
+        panel = Panel(
+            base,
+            pretty(base),
+            [(col, {**style, "label": f"{style['label']} mean"})],
+            ylabel=pretty(base),
+            log=_log_hint(histories, base),
+        )
         draw_panel(ax, mean, panel, smooth=opts.smooth)
         idx = stats.index.to_numpy()
         lo, hi = (stats["mean"] - stats["std"]).to_numpy(), (stats["mean"] + stats["std"]).to_numpy()
-        ax.fill_between(idx, lo, hi, color=style["color"], alpha=BAND_ALPHA, linewidth=0,
-                        label=f"{style['label']} ±1 std")
+        ax.fill_between(
+            idx, lo, hi, color=style["color"], alpha=BAND_ALPHA, linewidth=0, label=f"{style['label']} ±1 std"
+        )
         note = note or _count_note(stats["n"], len(series))
     _drop_empty_text(ax)
     return note
@@ -223,13 +256,30 @@ def _legend(fig: Figure, histories, bases, labels, band: bool, note: str | None 
         handles = []
         for s in present or [None]:
             st = SPLIT_STYLE.get(s, {"color": AUX_COLOR, "linestyle": "-", "label": "value"})
-            handles += [Line2D([], [], color=st["color"], linestyle=st["linestyle"], lw=1.8,
-                               label=f"{st['label']} mean"),
-                        Patch(color=st["color"], alpha=BAND_ALPHA + 0.1, label=f"{st['label']} ±1 std")]
+            handles += [
+                Line2D([], [], color=st["color"], linestyle=st["linestyle"], lw=1.8, label=f"{st['label']} mean"),
+                Patch(color=st["color"], alpha=BAND_ALPHA + 0.1, label=f"{st['label']} ±1 std"),
+            ]
     else:
         handles = [Line2D([], [], color=c, lw=2.4, label=lab) for c, lab in zip(run_colors(len(labels)), labels)]
         if len(present) > 1:
-            handles += [Line2D([], [], color="#555555", lw=1.4, linestyle=SPLIT_STYLE[s]["linestyle"],
-                               label=SPLIT_STYLE[s]["label"]) for s in present]
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles) if len(handles) <= 6 else 4,
-               fontsize=9, frameon=False, title=note, title_fontsize=8.5)
+            handles += [
+                Line2D(
+                    [],
+                    [],
+                    color="#555555",
+                    lw=1.4,
+                    linestyle=SPLIT_STYLE[s]["linestyle"],
+                    label=SPLIT_STYLE[s]["label"],
+                )
+                for s in present
+            ]
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=len(handles) if len(handles) <= 6 else 4,
+        fontsize=9,
+        frameon=False,
+        title=note,
+        title_fontsize=8.5,
+    )

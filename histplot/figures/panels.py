@@ -43,8 +43,15 @@ def panels(history: History, metrics: Sequence[str] | None = None) -> list[Panel
         out.append(p)
     for col in history.aux():
         style = {"color": AUX_COLOR, "linestyle": "-", "label": pretty(col)}
-        out.append(Panel(name=col, title=pretty(col), series=[(col, style)], ylabel=pretty(col),
-                         log=True if "learning_rate" in col or col.startswith("lr") else None))
+        out.append(
+            Panel(
+                name=col,
+                title=pretty(col),
+                series=[(col, style)],
+                ylabel=pretty(col),
+                log=True if "learning_rate" in col or col.startswith("lr") else None,
+            )
+        )
     out, extra = arrange(history, out)
     if metrics:
         out = select(out + extra, metrics, history)
@@ -56,7 +63,7 @@ def select(all_panels: list[Panel], metrics: Sequence[str], history: History) ->
     by_name: dict[str, Panel] = {}
     for key in ("name", "aliases"):
         for p in all_panels:
-            for n in ([p.name] if key == "name" else p.aliases):
+            for n in [p.name] if key == "name" else p.aliases:
                 by_name.setdefault(n, p)
     by_col = {col: p for p in all_panels for col, _ in p.series}
     chosen: list[Panel] = []
@@ -70,8 +77,15 @@ def select(all_panels: list[Panel], metrics: Sequence[str], history: History) ->
     return chosen
 
 
-def render(history: History, *, metrics: Sequence[str] | None = None, title: str | None = None,
-           panel_list: list[Panel] | None = None, x: str | None = None, options=None) -> Figure:
+def render(
+    history: History,
+    *,
+    metrics: Sequence[str] | None = None,
+    title: str | None = None,
+    panel_list: list[Panel] | None = None,
+    x: str | None = None,
+    options=None,
+) -> Figure:
     """A Figure of the history, one panel per metric; ``x`` is ``epoch`` or ``step`` (None: by the data).
 
     ``options`` (``figures.options.FigureOptions``) adds smoothing, log axes, y limits, histplot.yaml's
@@ -150,13 +164,26 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
             x, y = s.index.to_numpy()[rows], np.where(np.isfinite(v), v, np.nan)
             sparse = rows.sum() < len(s) or rows.sum() <= 30
         if smooth and History.split(col) is not None:  # a learning-rate schedule is not noise
-            ax.plot(*minmax(x, y), color=style["color"], linestyle=style["linestyle"], alpha=RAW_ALPHA,
-                    linewidth=1.0, label="_raw")
+            ax.plot(
+                *minmax(x, y),
+                color=style["color"],
+                linestyle=style["linestyle"],
+                alpha=RAW_ALPHA,
+                linewidth=1.0,
+                label="_raw",
+            )
             y = ema(y, smooth)
         x, y = minmax(x, y)
-        ax.plot(x, y, color=style["color"],
-                linestyle=style["linestyle"], label=style["label"], linewidth=style.get("linewidth", 1.6),
-                marker="o" if sparse else None, markersize=3.5 if len(finite) > 1 else 6)
+        ax.plot(
+            x,
+            y,
+            color=style["color"],
+            linestyle=style["linestyle"],
+            label=style["label"],
+            linewidth=style.get("linewidth", 1.6),
+            marker="o" if sparse else None,
+            markersize=3.5 if len(finite) > 1 else 6,
+        )
         values.append(finite.to_numpy())
     ax.set_title(panel.title, fontsize=11)
     ax.set_xlabel(frame.index.name or "epoch")
@@ -176,8 +203,7 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
     if ax.lines:
         ax.legend(**(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False}))
     else:
-        ax.text(0.5, 0.5, "no finite values", transform=ax.transAxes, ha="center", va="center",
-                color="#888888")
+        ax.text(0.5, 0.5, "no finite values", transform=ax.transAxes, ha="center", va="center", color="#888888")
 
 
 def _needs_symlog(v: np.ndarray) -> bool:
@@ -206,10 +232,11 @@ def figure_panels(history, spec: Sequence[Sequence[str]]) -> list:
     for names in spec:
         present = list(dict.fromkeys(History.base(n) for n in names if History.base(n) in groups))
         if len(names) > 1 and len(present) > 1:
-            out.append(group_panel("+".join(present), " / ".join(n.replace("_", " ") for n in present),
-                                   present, groups))
+            out.append(
+                group_panel("+".join(present), " / ".join(n.replace("_", " ") for n in present), present, groups)
+            )
             continue
-        for name in (present or names):
+        for name in present or names:
             try:
                 [p] = panels(history, [name])
             except HistplotError:

@@ -20,8 +20,9 @@ from matplotlib.figure import Figure
 from ..errors import HistplotError
 from ..history import History
 
-_MAX_NAME = re.compile(r"(acc|auc|precision|recall|f1|mcc|iou|dice|jaccard|top_?\d|map|ssim|psnr|r2|score)",
-                       re.IGNORECASE)
+_MAX_NAME = re.compile(
+    r"(acc|auc|precision|recall|f1|mcc|iou|dice|jaccard|top_?\d|map|ssim|psnr|r2|score)", re.IGNORECASE
+)
 
 
 def higher_is_better(column: str) -> bool:
@@ -59,7 +60,7 @@ class Axis:
 
     def limits(self) -> tuple[float, float]:
         lo, hi = self.limits_t()
-        return (10 ** lo, 10 ** hi) if self.log else (lo, hi)
+        return (10**lo, 10**hi) if self.log else (lo, hi)
 
 
 def _axis(name: str, values: Sequence) -> Axis:
@@ -80,8 +81,9 @@ def epoch_axes(history: History, metrics: Sequence[str] | None = None) -> list[A
     cols = list(metrics) if metrics else list(history.frame.columns)
     missing = [c for c in cols if c not in history.frame.columns]
     if missing:
-        raise HistplotError(f"no series {', '.join(missing)}; it has: {', '.join(history.frame.columns)}",
-                            history.meta.get("source"))
+        raise HistplotError(
+            f"no series {', '.join(missing)}; it has: {', '.join(history.frame.columns)}", history.meta.get("source")
+        )
     return [_axis(c, history.frame[c].to_numpy()) for c in cols]
 
 
@@ -103,6 +105,7 @@ def run_axes(histories: Sequence[History], metrics: Sequence[str] | None = None)
                 put(f"best {col}", i, s.max() if higher_is_better(col) else s.min())
         for key, value in (h.meta.get("params") or {}).items():
             put(str(key), i, value)
+
     # Best values first (loss first, each metric's splits side by side), then hyperparameters, then epochs.
     def key(n: str) -> tuple:
         if not n.startswith("best "):
@@ -115,8 +118,9 @@ def run_axes(histories: Sequence[History], metrics: Sequence[str] | None = None)
     return [_axis(n, columns[n]) for n in order if any(v is not None for v in columns[n])]
 
 
-def draw(axes_spec: list[Axis], colour_values: np.ndarray, colour_label: str, *, labels: Sequence[str] = (),
-         title: str = "") -> Figure:
+def draw(
+    axes_spec: list[Axis], colour_values: np.ndarray, colour_label: str, *, labels: Sequence[str] = (), title: str = ""
+) -> Figure:
     """The figure: a twin y axis per variable, lines coloured by ``colour_values``."""
     if len(axes_spec) < 2:
         raise HistplotError("a parallel-coordinates plot needs at least two series")
@@ -179,8 +183,9 @@ def _wrap(name: str) -> str:
     return name.replace("_", " ").replace(" ", "\n", 1) if len(name) > 12 else name.replace("_", " ")
 
 
-def parallel(histories: Sequence[History], *, by: str = "epoch", color: str | None = None,
-             metrics: Sequence[str] | None = None) -> Figure:
+def parallel(
+    histories: Sequence[History], *, by: str = "epoch", color: str | None = None, metrics: Sequence[str] | None = None
+) -> Figure:
     """A parallel-coordinates Figure: ``by="epoch"`` for one run, ``by="run"`` across runs."""
     if by == "epoch":
         if len(histories) != 1:
@@ -189,8 +194,9 @@ def parallel(histories: Sequence[History], *, by: str = "epoch", color: str | No
         spec = epoch_axes(h, metrics)
         if color:
             if color not in h.frame.columns:
-                raise HistplotError(f"--color {color}: no such series; it has: {', '.join(h.frame.columns)}",
-                                    h.meta.get("source"))
+                raise HistplotError(
+                    f"--color {color}: no such series; it has: {', '.join(h.frame.columns)}", h.meta.get("source")
+                )
             cvals, clabel = h.frame[color].to_numpy(dtype=float), color
         else:
             cvals, clabel = h.frame.index.to_numpy(dtype=float), "epoch"
@@ -204,6 +210,11 @@ def parallel(histories: Sequence[History], *, by: str = "epoch", color: str | No
         if key not in names:
             raise HistplotError(f"--color {color}: no such axis; axes are: {', '.join(names)}")
         cvals = spec[names.index(key)].values.astype(float)
-        return draw(spec, cvals, key, labels=[h.label for h in histories],
-                    title=f"{len(histories)} runs across {len(spec)} axes")
+        return draw(
+            spec,
+            cvals,
+            key,
+            labels=[h.label for h in histories],
+            title=f"{len(histories)} runs across {len(spec)} axes",
+        )
     raise HistplotError(f"--by must be epoch or run, not {by!r}")

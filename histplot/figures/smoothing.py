@@ -39,5 +39,5 @@ def ema(values, weight: float) -> np.ndarray:
             continue
         last = last * w + (1.0 - w) * value
         n += 1
-        out[i] = last / (1.0 - w ** n)
+        out[i] = last / (1.0 - w**n)
     return out

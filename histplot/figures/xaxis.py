@@ -29,8 +29,7 @@ def frame_for_x(history: History, x: str | None = None) -> tuple[pd.DataFrame, s
         return history.frame, "epoch"
     epoch_steps = history.meta.get("epoch_steps") or {}
     if history.steps is None and not epoch_steps:
-        raise HistplotError("this history records no steps: plot it with --x epoch",
-                            history.meta.get("source"))
+        raise HistplotError("this history records no steps: plot it with --x epoch", history.meta.get("source"))
     out = history.steps.copy() if history.steps is not None else pd.DataFrame()
     at = [epoch_steps.get(int(e)) for e in history.frame.index]
     placed = history.frame.loc[[a is not None for a in at]]
@@ -38,7 +37,9 @@ def frame_for_x(history: History, x: str | None = None) -> tuple[pd.DataFrame, s
     placed = placed[[c for c in placed.columns if c not in out.columns]]
     placed = placed.groupby(level=0).last()
     out = placed if out.empty else out.join(placed, how="outer")
-    out = out[[c for c in history.frame.columns if c in out.columns]
-              + [c for c in out.columns if c not in history.frame.columns]]
+    out = out[
+        [c for c in history.frame.columns if c in out.columns]
+        + [c for c in out.columns if c not in history.frame.columns]
+    ]
     out.index.name = "step"
     return out.sort_index(), "step"

@@ -102,8 +102,14 @@ class Follower:
     ``bytes_checked`` those only looked at (format detection, rewrite checks).
     """
 
-    def __init__(self, path: str | os.PathLike, *, fmt: str | None = None, read_opts: dict | None = None,
-                 on_event: Callable[[Event], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        fmt: str | None = None,
+        read_opts: dict | None = None,
+        on_event: Callable[[Event], None] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.source = str(path)
         self.fixed_format = fmt
@@ -170,8 +176,9 @@ class Follower:
             self._say("waiting", f"waiting for {self.source} to appear")
             return None
         if stat.S_ISDIR(st.st_mode):
-            raise ReadError("is a directory: watch follows one file (metrics.csv, trainer_state.json, ...)",
-                            self.source)
+            raise ReadError(
+                "is a directory: watch follows one file (metrics.csv, trainer_state.json, ...)", self.source
+            )
         key = (st.st_size, st.st_mtime_ns, st.st_ino)
         self.moved = key != self._stat_key
         if not self.moved:
@@ -230,14 +237,18 @@ class Follower:
         if best < THRESHOLD:
             if cut < 0:
                 return False  # a first line still being written
-            raise UnknownFormatError(f"not a training history in any known format (tried {', '.join(readers())}); "
-                                     "name the format with --from if it is one of them", self.source)
+            raise UnknownFormatError(
+                f"not a training history in any known format (tried {', '.join(readers())}); "
+                "name the format with --from if it is one of them",
+                self.source,
+            )
         self.format = name
         return True
 
     def _poll_lines(self, size: int) -> History | None:
-        if size < self._pos or (self._tail and self._read(self._pos - len(self._tail), len(self._tail),
-                                                          count=False) != self._tail):
+        if size < self._pos or (
+            self._tail and self._read(self._pos - len(self._tail), len(self._tail), count=False) != self._tail
+        ):
             return self._rewritten(size)
         if self._table is None:
             self._table = _LINE_FORMATS[self.format]()
@@ -259,13 +270,18 @@ class Follower:
             return None  # being rewritten: decide once the header line is complete
         header = _decode(first[: first.index(b"\n")], first=True).strip()
         table = self._table
-        wider = (self.format == lightning_csv.NAME and isinstance(table, _Table) and header != table.header
-                 and set(table.columns()) <= {c.strip().strip('"') for c in header.split(",")})
+        wider = (
+            self.format == lightning_csv.NAME
+            and isinstance(table, _Table)
+            and header != table.header
+            and set(table.columns()) <= {c.strip().strip('"') for c in header.split(",")}
+        )
         if not wider:
             self._restart()
             return self._changed(size)
-        self._say("reread", f"{self.source}: new columns in the header (Lightning rewrote the file): "
-                  "read again", once=False)
+        self._say(
+            "reread", f"{self.source}: new columns in the header (Lightning rewrote the file): read again", once=False
+        )
         locked = self.locked
         self._reset()
         self.format, self.locked = lightning_csv.NAME, locked

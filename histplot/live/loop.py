@@ -44,16 +44,26 @@ class Live:
     ``histplot`` logger). ``inline``: show the figure in Jupyter (None: when running in a kernel).
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, *, every: int = 1,
-                 metrics: Sequence[str] | None = None, title: str | None = None, dpi: int = 100,
-                 settings: Settings | None = None, on_finding: Callable[[str], Any] | None = None,
-                 inline: bool | None = None, label: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        every: int = 1,
+        metrics: Sequence[str] | None = None,
+        title: str | None = None,
+        dpi: int = 100,
+        settings: Settings | None = None,
+        on_finding: Callable[[str], Any] | None = None,
+        inline: bool | None = None,
+        label: str | None = None,
+    ) -> None:
         self._display = _notebook_display() if inline is not False else None
         if inline and self._display is None:
             raise HistplotError("inline=True needs a running Jupyter kernel (IPython)")
         self.path = Path(path) if path is not None else None
-        self.refresher = Refresher(path, every=every, settings=settings, metrics=metrics, title=title, dpi=dpi,
-                                   draw=self._display is not None)
+        self.refresher = Refresher(
+            path, every=every, settings=settings, metrics=metrics, title=title, dpi=dpi, draw=self._display is not None
+        )
         self.on_finding = on_finding or _log.warning
         self.label = label or (self.path.stem if self.path is not None else "live")
         self.history: History | None = None
@@ -103,8 +113,9 @@ class Live:
         try:
             keras = importlib.import_module("keras")
         except ImportError as exc:
-            raise MissingDependencyError("keras_callback needs Keras: pip install keras "
-                                         "(or call live.update from your own loop)") from exc
+            raise MissingDependencyError(
+                "keras_callback needs Keras: pip install keras (or call live.update from your own loop)"
+            ) from exc
         live = self
 
         class HistplotLive(keras.callbacks.Callback):

@@ -43,11 +43,14 @@ def headline(f: Finding, d: Diagnosis) -> str:
     """One line for a finding: ``overfitting since epoch 23: val_loss +12% over best (epoch 18)``."""
     n = f.numbers
     if f.kind == "overfitting":
-        return (f"overfitting since epoch {n['onset']}: {d.monitor} +{n['gl_end']:.0f}% over best "
-                f"(epoch {n['best_epoch']})")
+        return (
+            f"overfitting since epoch {n['onset']}: {d.monitor} +{n['gl_end']:.0f}% over best (epoch {n['best_epoch']})"
+        )
     if f.kind == "early_stopping":
-        return (f"early stopping: EarlyStopping(patience={n['patience']}) would have stopped at epoch "
-                f"{n['stopped_epoch']} (best epoch {n['best_epoch']})")
+        return (
+            f"early stopping: EarlyStopping(patience={n['patience']}) would have stopped at epoch "
+            f"{n['stopped_epoch']} (best epoch {n['best_epoch']})"
+        )
     where = f" at epoch {f.epochs[0]}" if f.epochs else ""
     return f"{f.kind.replace('_', ' ')}{where}: {f.message}"
 
@@ -90,7 +93,7 @@ class Update:
     diagnosis: Diagnosis | None
     findings: list[str] = field(default_factory=list)
     figure: object | None = None  # matplotlib Figure, when drawn
-    path: Path | None = None      # the file written, when drawn and an output is set
+    path: Path | None = None  # the file written, when drawn and an output is set
 
 
 class Refresher:
@@ -101,9 +104,18 @@ class Refresher:
     true (for a window or a notebook) and nothing is written.
     """
 
-    def __init__(self, output: str | os.PathLike | None = None, *, every: int = 1, settings: Settings | None = None,
-                 metrics: Sequence[str] | None = None, title: str | None = None, dpi: int = 100,
-                 kinds: Sequence[str] = ANNOUNCED, draw: bool = False) -> None:
+    def __init__(
+        self,
+        output: str | os.PathLike | None = None,
+        *,
+        every: int = 1,
+        settings: Settings | None = None,
+        metrics: Sequence[str] | None = None,
+        title: str | None = None,
+        dpi: int = 100,
+        kinds: Sequence[str] = ANNOUNCED,
+        draw: bool = False,
+    ) -> None:
         if every < 1:
             raise HistplotError(f"every must be 1 or more, not {every}")
         self.output = Path(output) if output is not None else None

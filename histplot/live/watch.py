@@ -20,12 +20,23 @@ from .refresh import Refresher
 INTERRUPTED = 130  # the shell's code for Ctrl-C
 
 
-def watch(path: str | os.PathLike, output: str | os.PathLike | None = "live.png", *, every: int = 1,
-          interval: float = 1.0, until_idle: float | None = None, fmt: str | None = None,
-          read_opts: dict | None = None, prepare: Callable[[History], History] | None = None,
-          settings: Settings | None = None, dpi: int = 100, window=None,
-          on_event: Callable[[Event], None] | None = None, clock: Callable[[], float] = time.monotonic,
-          sleep: Callable[[float], None] = time.sleep) -> int:
+def watch(
+    path: str | os.PathLike,
+    output: str | os.PathLike | None = "live.png",
+    *,
+    every: int = 1,
+    interval: float = 1.0,
+    until_idle: float | None = None,
+    fmt: str | None = None,
+    read_opts: dict | None = None,
+    prepare: Callable[[History], History] | None = None,
+    settings: Settings | None = None,
+    dpi: int = 100,
+    window=None,
+    on_event: Callable[[Event], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
     """Follow ``path`` until Ctrl-C (returns 130) or ``until_idle`` seconds without change (returns 0).
 
     ``output`` is rewritten atomically when new epochs arrive (every ``every`` epochs), and once more

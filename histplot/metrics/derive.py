@@ -31,16 +31,34 @@ from .families import COUNT_KINDS, class_members, families, split_suffix
 
 # Order matters only for the column order of the output: the dashboard metrics first.
 COUNT_METRICS = (
-    "precision", "recall", "f1", "mcc", "specificity", "balanced_accuracy", "accuracy",
-    "npv", "fpr", "fnr", "informedness", "markedness", "jaccard",
+    "precision",
+    "recall",
+    "f1",
+    "mcc",
+    "specificity",
+    "balanced_accuracy",
+    "accuracy",
+    "npv",
+    "fpr",
+    "fnr",
+    "informedness",
+    "markedness",
+    "jaccard",
 )
 # The counts each formula reads (all four must exist for a split to be derived at all).
 FORMULA_INPUTS = {
-    "precision": ("tp", "fp"), "recall": ("tp", "fn"), "f1": ("tp", "fp", "fn"),
-    "mcc": ("tp", "fp", "tn", "fn"), "specificity": ("tn", "fp"),
-    "balanced_accuracy": ("tp", "fp", "tn", "fn"), "accuracy": ("tp", "fp", "tn", "fn"),
-    "npv": ("tn", "fn"), "fpr": ("tn", "fp"), "fnr": ("tp", "fn"),
-    "informedness": ("tp", "fp", "tn", "fn"), "markedness": ("tp", "fp", "tn", "fn"),
+    "precision": ("tp", "fp"),
+    "recall": ("tp", "fn"),
+    "f1": ("tp", "fp", "fn"),
+    "mcc": ("tp", "fp", "tn", "fn"),
+    "specificity": ("tn", "fp"),
+    "balanced_accuracy": ("tp", "fp", "tn", "fn"),
+    "accuracy": ("tp", "fp", "tn", "fn"),
+    "npv": ("tn", "fn"),
+    "fpr": ("tn", "fp"),
+    "fnr": ("tp", "fn"),
+    "informedness": ("tp", "fp", "tn", "fn"),
+    "markedness": ("tp", "fp", "tn", "fn"),
     "jaccard": ("tp", "fp", "fn"),
 }
 MACRO_METRICS = ("precision", "recall", "f1")
@@ -140,6 +158,7 @@ def _count_steps(history: History) -> list[Step]:
 def _rmse_steps(history: History) -> list[Step]:
     steps: list[Step] = []
     for split, col in history.metrics().get("mse", {}).items():
+
         def sqrt(frame, col=col):
             with np.errstate(invalid="ignore"):
                 return np.sqrt(frame[col].to_numpy(dtype=float))
@@ -163,13 +182,19 @@ def _macro_steps(columns: list[str]) -> list[Step]:
             if len(members) < 2:
                 continue
             inputs = [column_name(split, b) for _, b in members]
-            steps.append((column_name(split, f"macro_{metric}"), inputs,
-                          lambda frame, inputs=inputs: macro([frame[c].to_numpy() for c in inputs])))
+            steps.append(
+                (
+                    column_name(split, f"macro_{metric}"),
+                    inputs,
+                    lambda frame, inputs=inputs: macro([frame[c].to_numpy() for c in inputs]),
+                )
+            )
     return steps
 
 
-def derive(history: History, *, expressions: Mapping[str, str] | None = None,
-           config_path: str | os.PathLike | None = None) -> History:
+def derive(
+    history: History, *, expressions: Mapping[str, str] | None = None, config_path: str | os.PathLike | None = None
+) -> History:
     """A new History with the derived columns added (the input is left as it is).
 
     ``expressions`` maps new metric names to arithmetic over column base names, evaluated per
@@ -205,8 +230,9 @@ def derive(history: History, *, expressions: Mapping[str, str] | None = None,
     return History(frame=frame, meta=meta, steps=history.steps)
 
 
-def derivable(history: History, *, expressions: Mapping[str, str] | None = None,
-              config_path: str | os.PathLike | None = None) -> dict[str, list[str]]:
+def derivable(
+    history: History, *, expressions: Mapping[str, str] | None = None, config_path: str | os.PathLike | None = None
+) -> dict[str, list[str]]:
     """Column -> input columns, for every metric ``derive`` would add to this history."""
     before = set(history.meta.get("derived", {}))
     after = derive(history, expressions=expressions, config_path=config_path).meta["derived"]
@@ -227,8 +253,9 @@ class Deriver:
         return derive(history, expressions=dict(self.expressions), config_path=self.config_path)
 
 
-def deriver(*, enabled: bool = True, config: Mapping[str, Any] | None = None,
-            config_path: str | os.PathLike | None = None) -> Deriver:
+def deriver(
+    *, enabled: bool = True, config: Mapping[str, Any] | None = None, config_path: str | os.PathLike | None = None
+) -> Deriver:
     """``derive`` with histplot.yaml's ``derive:`` expressions, from a loaded ``config`` (or its path).
 
     The expressions are checked here, before any input is read, so a bad expression fails fast even

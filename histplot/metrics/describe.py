@@ -24,8 +24,11 @@ def family_lines(metrics: dict, members: dict, width: int) -> list[str]:
     for stem, by_class in fams.items():
         parts = []
         for split in ("train", "val", "test"):
-            last = {k: metrics[b][split]["last"] for k, b in by_class.items()
-                    if split in metrics[b] and metrics[b][split]["last"] is not None}
+            last = {
+                k: metrics[b][split]["last"]
+                for k, b in by_class.items()
+                if split in metrics[b] and metrics[b][split]["last"] is not None
+            }
             if last:
                 lo, hi = min(last, key=last.get), max(last, key=last.get)
                 parts.append(f"{split} last: {last[lo]:.4g} (class {lo}) to {last[hi]:.4g} (class {hi})")

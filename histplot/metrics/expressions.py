@@ -78,13 +78,16 @@ def compile_expression(name: Any, text: Any, path: str | os.PathLike | None = No
     path = None if path is None else str(path)
     label = str(name)
     if not isinstance(name, str) or not _NAME.match(name):
-        raise ConfigError(f"derive.{label}: a metric name must be letters, digits and _ "
-                          "(not starting with a digit)", path)
+        raise ConfigError(
+            f"derive.{label}: a metric name must be letters, digits and _ (not starting with a digit)", path
+        )
     split, base = parse_name(name)
     if split != "train" or base != name:
-        raise ConfigError(f"derive.{name}: name it by its base name (it is derived for every split); "
-                          f"'{name}' reads as {'a run-level series' if split is None else split + ' ' + base}",
-                          path)
+        raise ConfigError(
+            f"derive.{name}: name it by its base name (it is derived for every split); "
+            f"'{name}' reads as {'a run-level series' if split is None else split + ' ' + base}",
+            path,
+        )
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
         raise ConfigError(f"derive.{name}: expected an expression, got a {type(text).__name__}", path)
     text = str(text).strip()
@@ -114,8 +117,7 @@ def compile_all(expressions: Mapping[Any, Any] | None, path: str | os.PathLike |
     if not expressions:
         return []
     if not isinstance(expressions, Mapping):
-        raise ConfigError(f"'derive' must map metric names to expressions, not a {type(expressions).__name__}",
-                          path)
+        raise ConfigError(f"'derive' must map metric names to expressions, not a {type(expressions).__name__}", path)
     return [compile_expression(k, v, path) for k, v in expressions.items()]
 
 
@@ -223,8 +225,9 @@ def expression_steps(expr: Expression, columns: list[str], source: str | None = 
     for name in expr.names:
         sp, base = parse_name(name)
         if sp in ("val", "test"):
-            raise expr.error(f"'{name}' names one split; write '{base}': names are base names, "
-                             "evaluated for each split")
+            raise expr.error(
+                f"'{name}' names one split; write '{base}': names are base names, evaluated for each split"
+            )
     steps = []
     for split in SPLITS:
         cols = {n: _resolve(n, split, columns) for n in expr.names}
@@ -235,8 +238,9 @@ def expression_steps(expr: Expression, columns: list[str], source: str | None = 
         inputs = list(dict.fromkeys(cols.values()))
 
         def compute(frame, cols=cols):
-            return np.broadcast_to(evaluate(expr, {n: frame[c].to_numpy(dtype=float) for n, c in cols.items()}),
-                                   (len(frame),)).copy()
+            return np.broadcast_to(
+                evaluate(expr, {n: frame[c].to_numpy(dtype=float) for n, c in cols.items()}), (len(frame),)
+            ).copy()
 
         steps.append((column_name(split, expr.name), inputs, compute))
     if not steps:
@@ -248,4 +252,3 @@ def expression_steps(expr: Expression, columns: list[str], source: str | None = 
             raise expr.error(f"unknown column '{missing[0]}'{where} (it has: {shown})")
         raise expr.error(f"no split has all of {', '.join(expr.names)}{where}")
     return steps
-

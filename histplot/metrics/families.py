@@ -20,9 +20,14 @@ _SUFFIX = re.compile(r"^(?P<stem>.+?)_(?P<word>class_?)?(?P<idx>\d+)$", re.IGNOR
 
 # Confusion counts under every spelling Keras uses; value = the short kind.
 COUNT_KINDS = {
-    "tp": "tp", "fp": "fp", "tn": "tn", "fn": "fn",
-    "true_positives": "tp", "false_positives": "fp",
-    "true_negatives": "tn", "false_negatives": "fn",
+    "tp": "tp",
+    "fp": "fp",
+    "tn": "tn",
+    "fn": "fn",
+    "true_positives": "tp",
+    "false_positives": "fp",
+    "true_negatives": "tn",
+    "false_negatives": "fn",
 }
 _SHORT_COUNTS = {"tp", "fp", "tn", "fn"}
 

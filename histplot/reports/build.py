@@ -36,11 +36,22 @@ def _raise_exit(signum, frame):  # noqa: ARG001 - signal handler signature
     raise SystemExit(128 + signum)
 
 
-def build_report(items: Iterable[str], output: str | os.PathLike, *, read_opts: dict | None = None,
-                 settings: Any = None, fail_on: Sequence[str] = (), jobs: int | None = None,
-                 formats: Sequence[str] | None = None, dpi: int | None = None, strict: bool = False,
-                 timestamp: str | None = None, progress: Callable[[int, int], None] | None = None,
-                 prepare: Callable | None = None, options: Any = None) -> Report:
+def build_report(
+    items: Iterable[str],
+    output: str | os.PathLike,
+    *,
+    read_opts: dict | None = None,
+    settings: Any = None,
+    fail_on: Sequence[str] = (),
+    jobs: int | None = None,
+    formats: Sequence[str] | None = None,
+    dpi: int | None = None,
+    strict: bool = False,
+    timestamp: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    prepare: Callable | None = None,
+    options: Any = None,
+) -> Report:
     """Find every run in ``items`` (files, directories, globs), render and diagnose each into
     ``output``, and write summary.json, summary.md and index.html there.
 
@@ -60,9 +71,21 @@ def build_report(items: Iterable[str], output: str | os.PathLike, *, read_opts: 
     names = slugs(candidates)
     options = options or FigureOptions()
     formats, dpi = tuple(formats or options.formats), dpi or options.dpi
-    jobs_list = [RunJob(c.path, s, str(figures), {**(read_opts or {}), **({"run": c.run} if c.run else {})},
-                        settings or Settings(),
-                        tuple(fail_on), formats, dpi, prepare, options) for c, s in zip(candidates, names)]
+    jobs_list = [
+        RunJob(
+            c.path,
+            s,
+            str(figures),
+            {**(read_opts or {}), **({"run": c.run} if c.run else {})},
+            settings or Settings(),
+            tuple(fail_on),
+            formats,
+            dpi,
+            prepare,
+            options,
+        )
+        for c, s in zip(candidates, names)
+    ]
     results = _run_all(jobs_list, jobs, progress)
     report = Report(results, list(fail_on), out, strict)
     write_summaries(report, timestamp=timestamp)
@@ -98,6 +121,7 @@ def _run_all(jobs_list: list[RunJob], jobs: int | None, progress) -> list[RunRes
 
 # -- writing --------------------------------------------------------------------------------------
 
+
 def write_summaries(report: Report, *, timestamp: str | None = None) -> None:
     data = report.to_dict()
     if timestamp:
@@ -108,5 +132,3 @@ def write_summaries(report: Report, *, timestamp: str | None = None) -> None:
         fh.write(to_markdown(report, timestamp=timestamp))
     with atomic_write(report.output / "index.html", "w") as fh:
         fh.write(to_html(report, timestamp=timestamp))
-
-

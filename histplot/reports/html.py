@@ -23,7 +23,7 @@ def inline_svg(svg_text: str, prefix: str) -> str:
     body = svg_text[start:] if start >= 0 else svg_text
     body = re.sub(r"<metadata>.*?</metadata>", "", body, flags=re.S)
     body = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', body)
-    body = re.sub(r'url\(#([^)]+)\)', lambda m: f"url(#{prefix}-{m.group(1)})", body)
+    body = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", body)
     body = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}-{m.group(1)}"', body)
     return body
 
@@ -65,29 +65,37 @@ def to_html(report: Report, *, timestamp: str | None = None) -> str:
             f"<td>{_esc(f'{r.monitor} ({r.mode})' if r.monitor else '–')}</td>"
             f"<td class=num>{_esc(r.best_epoch or '–')}</td><td class=num>{_esc(fmt_number(r.best))}</td>"
             f"<td class=num>{_esc(fmt_number(r.final))}</td><td>{_esc(metric_words(r))}</td>"
-            f"<td>{_esc(finding_words(r).replace('**', ''))}</td></tr>")
+            f"<td>{_esc(finding_words(r).replace('**', ''))}</td></tr>"
+        )
     sections = []
     for r in report.runs:
-        body = [f'<section id="run-{_esc(r.slug)}"><h2>{_esc(r.label or r.source)}</h2>',
-                f'<p class="muted">{_esc(r.source)}</p>']
+        body = [
+            f'<section id="run-{_esc(r.slug)}"><h2>{_esc(r.label or r.source)}</h2>',
+            f'<p class="muted">{_esc(r.source)}</p>',
+        ]
         if r.error:
             body.append(f"<p><strong>Unreadable:</strong> {_esc(r.error)}</p>")
         else:
-            items = "".join(f"<li><strong>{_esc(f['kind'])}</strong> ({_esc(f['severity'])}): "
-                            f"{_esc(f['message'])}</li>" for f in r.findings)
+            items = "".join(
+                f"<li><strong>{_esc(f['kind'])}</strong> ({_esc(f['severity'])}): {_esc(f['message'])}</li>"
+                for f in r.findings
+            )
             body.append(f'<ul class="findings">{items}</ul>')
             body.append(_figure_html(report.output, r))
         body.append("</section>")
         sections.append("\n".join(body))
     stamp = f"<p class=muted>Generated {_esc(timestamp)}</p>" if timestamp else ""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>histplot report</title><style>{_CSS}</style></head><body>\n"
         f"<h1>histplot report</h1>{stamp}\n"
         f"<p>{counts['runs']} run(s): {counts['read']} read, {counts['errors']} unreadable, "
         f"{counts['failing']} failing <code>--fail-on {_esc(','.join(report.fail_on) or '(none)')}</code>.</p>\n"
         "<table><thead><tr><th>run</th><th>format</th><th>epochs</th><th>monitored</th><th>best epoch</th>"
         "<th>best</th><th>final</th><th>main metrics (final, best)</th><th>findings</th></tr></thead><tbody>\n"
-        + "\n".join(rows) + "\n</tbody></table>\n" + "\n".join(sections) + "\n</body></html>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table>\n"
+        + "\n".join(sections)
+        + "\n</body></html>\n"
     )

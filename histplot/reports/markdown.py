@@ -18,8 +18,12 @@ def finding_words(r: RunResult) -> str:
             continue
         mark = {"warning": "⚠ ", "error": "✖ "}.get(f["severity"], "")
         ep = f["epochs"]
-        when = {"overfitting": " from {}", "early_stopping": " would stop at {}", "plateau": " since {}",
-                "still_improving": ""}.get(f["kind"], " at {}")
+        when = {
+            "overfitting": " from {}",
+            "early_stopping": " would stop at {}",
+            "plateau": " since {}",
+            "still_improving": "",
+        }.get(f["kind"], " at {}")
         words.append(f"{mark}{f['kind'].replace('_', ' ')}{when.format(ep[0]) if ep and when else ''}")
     return ", ".join(words) or "ok"
 
@@ -29,7 +33,10 @@ def metric_words(r: RunResult, most: int = 4) -> str:
     cols = [c for c in r.metrics if c != r.monitor]
     held_out = [c for c in cols if c.startswith(("val_", "test_"))]
     picked = (held_out or cols)[:most]
-    return ", ".join(f"{c} {fmt_number(r.metrics[c]['final'])} ({fmt_number(r.metrics[c]['best'])})" for c in picked) or "–"
+    return (
+        ", ".join(f"{c} {fmt_number(r.metrics[c]['final'])} ({fmt_number(r.metrics[c]['best'])})" for c in picked)
+        or "–"
+    )
 
 
 def _md_cell(text: str) -> str:
@@ -40,19 +47,43 @@ def to_markdown(report: Report, *, timestamp: str | None = None) -> str:
     """One table row per run, then one line per error: fit for a CI job summary."""
     counts = report.to_dict()["counts"]
     lines = ["# histplot report", ""]
-    lines.append(f"{counts['runs']} run(s): {counts['read']} read, {counts['errors']} unreadable, "
-                 f"{counts['failing']} failing --fail-on {','.join(report.fail_on) or '(none)'}.")
+    lines.append(
+        f"{counts['runs']} run(s): {counts['read']} read, {counts['errors']} unreadable, "
+        f"{counts['failing']} failing --fail-on {','.join(report.fail_on) or '(none)'}."
+    )
     if timestamp:
         lines.append(f"Generated {timestamp}.")
-    lines += ["", "| run | format | epochs | monitored | best epoch | best | final | main metrics (final, best) "
-              "| findings | figure |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| run | format | epochs | monitored | best epoch | best | final | main metrics (final, best) "
+        "| findings | figure |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in report.runs:
-        fig = f"[png]({r.figures['png']})" if "png" in r.figures else (
-            f"[svg]({r.figures['svg']})" if "svg" in r.figures else "–")
-        lines.append("| " + " | ".join(_md_cell(x) for x in [
-            r.label or r.source, r.format or "–", r.epochs if r.epochs is not None else "–",
-            f"{r.monitor} ({r.mode})" if r.monitor else "–", r.best_epoch or "–", fmt_number(r.best), fmt_number(r.final),
-            metric_words(r), finding_words(r), fig]) + " |")
+        fig = (
+            f"[png]({r.figures['png']})"
+            if "png" in r.figures
+            else (f"[svg]({r.figures['svg']})" if "svg" in r.figures else "–")
+        )
+        lines.append(
+            "| "
+            + " | ".join(
+                _md_cell(x)
+                for x in [
+                    r.label or r.source,
+                    r.format or "–",
+                    r.epochs if r.epochs is not None else "–",
+                    f"{r.monitor} ({r.mode})" if r.monitor else "–",
+                    r.best_epoch or "–",
+                    fmt_number(r.best),
+                    fmt_number(r.final),
+                    metric_words(r),
+                    finding_words(r),
+                    fig,
+                ]
+            )
+            + " |"
+        )
     if report.errors:
         lines += ["", "## Unreadable", ""]
         lines += [f"- `{r.source}`: {r.error}" for r in report.errors]

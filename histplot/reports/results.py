@@ -71,8 +71,12 @@ class Report:
         return {
             "schema": SCHEMA,
             "fail_on": list(self.fail_on),
-            "counts": {"runs": len(self.runs), "read": len(self.runs) - len(self.errors),
-                       "errors": len(self.errors), "failing": sum(1 for r in self.runs if r.failing)},
+            "counts": {
+                "runs": len(self.runs),
+                "read": len(self.runs) - len(self.errors),
+                "errors": len(self.errors),
+                "failing": sum(1 for r in self.runs if r.failing),
+            },
             "failed": bool(self.return_code()),
             "runs": [r.to_dict() for r in self.runs],
         }
@@ -167,8 +171,7 @@ def _main_metrics(h) -> dict[str, dict[str, float | None]]:
 
 def slugs(candidates: Sequence[Candidate]) -> list[str]:
     """File-name-safe, unique names for the runs' figures, from their paths."""
-    parts = [(Path(c.path).parts if c.path != "-" else ("stdin",)) + ((c.run,) if c.run else ())
-             for c in candidates]
+    parts = [(Path(c.path).parts if c.path != "-" else ("stdin",)) + ((c.run,) if c.run else ()) for c in candidates]
     tails: dict[int, list[str]] = {}  # depth -> every run's name at that depth; counted once, not per run
     tallies: dict[int, Counter] = {}
     out: list[str] = []

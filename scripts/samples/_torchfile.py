@@ -69,8 +69,7 @@ class _Pickler(pickle._Pickler):  # the pure-Python pickler lets GLOBAL name mod
             self.storages.append(obj)
             shape = obj.values.shape
             stride = tuple(s // obj.values.itemsize for s in obj.values.strides)
-            return (_Global("torch._utils", "_rebuild_tensor_v2"),
-                    (storage, 0, shape, stride, False, OrderedDict()))
+            return (_Global("torch._utils", "_rebuild_tensor_v2"), (storage, 0, shape, stride, False, OrderedDict()))
         return NotImplemented
 
 
@@ -88,10 +87,10 @@ def _pickle(obj, legacy: bool) -> tuple[bytes, list[Tensor]]:
 
 def save_zip(obj, path: Path, archive: str = "archive") -> None:
     data, storages = _pickle(obj, legacy=False)
-    records = [("data.pkl", data), (".format_version", b"1"), (".storage_alignment", b"64"),
-               ("byteorder", b"little")]
-    records += [(f"data/{i}", t.values.astype(t.values.dtype.newbyteorder("<")).tobytes())
-                for i, t in enumerate(storages)]
+    records = [("data.pkl", data), (".format_version", b"1"), (".storage_alignment", b"64"), ("byteorder", b"little")]
+    records += [
+        (f"data/{i}", t.values.astype(t.values.dtype.newbyteorder("<")).tobytes()) for i, t in enumerate(storages)
+    ]
     records += [("version", b"3\n"), (".data/serialization_id", b"0000000000000000000000000000000000000000")]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
         for name, payload in records:
@@ -121,8 +120,10 @@ class _PlainPickler(_Pickler):
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
             stride = tuple(s // obj.values.itemsize for s in obj.values.strides)
-            return (_Global("torch._utils", "_rebuild_tensor_v2"),
-                    (_BytesStorage(obj), 0, obj.values.shape, stride, False, OrderedDict()))
+            return (
+                _Global("torch._utils", "_rebuild_tensor_v2"),
+                (_BytesStorage(obj), 0, obj.values.shape, stride, False, OrderedDict()),
+            )
         if isinstance(obj, _BytesStorage):
             return (_Global("torch.storage", "_load_from_bytes"), (_legacy_bytes(_Storage(obj.tensor, "0")),))
         return NotImplemented

@@ -19,8 +19,16 @@ def keras_classification(path: Path) -> None:
     acc = 1 - noisy(decay(n, 0.71, 0.095, 0.12), rng, 0.02)
     val_acc = 1 - noisy(decay(n, 0.66, 0.118, 0.11), rng, 0.04)
     lr = np.where(np.arange(n) < 18, 1e-3, np.where(np.arange(n) < 31, 5e-4, 2.5e-4))
-    write_json(path, {"accuracy": r6(acc), "loss": r6(loss), "val_accuracy": r6(val_acc),
-                      "val_loss": r6(val_loss), "learning_rate": r6(lr)})
+    write_json(
+        path,
+        {
+            "accuracy": r6(acc),
+            "loss": r6(loss),
+            "val_accuracy": r6(val_acc),
+            "val_loss": r6(val_loss),
+            "learning_rate": r6(lr),
+        },
+    )
 
 
 def csvlogger(path: Path) -> None:
@@ -46,8 +54,7 @@ def pytorch_regression(path: Path) -> None:
     n = 50
     train = noisy(decay(n, 14.2, 1.9, 0.09), rng, 0.03)
     test = noisy(decay(n, 13.1, 2.6, 0.08), rng, 0.05)
-    history = {"train_mse": [np.float64(v) for v in r6(train)],
-               "test_mse": [np.float64(v) for v in r6(test)]}
+    history = {"train_mse": [np.float64(v) for v in r6(train)], "test_mse": [np.float64(v) for v in r6(test)]}
     path.write_bytes(pickle.dumps(history, protocol=4))
 
 
@@ -60,8 +67,7 @@ def overfitting(path: Path) -> None:
     val_loss = noisy(0.55 + 1.6 * np.exp(-0.22 * t) + 0.012 * np.maximum(t - 13, 0) ** 1.25, rng, 0.025)
     acc = 1 - noisy(decay(n, 0.8, 0.01, 0.09), rng, 0.02)
     val_acc = 1 - noisy(0.25 + 0.55 * np.exp(-0.2 * t) + 0.0016 * np.maximum(t - 13, 0), rng, 0.02)
-    write_json(path, {"loss": r6(loss), "accuracy": r6(acc), "val_loss": r6(val_loss),
-                      "val_accuracy": r6(val_acc)})
+    write_json(path, {"loss": r6(loss), "accuracy": r6(acc), "val_loss": r6(val_loss), "val_accuracy": r6(val_acc)})
 
 
 SAMPLES = {

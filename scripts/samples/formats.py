@@ -60,26 +60,63 @@ def hf_trainer_state(path: Path) -> None:
     log = []
     for i, s in enumerate(steps):
         e = s / STEPS_PER_EPOCH
-        log.append({"epoch": e, "grad_norm": r6([abs(rng.normal(2.0, 0.5))])[0],
-                    "learning_rate": lr[min(int((s - 1) // STEPS_PER_EPOCH), EPOCHS - 1)],
-                    "loss": train[i], "step": int(s)})
+        log.append(
+            {
+                "epoch": e,
+                "grad_norm": r6([abs(rng.normal(2.0, 0.5))])[0],
+                "learning_rate": lr[min(int((s - 1) // STEPS_PER_EPOCH), EPOCHS - 1)],
+                "loss": train[i],
+                "step": int(s),
+            }
+        )
         if s % STEPS_PER_EPOCH == 0:
             k = int(s // STEPS_PER_EPOCH) - 1
-            log.append({"epoch": float(k + 1), "eval_accuracy": acc[k], "eval_loss": val[k],
-                        "eval_runtime": 1.5, "eval_samples_per_second": 120.0,
-                        "eval_steps_per_second": 15.0, "step": int(s)})
+            log.append(
+                {
+                    "epoch": float(k + 1),
+                    "eval_accuracy": acc[k],
+                    "eval_loss": val[k],
+                    "eval_runtime": 1.5,
+                    "eval_samples_per_second": 120.0,
+                    "eval_steps_per_second": 15.0,
+                    "step": int(s),
+                }
+            )
     total = EPOCHS * STEPS_PER_EPOCH
-    log.append({"epoch": float(EPOCHS), "step": total, "total_flos": 1.0e14, "train_loss": r6([np.mean(train)])[0],
-                "train_runtime": 300.0, "train_samples_per_second": 64.0, "train_steps_per_second": 0.8})
+    log.append(
+        {
+            "epoch": float(EPOCHS),
+            "step": total,
+            "total_flos": 1.0e14,
+            "train_loss": r6([np.mean(train)])[0],
+            "train_runtime": 300.0,
+            "train_samples_per_second": 64.0,
+            "train_steps_per_second": 0.8,
+        }
+    )
     best = int(np.argmin(val))
-    state = {"best_global_step": (best + 1) * STEPS_PER_EPOCH, "best_metric": val[best],
-             "best_model_checkpoint": f"out/checkpoint-{(best + 1) * STEPS_PER_EPOCH}",
-             "epoch": float(EPOCHS), "eval_steps": 500, "global_step": total,
-             "is_hyper_param_search": False, "is_local_process_zero": True, "is_world_process_zero": True,
-             "log_history": log, "logging_steps": LOG_EVERY, "max_steps": total,
-             "num_input_tokens_seen": 0, "num_train_epochs": EPOCHS, "save_steps": 500,
-             "stateful_callbacks": {}, "total_flos": 1.0e14, "train_batch_size": 8,
-             "trial_name": None, "trial_params": None}
+    state = {
+        "best_global_step": (best + 1) * STEPS_PER_EPOCH,
+        "best_metric": val[best],
+        "best_model_checkpoint": f"out/checkpoint-{(best + 1) * STEPS_PER_EPOCH}",
+        "epoch": float(EPOCHS),
+        "eval_steps": 500,
+        "global_step": total,
+        "is_hyper_param_search": False,
+        "is_local_process_zero": True,
+        "is_world_process_zero": True,
+        "log_history": log,
+        "logging_steps": LOG_EVERY,
+        "max_steps": total,
+        "num_input_tokens_seen": 0,
+        "num_train_epochs": EPOCHS,
+        "save_steps": 500,
+        "stateful_callbacks": {},
+        "total_flos": 1.0e14,
+        "train_batch_size": 8,
+        "trial_name": None,
+        "trial_params": None,
+    }
     path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -108,19 +145,21 @@ def mlruns(path: Path) -> None:
     """A file store with one run: metrics/<key> lines 'timestamp value step', params, tags."""
     run = path / "0" / RUN_ID
     (path / "0").mkdir(parents=True, exist_ok=True)
-    (path / "0" / "meta.yaml").write_text("artifact_location: mlruns/0\nexperiment_id: '0'\n"
-                                          "lifecycle_stage: active\nname: Default\n", encoding="utf-8")
+    (path / "0" / "meta.yaml").write_text(
+        "artifact_location: mlruns/0\nexperiment_id: '0'\nlifecycle_stage: active\nname: Default\n", encoding="utf-8"
+    )
     for key, rows in _mlflow_metrics(404).items():
         f = run / "metrics" / key
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text("".join(f"{t} {v} {s}\n" for t, v, s in rows), encoding="utf-8")
-    for sub, items in (("params", {"lr": "0.001", "batch_size": "32"}),
-                       ("tags", {"mlflow.runName": "resnet-sample"})):
+    for sub, items in (("params", {"lr": "0.001", "batch_size": "32"}), ("tags", {"mlflow.runName": "resnet-sample"})):
         (run / sub).mkdir(parents=True, exist_ok=True)
         for k, v in items.items():
             (run / sub / k).write_text(v, encoding="utf-8")
-    (run / "meta.yaml").write_text(f"experiment_id: '0'\nrun_id: {RUN_ID}\nrun_name: resnet-sample\n"
-                                   "lifecycle_stage: active\nstatus: 3\n", encoding="utf-8")
+    (run / "meta.yaml").write_text(
+        f"experiment_id: '0'\nrun_id: {RUN_ID}\nrun_name: resnet-sample\nlifecycle_stage: active\nstatus: 3\n",
+        encoding="utf-8",
+    )
 
 
 def mlflow_db(path: Path) -> None:
@@ -144,11 +183,16 @@ def mlflow_db(path: Path) -> None:
             PRIMARY KEY (key, run_uuid));
     """)
     con.execute("INSERT INTO experiments VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active', 0, 0)")
-    con.execute("INSERT INTO runs (run_uuid, name, status, start_time, lifecycle_stage, experiment_id) "
-                "VALUES (?, 'vit-sample', 'FINISHED', 1700000000000, 'active', 0)", (RUN_ID,))
+    con.execute(
+        "INSERT INTO runs (run_uuid, name, status, start_time, lifecycle_stage, experiment_id) "
+        "VALUES (?, 'vit-sample', 'FINISHED', 1700000000000, 'active', 0)",
+        (RUN_ID,),
+    )
     for key, rows in _mlflow_metrics(505).items():
-        con.executemany("INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?,?,?,?,?,0)",
-                        [(key, v, t, RUN_ID, s) for t, v, s in rows])
+        con.executemany(
+            "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?,?,?,?,?,0)",
+            [(key, v, t, RUN_ID, s) for t, v, s in rows],
+        )
     con.executemany("INSERT INTO params VALUES (?, ?, ?)", [("lr", "0.001", RUN_ID), ("epochs", "6", RUN_ID)])
     con.execute("INSERT INTO tags VALUES ('mlflow.runName', 'vit-sample', ?)", (RUN_ID,))
     con.commit()
@@ -160,8 +204,19 @@ def jsonl(path: Path) -> None:
     """A timm/DeiT-style log.txt: one JSON object per epoch (0-based), train_* and test_* keys."""
     _, _, val, acc, lr = _run(606)
     train = r6(decay(EPOCHS, 1.2, 0.3, 0.5))
-    lines = [json.dumps({"train_lr": lr[e], "train_loss": train[e], "test_loss": val[e], "test_acc1": acc[e],
-                         "epoch": e, "n_parameters": 5536768}) for e in range(EPOCHS)]
+    lines = [
+        json.dumps(
+            {
+                "train_lr": lr[e],
+                "train_loss": train[e],
+                "test_loss": val[e],
+                "test_acc1": acc[e],
+                "epoch": e,
+                "n_parameters": 5536768,
+            }
+        )
+        for e in range(EPOCHS)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -171,8 +226,9 @@ def yaml_history(path: Path) -> None:
 
     _, _, val, acc, _ = _run(707)
     train = r6(decay(EPOCHS, 0.9, 0.25, 0.5))
-    path.write_text(yaml.safe_dump({"loss": train, "val_loss": val, "val_accuracy": acc}, sort_keys=False),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"loss": train, "val_loss": val, "val_accuracy": acc}, sort_keys=False), encoding="utf-8"
+    )
 
 
 SAMPLES = {
