@@ -150,3 +150,46 @@ def test_function_level_imports_of_histplot_say_why(path):
         if "#" not in line and not lines[above].strip().startswith("#"):
             bare.append(f"{path.name}:{node.lineno}: {line.strip()}")
     assert not bare, "imports inside functions without a comment saying why:\n" + "\n".join(bare)
+
+
+# The pipeline, bottom first (DESIGN §1): a stage imports only stages on lower rows, never one on its
+# own row or above. config is the generic loader: it imports no feature (each feature checks its section).
+STAGES = [
+    ["histplot._version", "histplot.errors"],
+    ["histplot.naming", "histplot.config", "histplot.output"],
+    ["histplot.steps"],
+    ["histplot.history"],
+    ["histplot.readers"],
+    ["histplot.metrics"],
+    ["histplot.diagnosis"],
+    ["histplot.figures", "histplot.overview", "histplot.export"],
+    ["histplot.reports", "histplot.live"],
+    ["histplot.cli"],
+    ["histplot.__main__", "histplot"],
+]
+
+
+def stage_of(module: str) -> tuple[int, str]:
+    rows = {name: row for row, names in enumerate(STAGES) for name in names}
+    parts = module.split(".")
+    for i in range(len(parts), 0, -1):
+        name = ".".join(parts[:i])
+        if name in rows:
+            return rows[name], name
+    raise AssertionError(f"{module} belongs to no stage: add it to STAGES")
+
+
+def test_stages_import_only_stages_below():
+    wrong = []
+    for module, targets in graph().items():
+        row, stage = stage_of(module)
+        for target in targets:
+            target_row, target_stage = stage_of(target)
+            if target_row > row or (target_row == row and target_stage != stage):
+                wrong.append(f"{module} -> {target}")
+    assert not wrong, "imports against the pipeline order:\n" + "\n".join(sorted(wrong))
+
+
+def test_the_stage_check_catches_an_upward_import():
+    assert stage_of("histplot.readers.registry") == (4, "histplot.readers")
+    assert stage_of("histplot.metrics.derive")[0] > stage_of("histplot.config")[0]
