@@ -161,7 +161,7 @@ def check(entry: dict, obs: Observed, histplot: Any) -> list[tuple[str, str]]:
 
     # --- step clock ---
     steps = entry.get("steps")
-    if steps and entry.get("epochs") is None:
+    if steps and entry.get("epochs") is None and epochs in (None, 0):
         seen = get(info, "steps") or {}
         for key in ("first", "last"):
             exp = steps.get(key)
@@ -244,13 +244,24 @@ def check(entry: dict, obs: Observed, histplot: Any) -> list[tuple[str, str]]:
         fails.append(("missed overfitting", ""))
     if over_val is False and obs.findings("overfitting"):
         fails.append(("false overfitting", str(get(obs.findings("overfitting")[0], "message", ""))[:80]))
+    monitor = get(obs.diagnosis, "monitor")
+    columns = entry.get("columns") or {}
+    mon = columns.get(obs.raw(monitor)) if monitor else None
+    if mon:
+        mode = get(obs.diagnosis, "mode")
+        want_mode = {"lower": "min", "higher": "max"}.get(mon.get("direction"))
+        if mode in ("min", "max") and want_mode and mode != want_mode:
+            fails.append(("wrong direction", f"{obs.raw(monitor)} monitored as {mode}, expected {want_mode}"))
+        held_out = [c for c in columns.values() if c.get("split") in ("val", "test") and c.get("role") == "metric"
+                    and "loss" in str(c.get("base", ""))]
+        if mon.get("split") == "train" and held_out:
+            fails.append(("monitor not held-out", f"{obs.raw(monitor)} monitored while the file has a held-out loss"))
     best = verdict.get("best_epoch")
     if isinstance(best, dict) and best.get("epoch") is not None:
         hits = obs.findings("best_epoch")
         got = (get(hits[0], "epochs", []) or [None])[0] if hits else None
         ok = {best["epoch"], best.get("epoch_ok_if_0_based", best["epoch"])}
         if got not in ok:
-            monitor = get(obs.diagnosis, "monitor")
             fails.append(("best epoch", f"{got} on {obs.raw(monitor) if monitor else None}, expected {best['epoch']} on {best['series']}"))
     return fails
 
