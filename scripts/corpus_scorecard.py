@@ -105,6 +105,8 @@ class Observed:
                     name.replace("[].", "_")]
         # Lightning's <key>_step / <key>_epoch twins may both be reported under <key>.
         variants += [re.sub(r"_(step|epoch)$", "", v) for v in variants]
+        # A reader may record a split it inferred from elsewhere (a validation/ directory) as a prefix.
+        variants += [f"{p}_{name}" for p in ("val", "train", "test")]
         for v in variants:
             if v in self.split_of:
                 return True, self.split_of[v]
