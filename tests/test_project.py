@@ -1,4 +1,4 @@
-"""The project's promises: samples current, light import, no pyplot, README/CI contract."""
+"""The project's promises: samples current, light import, no pyplot, README/docs/CI contract."""
 
 import re
 import subprocess
@@ -60,7 +60,8 @@ def test_ci_runs_the_readme_test_command_with_the_corpus():
     assert "make test" in ci and "HISTPLOT_CORPUS" in ci
 
 
-def test_readme_cli_reference_is_current():
+def test_docs_cli_reference_is_current():
+    """docs/cli.md is exactly what `make docs` writes from --help."""
     r = subprocess.run([sys.executable, str(REPO / "scripts/cli_reference.py"), "--check"], capture_output=True,
                        text=True)
     assert r.returncode == 0, r.stderr
