@@ -47,7 +47,7 @@ fuzz: $(STAMP)
 samples: $(STAMP)
 	$(BIN)/python scripts/make_samples.py sample_histories
 
-## docs: regenerate the README's CLI reference from --help
+## docs: regenerate docs/cli.md, the CLI reference, from --help
 docs: $(STAMP)
 	$(BIN)/python scripts/cli_reference.py
 

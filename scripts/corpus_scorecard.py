@@ -9,12 +9,12 @@ and the model grows (a field the code does not produce yet counts as "not report
 Per file it prints OK or the checks that failed; then the totals and the most common kinds of
 failure. The exit code is 0 whatever the score: this is a yardstick, not a gate.
 """
+
 from __future__ import annotations
 
 import argparse
 import collections
 import fnmatch
-import math
 import os
 import re
 import signal
@@ -27,7 +27,9 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_EXPECTED = HERE.parent / "tests" / "data" / "corpus_expected.yaml"
-DEFAULT_CORPUS = os.environ.get("HISTPLOT_CORPUS", "/work/shared/corpus")
+DEFAULT_CORPUS = os.environ.get(
+    "HISTPLOT_CORPUS", str(Path(__file__).resolve().parent.parent.parent / "shared" / "corpus")
+)
 PER_FILE_SECONDS = 120
 UNSPLIT = {None, "none", "unsplit", ""}
 
@@ -101,8 +103,13 @@ class Observed:
 
     def find(self, name: str) -> tuple[bool, str | None]:
         """Observed split of a raw column name, trying the spellings nested keys get."""
-        variants = [name, name.replace(".", "/"), name.replace(".", "_"), name.replace("[].", "/"),
-                    name.replace("[].", "_")]
+        variants = [
+            name,
+            name.replace(".", "/"),
+            name.replace(".", "_"),
+            name.replace("[].", "/"),
+            name.replace("[].", "_"),
+        ]
         # Lightning's <key>_step / <key>_epoch twins may both be reported under <key>.
         variants += [re.sub(r"_(step|epoch)$", "", v) for v in variants]
         # A reader may record a split it inferred from elsewhere (a validation/ directory) as a prefix.
@@ -207,7 +214,11 @@ def check(entry: dict, obs: Observed, histplot: Any) -> list[tuple[str, str]]:
                         fails.append(("column dropped", raw))
                     continue
                 if split not in ok_splits:
-                    kind = "held-out taken as train" if exp.get("split") in ("val", "test") and split == "train" else "wrong split"
+                    kind = (
+                        "held-out taken as train"
+                        if exp.get("split") in ("val", "test") and split == "train"
+                        else "wrong split"
+                    )
                     fails.append((kind, f"{raw}: {split}, expected {exp.get('split')}"))
             elif role in ("learning_rate", "aux", "meta", "index"):
                 if found and split not in UNSPLIT and split not in ok_splits:
@@ -234,8 +245,7 @@ def check(entry: dict, obs: Observed, histplot: Any) -> list[tuple[str, str]]:
     if obs.diagnose_error is not None:
         fails.append(("diagnose crash", f"{type(obs.diagnose_error).__name__}: {str(obs.diagnose_error)[:100]}"))
         return fails
-    div = [f for f in obs.findings("divergence")
-           if "non-finite" not in str(get(f, "message", "")) or literal]
+    div = [f for f in obs.findings("divergence") if "non-finite" not in str(get(f, "message", "")) or literal]
     if verdict.get("diverged") is False and div and not literal:
         fails.append(("false divergence", str(get(div[0], "message", ""))[:100]))
     if verdict.get("diverged") is True and not obs.findings("divergence"):
@@ -254,8 +264,11 @@ def check(entry: dict, obs: Observed, histplot: Any) -> list[tuple[str, str]]:
         want_mode = {"lower": "min", "higher": "max"}.get(mon.get("direction"))
         if mode in ("min", "max") and want_mode and mode != want_mode:
             fails.append(("wrong direction", f"{obs.raw(monitor)} monitored as {mode}, expected {want_mode}"))
-        held_out = [c for c in columns.values() if c.get("split") in ("val", "test") and c.get("role") == "metric"
-                    and "loss" in str(c.get("base", ""))]
+        held_out = [
+            c
+            for c in columns.values()
+            if c.get("split") in ("val", "test") and c.get("role") == "metric" and "loss" in str(c.get("base", ""))
+        ]
         if mon.get("split") == "train" and held_out:
             fails.append(("monitor not held-out", f"{obs.raw(monitor)} monitored while the file has a held-out loss"))
     best = verdict.get("best_epoch")
@@ -264,13 +277,20 @@ def check(entry: dict, obs: Observed, histplot: Any) -> list[tuple[str, str]]:
         got = (get(hits[0], "epochs", []) or [None])[0] if hits else None
         ok = {best["epoch"], best.get("epoch_ok_if_0_based", best["epoch"])}
         if got not in ok:
-            fails.append(("best epoch", f"{got} on {obs.raw(monitor) if monitor else None}, expected {best['epoch']} on {best['series']}"))
+            fails.append(
+                (
+                    "best epoch",
+                    f"{got} on {obs.raw(monitor) if monitor else None}, expected {best['epoch']} on {best['series']}",
+                )
+            )
     return fails
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", default=DEFAULT_CORPUS, help="corpus directory (default $HISTPLOT_CORPUS or /work/shared/corpus)")
+    ap.add_argument(
+        "--corpus", default=DEFAULT_CORPUS, help="corpus directory (default $HISTPLOT_CORPUS or ../shared/corpus)"
+    )
     ap.add_argument("--only", help="glob or substring of the corpus paths to score")
     ap.add_argument("--expected", default=str(DEFAULT_EXPECTED), help="ground-truth YAML")
     ap.add_argument("--verbose", action="store_true", help="print every failed check, not only the first three")

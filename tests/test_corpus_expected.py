@@ -4,6 +4,7 @@ These tests check the yardstick itself, not histplot: every second-batch MANIFES
 the vocabulary is the documented one, and what an entry says about literal NaN/inf agrees with the
 file's text. scripts/corpus_scorecard.py scores histplot against the same entries.
 """
+
 from __future__ import annotations
 
 import os

@@ -205,15 +205,15 @@ def test_report_honours_formats_and_figure_options_from_yaml(tmp_path, run):
     assert sorted(p.name for p in (tmp_path / "out2/figures").iterdir()) == ["a.pdf", "a.svg"]
 
 
-def test_the_readme_example_config_is_valid(tmp_path):
+def test_the_documented_example_config_is_valid(tmp_path):
     import re
 
     from histplot.config import load_config
 
     from conftest import REPO
 
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("## histplot.yaml") :]
+    text = (REPO / "docs/config.md").read_text()
+    section = text[text.index("## Example") :]
     example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
     config = load_config(write(tmp_path / "histplot.yaml", example))
     opts = figure_options(config)
