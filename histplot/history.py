@@ -22,12 +22,45 @@ MAX_EPOCH = 1_000_000_000
 
 
 @dataclass
+class MatrixSeries:
+    """A K x K confusion matrix per epoch of one split: ``counts[i]`` belongs to ``epochs[i]`` (1-based),
+    rows are the true class and columns the predicted class (scikit-learn's ``confusion_matrix``)."""
+
+    epochs: np.ndarray  # (n,) int64
+    counts: np.ndarray  # (n, K, K) float64
+    name: str  # the key in the file
+    classes: list[str] | None = None
+
+    @property
+    def k(self) -> int:
+        return int(self.counts.shape[1])
+
+    def at(self, epoch: int) -> np.ndarray | None:
+        hit = np.flatnonzero(self.epochs == epoch)
+        return self.counts[hit[0]] if hit.size else None
+
+
+@dataclass
+class DistributionSeries:
+    """A histogram per epoch (or step) of one tag: ``buckets[i]`` is a (B, 3) array of (left edge,
+    right edge, count), TensorBoard's own encoding, for ``index[i]`` on ``clock`` ("epoch" or "step")."""
+
+    index: np.ndarray  # (n,) int64
+    buckets: list[np.ndarray]
+    name: str
+    clock: str = "epoch"
+
+
+@dataclass
 class History:
-    """A training history: ``frame`` (one row per 1-based epoch), optional ``steps``, and ``meta``."""
+    """A training history: ``frame`` (one row per 1-based epoch), optional ``steps``, and ``meta``;
+    ``matrices`` (split -> confusion matrices) and ``distributions`` (tag -> histograms) when logged."""
 
     frame: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
     steps: pd.DataFrame | None = None
+    matrices: dict[str, MatrixSeries] = field(default_factory=dict)
+    distributions: dict[str, DistributionSeries] = field(default_factory=dict)
 
     # -- naming -----------------------------------------------------------------------------
     @staticmethod

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -26,8 +26,10 @@ import pandas as pd
 from ..config import load_config, section
 from ..history import History
 from ..naming import column_name, parse_name
+from . import confusion
 from .expressions import compile_all, expression_steps
 from .families import COUNT_KINDS, class_members, families, split_suffix
+from .formulas import confusion_metrics
 
 # Order matters only for the column order of the output: the dashboard metrics first.
 COUNT_METRICS = (
@@ -63,41 +65,6 @@ FORMULA_INPUTS = {
 }
 MACRO_METRICS = ("precision", "recall", "f1")
 KINDS = ("tp", "fp", "tn", "fn")
-
-
-def ratio(num, den) -> np.ndarray:
-    """num / den with NaN where den is 0 (and where either is NaN)."""
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = num / den
-    return np.where(den == 0, np.nan, out)
-
-
-def confusion_metrics(tp, fp, tn, fn) -> dict[str, np.ndarray]:
-    """Every DESIGN §4 metric from the four counts (arrays or scalars), NaN for a zero denominator."""
-    tp, fp, tn, fn = (np.asarray(v, dtype=float) for v in (tp, fp, tn, fn))
-    precision = ratio(tp, tp + fp)
-    recall = ratio(tp, tp + fn)
-    specificity = ratio(tn, tn + fp)
-    npv = ratio(tn, tn + fn)
-    with np.errstate(invalid="ignore", over="ignore"):
-        mcc_den = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
-    return {
-        "precision": precision,
-        "recall": recall,
-        "f1": ratio(2 * tp, 2 * tp + fp + fn),
-        "mcc": ratio(tp * tn - fp * fn, mcc_den),
-        "specificity": specificity,
-        "balanced_accuracy": (recall + specificity) / 2,
-        "accuracy": ratio(tp + tn, tp + fp + tn + fn),
-        "npv": npv,
-        "fpr": ratio(fp, fp + tn),
-        "fnr": ratio(fn, fn + tp),
-        "informedness": recall + specificity - 1,
-        "markedness": precision + npv - 1,
-        "jaccard": ratio(tp, tp + fp + fn),
-    }
 
 
 def macro(columns: list[np.ndarray]) -> np.ndarray:
@@ -152,6 +119,61 @@ def _count_steps(history: History) -> list[Step]:
             name = column_name(split, metric if cls is None else f"{metric}_{cls}")
             used = [cols[k] for k in FORMULA_INPUTS[metric]]
             steps.append((name, used, lambda frame, v=values[metric]: v))
+    return steps
+
+
+def _matrix_steps(history: History) -> list[Step]:
+    """Per-class metrics, accuracy, multiclass MCC and kappa of each split's confusion matrices."""
+    steps: list[Step] = []
+    n = len(history.frame)
+    for split, m in history.matrices.items():
+        rows = history.frame.index.get_indexer(m.epochs)
+        keep = rows >= 0
+        rows, counts = rows[keep], m.counts[keep]
+        if not rows.size:
+            continue
+        for metric, values in confusion.overall(counts).items():
+            v = _placed(values, rows, n)
+            steps.append((column_name(split, metric), [], lambda frame, v=v: v))
+        per_class = confusion.per_class(counts)
+        for metric in COUNT_METRICS:
+            for k in range(m.k):
+                v = _placed(per_class[metric][:, k], rows, n)
+                steps.append((column_name(split, f"{metric}_{k}"), [], lambda frame, v=v: v))
+    return steps
+
+
+def _placed(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Values of some epochs in a column of all ``n``; the epochs without a matrix are NaN."""
+    out = np.full(n, np.nan)
+    out[rows] = values
+    return out
+
+
+def _sum_steps(history: History, notes: list[str]) -> list[Step]:
+    """Multiclass accuracy, MCC and kappa from per-class one-vs-rest counts (see ``confusion``)."""
+    by_split: dict[str, dict[int, dict[str, str]]] = {}
+    for (split, cls), cols in count_sets(history).items():
+        if cls is not None:
+            by_split.setdefault(split, {})[cls] = cols
+    steps: list[Step] = []
+    for split, classes in by_split.items():
+        if len(classes) < 2:
+            continue
+        order = sorted(classes)
+        counts = {
+            k: np.column_stack([history.frame[classes[c][k]].to_numpy(dtype=float) for c in order]) for k in KINDS
+        }
+        values = confusion.sums_from_counts(counts["tp"], counts["fp"], counts["fn"], counts["tn"])
+        if values is None:
+            notes.append(
+                f"per-class counts of split '{split}' are not of exclusive classes (multi-label, or a class "
+                "missing): no multiclass accuracy, MCC or kappa"
+            )
+            continue
+        inputs = [classes[c][k] for c in order for k in KINDS]
+        for metric, v in values.items():
+            steps.append((column_name(split, metric), inputs, lambda frame, v=v: v))
     return steps
 
 
@@ -219,15 +241,18 @@ def derive(
         if new:
             frame = pd.concat([frame, pd.DataFrame(new, index=frame.index)], axis=1)
 
+    notes = list(history.meta.get("notes", []))
     apply(_count_steps(history))
+    apply(_sum_steps(history, notes) if not history.meta.get("derived") else [])
+    apply(_matrix_steps(history))
     apply(_rmse_steps(history))
     apply(_macro_steps(list(frame.columns)))
     if expressions:
         compiled = compile_all(expressions, config_path)
         for expr in compiled:
             apply(expression_steps(expr, list(frame.columns), history.meta.get("source")))
-    meta = {**history.meta, "derived": derived, "derive_kept": kept}
-    return History(frame=frame, meta=meta, steps=history.steps)
+    meta = {**history.meta, "derived": derived, "derive_kept": kept, "notes": notes}
+    return replace(history, frame=frame, meta=meta)
 
 
 def derivable(

@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import ReadError
 from ..history import History, object_array
 from ..naming import SPLITS, parse_name
+from ._arrays import CLASS_KEYS, class_names, is_array_value, split_arrays
 from ._scalars import epoch_numbers
 
 _EPOCH_KEYS = ("epoch", "epochs")
@@ -33,6 +34,7 @@ class Columns:
     zero_based: bool = False
     notes: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)  # per-row lists: matrices, samples
 
 
 def from_object(obj: Any, source: str | None, *, validation_freq: int | None = None) -> Columns:
@@ -41,6 +43,7 @@ def from_object(obj: Any, source: str | None, *, validation_freq: int | None = N
     meta: dict[str, Any] = {}
     obj = _unwrap_runs(obj, notes, meta)
     if isinstance(obj, dict):
+        obj = _take_classes(obj, meta)
         series = _flatten_dict(obj, notes, meta)
     elif _is_records(obj):
         series = _records_to_lists(obj)
@@ -54,6 +57,17 @@ def from_object(obj: Any, source: str | None, *, validation_freq: int | None = N
     if not series:
         raise ReadError("not a training history: no per-epoch lists found", source)
     return _align(series, source, validation_freq, notes, meta)
+
+
+def _take_classes(obj: dict, meta: dict) -> dict:
+    """A ``classes``/``labels`` list of names beside the series names the confusion matrix's classes."""
+    for key in obj:
+        if str(key).lower() in CLASS_KEYS:
+            names = class_names(obj[key])
+            if names is not None:
+                meta["classes"] = names
+                return {k: v for k, v in obj.items() if k != key}
+    return obj
 
 
 def _is_scalar(v: Any) -> bool:
@@ -161,6 +175,7 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
         if len(values) < n and parse_name(key)[0] not in ("val", "test"):
             # Padded at the end with NaN: diagnose must not read that as a loss that went NaN.
             meta.setdefault("padded", []).append(key)
+    arrays = {k: columns.pop(k) for k in list(columns) if any(is_array_value(v) for v in columns[k])}
     if epochs is not None:
         try:
             ep = np.asarray([float(e) for e in epochs], dtype=float)
@@ -176,7 +191,7 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
         else:
             notes.append("the 'epoch' list is not a clean epoch count: rows numbered 1..n instead")
             epochs = None
-    return Columns(columns, epochs, zero_based, notes, meta)
+    return Columns(columns, epochs, zero_based, notes, meta, arrays)
 
 
 def _place(key: str, values: list, n: int, source: str | None, validation_freq: int | None,
@@ -226,8 +241,14 @@ def build_history(cols: Columns, *, source: str | None, fmt: str) -> History:
     become step series, mapped to epochs by an ``epoch`` field when there is one."""
     steps = _row_steps(cols)
     if steps is None:
-        return History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
-                             fmt=fmt, notes=cols.notes, meta=cols.meta)
+        h = History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
+                          fmt=fmt, notes=cols.notes, meta=cols.meta)
+        if cols.arrays:
+            h.matrices, h.distributions = split_arrays(cols.arrays, h.frame.index.to_numpy(), h.notes,
+                                                       classes=h.meta.get("classes"))
+        return h
+    if cols.arrays:
+        cols.notes.append(f"per-step arrays ({', '.join(list(cols.arrays)[:3])}) are not read: no epoch clock")
     meta = {k: v for k, v in cols.meta.items() if k not in ("steps_of_rows", "epochs_of_rows")}
     frame = pd.DataFrame(cols.columns, index=steps)
     raw_epochs = cols.meta.get("epochs_of_rows")

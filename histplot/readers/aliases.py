@@ -10,6 +10,7 @@ written like any column name and canonicalised the same way (``my_val_err: val_e
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..errors import ConfigError
@@ -46,14 +47,14 @@ def apply_aliases(history: History, aliases: Mapping[str, str]) -> History:
             continue
         kept[old] = new
     if not kept:
-        return History(frame=history.frame, meta={**history.meta, "notes": notes}, steps=history.steps)
+        return replace(history, meta={**history.meta, "notes": notes})
     frame = history.frame.rename(columns=kept)
     steps = history.steps.rename(columns=kept) if history.steps is not None else None
     for old, new in kept.items():
         original[new] = original.pop(old, old)
     meta = {**history.meta, "original_names": original, "notes": notes,
             "aliased": {**history.meta.get("aliased", {}), **{new: old for old, new in kept.items()}}}
-    return History(frame=frame, meta=meta, steps=steps)
+    return replace(history, frame=frame, meta=meta, steps=steps)
 
 
 def _renames(columns: list[str], original: Mapping[str, str], aliases: Mapping[str, str]) -> dict[str, str]:

@@ -1,0 +1,225 @@
+"""Confusion matrices in the model and their metrics, checked against scikit-learn on generated labels.
+
+scikit-learn answers 0 where a denominator is 0 (MCC when one class is always predicted); histplot
+answers NaN there (DESIGN §4), and these tests check both halves of that rule.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import yaml
+
+import histplot
+
+from conftest import REPO
+
+sk = pytest.importorskip("sklearn.metrics")
+sys.path.insert(0, str(REPO / "scripts" / "samples"))
+import _torchfile  # noqa: E402
+
+K = 4
+EPOCHS = 6
+
+
+def labels(seed: int, k: int = K, n: int = 200):
+    """Per epoch (y_true, y_pred): accuracy rising, class k-1 never predicted, and at epoch 3 class 0
+    never present; the last epoch predicts one class only (MCC's denominator is 0 there)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for e in range(EPOCHS):
+        y = rng.integers(0, k, n)
+        if e == 2:
+            y = rng.integers(1, k, n)
+        right = rng.random(n) < 0.3 + 0.1 * e
+        pred = np.where(right, y, rng.integers(0, k, n))
+        pred = np.where(pred == k - 1, 0, pred)
+        if e == EPOCHS - 1:
+            pred = np.full(n, 1)
+        out.append((y, pred))
+    return out
+
+
+def matrices(pairs, k: int = K) -> list[list[list[int]]]:
+    return [sk.confusion_matrix(y, p, labels=list(range(k))).tolist() for y, p in pairs]
+
+
+def history_file(tmp_path, name="h.json"):
+    pairs = labels(0)
+    obj = {
+        "loss": list(np.linspace(1, 0.2, EPOCHS)),
+        "val_loss": list(np.linspace(1.1, 0.5, EPOCHS)),
+        "val_confusion_matrix": matrices(pairs),
+        "classes": ["T-shirt", "Trouser", "Pullover", "Coat"],
+    }
+    path = tmp_path / name
+    path.write_text(json.dumps(obj))
+    return path, pairs
+
+
+def test_matrix_is_read_with_its_epochs_and_class_names(tmp_path):
+    path, pairs = history_file(tmp_path)
+    h = histplot.load(path)
+    m = h.matrices["val"]
+    assert m.counts.shape == (EPOCHS, K, K)
+    assert m.epochs.tolist() == list(range(1, EPOCHS + 1))
+    assert m.classes == ["T-shirt", "Trouser", "Pullover", "Coat"]
+    np.testing.assert_array_equal(m.at(2), sk.confusion_matrix(*pairs[1], labels=list(range(K))))
+    assert "val_confusion_matrix" not in h.frame.columns and "classes" not in h.frame.columns
+
+
+def test_overall_metrics_match_scikit_learn_and_zero_denominators_are_nan(tmp_path):
+    path, pairs = history_file(tmp_path)
+    h = histplot.derive(histplot.load(path))
+    f = h.frame
+    for e, (y, p) in enumerate(pairs, 1):
+        assert f.loc[e, "val_accuracy"] == pytest.approx(sk.accuracy_score(y, p))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kappa = sk.cohen_kappa_score(y, p)
+        if len(set(p)) == 1:  # one predicted class: both denominators of R_K's product vanish
+            assert np.isnan(f.loc[e, "val_mcc"]) and sk.matthews_corrcoef(y, p) == 0.0
+        else:
+            assert f.loc[e, "val_mcc"] == pytest.approx(sk.matthews_corrcoef(y, p), abs=1e-12)
+        assert f.loc[e, "val_kappa"] == pytest.approx(kappa, abs=1e-12)
+
+
+def test_per_class_and_macro_metrics_match_scikit_learn(tmp_path):
+    path, pairs = history_file(tmp_path)
+    f = histplot.derive(histplot.load(path)).frame
+    for e, (y, p) in enumerate(pairs, 1):
+        prec, rec, f1, _ = sk.precision_recall_fscore_support(
+            y, p, labels=list(range(K)), zero_division=np.nan, average=None
+        )
+        for k in range(K):
+            for name, want in (("precision", prec[k]), ("recall", rec[k]), ("f1", f1[k])):
+                got = f.loc[e, f"val_{name}_{k}"]
+                assert (np.isnan(got) and np.isnan(want)) or got == pytest.approx(want), (e, name, k)
+            yk, pk = (y == k).astype(int), (p == k).astype(int)
+            if len(set(yk)) > 1 and len(set(pk)) > 1:
+                assert f.loc[e, f"val_mcc_{k}"] == pytest.approx(sk.matthews_corrcoef(yk, pk))
+            else:
+                assert np.isnan(f.loc[e, f"val_mcc_{k}"])
+        for name in ("precision", "recall", "f1"):
+            want = sk.precision_recall_fscore_support(
+                y, p, labels=list(range(K)), zero_division=np.nan, average="macro"
+            )[("precision", "recall", "f1").index(name)]
+            assert f.loc[e, f"val_macro_{name}"] == pytest.approx(want), (e, name)
+    # class 3 is never predicted: its precision is undefined, not 0
+    assert f[f"val_precision_{K - 1}"].isna().all()
+    # class 0 never occurs at epoch 3: its recall is undefined there
+    assert np.isnan(f.loc[3, "val_recall_0"])
+
+
+def test_one_vs_rest_counts_give_multiclass_mcc_and_kappa(tmp_path):
+    pairs = labels(1)
+    obj = {"loss": list(np.linspace(1, 0.2, EPOCHS))}
+    for k in range(K):
+        for kind in ("tp", "fp", "fn", "tn"):
+            obj[f"val_{kind}_{k}"] = []
+    for y, p in pairs:
+        mcm = sk.multilabel_confusion_matrix(y, p, labels=list(range(K)))  # [[tn, fp], [fn, tp]] per class
+        for k in range(K):
+            (tn, fp), (fn, tp) = mcm[k]
+            for kind, v in (("tp", tp), ("fp", fp), ("fn", fn), ("tn", tn)):
+                obj[f"val_{kind}_{k}"].append(int(v))
+    path = tmp_path / "ovr.json"
+    path.write_text(json.dumps(obj))
+    f = histplot.derive(histplot.load(path)).frame
+    for e, (y, p) in enumerate(pairs, 1):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kappa = sk.cohen_kappa_score(y, p)
+        assert f.loc[e, "val_kappa"] == pytest.approx(kappa, abs=1e-12)
+        assert f.loc[e, "val_accuracy"] == pytest.approx(sk.accuracy_score(y, p))
+        if len(set(p)) > 1:
+            assert f.loc[e, "val_mcc"] == pytest.approx(sk.matthews_corrcoef(y, p), abs=1e-12)
+        else:
+            assert np.isnan(f.loc[e, "val_mcc"])
+
+
+def test_multilabel_counts_get_no_multiclass_value(tmp_path):
+    rng = np.random.default_rng(3)
+    obj = {"loss": [1.0, 0.5, 0.3]}
+    for k in range(3):  # independent labels: a sample can be positive for several classes
+        for kind in ("tp", "fp", "fn"):
+            obj[f"val_{kind}_{k}"] = rng.integers(1, 20, 3).tolist()
+        obj[f"val_tn_{k}"] = [
+            100 - obj[f"val_tp_{k}"][i] - obj[f"val_fp_{k}"][i] - obj[f"val_fn_{k}"][i] for i in range(3)
+        ]
+    path = tmp_path / "ml.json"
+    path.write_text(json.dumps(obj))
+    h = histplot.derive(histplot.load(path))
+    assert "val_mcc" not in h.frame.columns and "val_kappa" not in h.frame.columns
+    assert "val_precision_0" in h.frame.columns
+    assert any("not of exclusive classes" in n for n in h.notes)
+
+
+def test_file_value_is_never_replaced(tmp_path):
+    path, _ = history_file(tmp_path)
+    obj = json.loads(path.read_text())
+    obj["val_accuracy"] = [0.5] * EPOCHS
+    path.write_text(json.dumps(obj))
+    f = histplot.derive(histplot.load(path)).frame
+    assert (f["val_accuracy"] == 0.5).all()
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "jsonl", "pickle", "torch"])
+def test_matrices_from_every_object_format(tmp_path, fmt):
+    pairs = labels(2, k=3)
+    mats = matrices(pairs, k=3)
+    loss = [float(x) for x in np.linspace(1, 0.2, EPOCHS)]
+    if fmt == "yaml":
+        path = tmp_path / "h.yaml"
+        path.write_text(yaml.safe_dump({"loss": loss, "test_cm": mats, "labels": ["a", "b", "c"]}))
+    elif fmt == "jsonl":
+        path = tmp_path / "log.jsonl"
+        path.write_text(
+            "".join(json.dumps({"epoch": e, "loss": loss[e], "test_cm": mats[e]}) + "\n" for e in range(EPOCHS))
+        )
+    elif fmt == "pickle":
+        path = tmp_path / "h.pkl"
+        path.write_bytes(pickle.dumps({"loss": loss, "test_cm": np.array(mats)}))
+    else:
+        path = tmp_path / "h.pt"
+        _torchfile.save_zip({"loss": loss, "test_cm": [_torchfile.Tensor(m, "int64") for m in mats]}, path)
+    h = histplot.load(path)
+    np.testing.assert_array_equal(h.matrices["test"].counts, np.array(mats, dtype=float))
+    assert h.matrices["test"].epochs.tolist() == list(range(1, EPOCHS + 1))
+    f = histplot.derive(h).frame
+    y, p = pairs[1]
+    assert f.loc[2, "test_mcc"] == pytest.approx(sk.matthews_corrcoef(y, p))
+
+
+def test_bad_matrices_are_skipped_with_a_note(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"loss": [1, 0.5], "cm": [[[1, 2], [3, 4]], [[1, 2, 3], [3, 4, 5]]]}))
+    h = histplot.load(path)
+    assert not h.matrices and any("not a 2 x 2 matrix" in n for n in h.notes)
+    path.write_text(json.dumps({"loss": [1, 0.5], "cm": [[[1, -2], [3, 4]], [[1, 2], [3, 4]]]}))
+    h = histplot.load(path)
+    assert not h.matrices and any("negative or non-finite" in n for n in h.notes)
+
+
+def test_matrices_are_bounded_before_they_are_built(tmp_path, monkeypatch):
+    from histplot.readers import _arrays
+
+    monkeypatch.setattr(_arrays, "MAX_ELEMENTS", 100)
+    path = tmp_path / "big.json"
+    big = np.zeros((2, 8, 8), dtype=int).tolist()  # 128 elements
+    path.write_text(json.dumps({"loss": [1, 0.5], "val_cm": big}))
+    h = histplot.load(path)
+    assert not h.matrices and any("memory budget" in n for n in h.notes)
+    assert h.frame["loss"].tolist() == [1, 0.5]
+
+
+def test_threshold_vectors_of_counts_are_not_distributions(tmp_path):
+    path = tmp_path / "thr.json"
+    path.write_text(json.dumps({"loss": [1, 0.5], "true_positives": [[1, 2, 3], [2, 3, 4]]}))
+    h = histplot.load(path)
+    assert not h.distributions and not h.matrices
