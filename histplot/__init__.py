@@ -29,6 +29,8 @@ _API = {
     "plot": "histplot.figures.files",
     "render": "histplot.figures.panels",
     "overlay": "histplot.figures.overlay",
+    "confusion_figure": "histplot.figures.confusion",
+    "distribution_figure": "histplot.figures.distributions",
     "info": "histplot.overview",
     "convert": "histplot.export",
     "diagnose": "histplot.diagnosis.run",

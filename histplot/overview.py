@@ -34,6 +34,14 @@ def info(history: History) -> dict[str, Any]:
         "original_names": history.meta.get("original_names", {}),
         "scalars": history.meta.get("scalars", {}),
         "notes": history.meta.get("notes", []),
+        "matrices": {
+            split: {"name": m.name, "classes": m.k, "class_names": m.classes, "epochs": m.epochs.tolist()}
+            for split, m in history.matrices.items()
+        },
+        "distributions": {
+            tag: {"clock": d.clock, "points": len(d.index), "first": int(d.index[0]), "last": int(d.index[-1])}
+            for tag, d in history.distributions.items()
+        },
         **derive_summary(history),
     }
 
@@ -107,6 +115,19 @@ def info_text(data: dict[str, Any]) -> str:
             f"  steps    {data['steps']['rows']} logged steps ({data['steps']['first']}-"
             f"{data['steps']['last']}): {', '.join(data['step_series'])}"
         )
+    for split, m in data.get("matrices", {}).items():
+        names = f": {', '.join(m['class_names'][:6])}{', ...' if m['classes'] > 6 else ''}" if m["class_names"] else ""
+        lines.append(
+            f"  confusion {split}: {m['classes']} x {m['classes']} matrices at {len(m['epochs'])} epochs "
+            f"('{_show(m['name'])}'){_show(names)}"
+        )
+    dists = data.get("distributions", {})
+    if dists:
+        lines.append("  distributions")
+        for tag, d in dists.items():
+            lines.append(
+                f"    {_short(_show(tag)):<{width}}  {d['points']} histograms, {d['clock']} {d['first']}-{d['last']}"
+            )
     renamed = {k: v for k, v in data["original_names"].items() if k != v}
     if renamed:
         lines.append("  renamed  " + ", ".join(f"{_show(v)} -> {_short(k)}" for k, v in renamed.items()))

@@ -134,10 +134,31 @@ def save_figures(
     """``figure`` of each history (``figure_kwargs`` as there, ``each`` a history's own, from
     ``for_drawing``) written to its path; the paths."""
     each = each or [{}] * len(histories)
-    return [
-        save_figure(figure(h, **{**figure_kwargs, **own}), path, fmt=fmt, dpi=dpi)
-        for h, own, path in zip(histories, each, paths)
-    ]
+    out: list[Path] = []
+    for h, own, path in zip(histories, each, paths):
+        out.append(save_figure(figure(h, **{**figure_kwargs, **own}), path, fmt=fmt, dpi=dpi))
+        out += save_extra_figures(h, path, fmt=fmt, dpi=dpi)
+    return out
+
+
+def extra_path(path: Path, kind: str) -> Path:
+    """``run.png`` -> ``run-confusion.png``: a history's second and third figures sit beside its first."""
+    return path.with_name(f"{path.stem}-{kind}{path.suffix}")
+
+
+def save_extra_figures(history: History, path: Path, *, fmt: str, dpi: int = 100) -> list[Path]:
+    """The confusion-matrix and distribution figures of ``history``, when it logged matrices or
+    histograms, written beside ``path`` (``NAME-confusion``, ``NAME-distributions``)."""
+    out: list[Path] = []
+    if history.matrices:
+        from .confusion import confusion_figure  # start-up time: matplotlib, as in figure()
+
+        out.append(save_figure(confusion_figure(history), extra_path(path, "confusion"), fmt=fmt, dpi=dpi))
+    if history.distributions:
+        from .distributions import distribution_figure  # start-up time: as above
+
+        out.append(save_figure(distribution_figure(history), extra_path(path, "distributions"), fmt=fmt, dpi=dpi))
+    return out
 
 
 def save_overlay(histories: Sequence[History], path: Path, *, fmt: str, dpi: int = 100, **overlay_kwargs) -> Path:
@@ -160,6 +181,8 @@ def plot(
     options=None,
 ) -> Path:
     """Render ``history`` and write it to ``output`` (a file or a directory); returns the path.
+    A history with confusion matrices or distributions also gets ``NAME-confusion`` and
+    ``NAME-distributions`` figures beside it.
 
     ``annotate`` marks the diagnosis on the figure when the x axis is epochs; ``x`` is "epoch" or
     "step" (default: what suits the history); ``options`` is a ``figures.options.FigureOptions`` (smoothing,
@@ -168,4 +191,6 @@ def plot(
     source = history.meta.get("source") or "-"
     [path], fmt = figure_paths([source], [history.label], output, format)
     fig = figure(history, metrics=metrics, title=title, x=x, options=options, annotate=annotate)
-    return save_figure(fig, path, fmt=fmt, dpi=dpi)
+    saved = save_figure(fig, path, fmt=fmt, dpi=dpi)
+    save_extra_figures(history, path, fmt=fmt, dpi=dpi)
+    return saved

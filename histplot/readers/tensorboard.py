@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import ReadError, require
 from ..history import History
 from . import _scalars
+from ._histograms import Collector
 
 NAME = "tensorboard"
 DESCRIPTION = "TensorBoard event files (a file, a run folder, or Keras train/ + validation/); extra [tensorboard]"
@@ -99,8 +100,9 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str) -> H
     points: dict[str, pd.Series] = {}
     epoch_level: set[str] = set()
     skipped: set[str] = set()
+    histograms = Collector()
     for prefix, paths in files.items():
-        tags = _scalars_of(paths, source, skipped)
+        tags = _scalars_of(paths, source, skipped, histograms, prefix)
         if not prefix and any(t.startswith("evaluation_") and t.endswith("_vs_iterations") for t in tags):
             prefix = "val_"  # only Keras' validation writer logs evaluation_*_vs_iterations
             notes.append("Keras validation writer (evaluation_*_vs_iterations tags): epoch_* read as val_*")
@@ -121,11 +123,28 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str) -> H
     if not points:
         raise ReadError("no scalar summaries in these event files", source)
     meta = {"label": label}
-    return _scalars.assemble(points, source=source, fmt=NAME, notes=notes, meta=meta,
-                             epoch_level=epoch_level, zero_based_epochs=True)
+    h = _scalars.assemble(points, source=source, fmt=NAME, notes=notes, meta=meta,
+                          epoch_level=epoch_level, zero_based_epochs=True)
+    if histograms.rows:
+        h.distributions = _distributions(histograms, points, epoch_level, h)
+    if histograms.dropped:
+        h.notes.append(f"histograms too large or malformed, skipped: {', '.join(sorted(histograms.dropped)[:6])}")
+    return h
 
 
-def _scalars_of(paths: list[Path], source: str | None, skipped: set[str]) -> dict[str, pd.Series]:
+def _distributions(histograms: Collector, points: dict[str, pd.Series], epoch_level: set[str], h: History):
+    """Histogram steps on the scalars' clock: Keras writes both at the 0-based epoch; steps that
+    counted epochs for the scalars count them here too; otherwise they stay steps."""
+    if epoch_level:
+        return histograms.series(lambda s: s + 1, "epoch")
+    if h.steps is None and h.meta.get("x") != "step" and points:
+        first = min(int(v.index.min()) for v in points.values())
+        return histograms.series(lambda s: s + (1 if first == 0 else 0), "epoch")
+    return histograms.series(lambda s: s, "step")
+
+
+def _scalars_of(paths: list[Path], source: str | None, skipped: set[str], histograms: Collector | None = None,
+                prefix: str = "") -> dict[str, pd.Series]:
     from tensorboard.backend.event_processing import event_file_loader
     from tensorboard.util import tensor_util
 
@@ -136,6 +155,8 @@ def _scalars_of(paths: list[Path], source: str | None, skipped: set[str]) -> dic
                 if not event.HasField("summary"):
                     continue
                 for v in event.summary.value:
+                    if histograms is not None and histograms.add(v, int(event.step), prefix):
+                        continue
                     plugin = v.metadata.plugin_data.plugin_name
                     if not v.HasField("tensor") or plugin not in ("scalars", ""):
                         skipped.add(v.tag)
