@@ -223,3 +223,70 @@ def test_threshold_vectors_of_counts_are_not_distributions(tmp_path):
     path.write_text(json.dumps({"loss": [1, 0.5], "true_positives": [[1, 2, 3], [2, 3, 4]]}))
     h = histplot.load(path)
     assert not h.distributions and not h.matrices
+
+
+def test_confusion_figure_shows_best_and_last_with_shared_scales(tmp_path):
+    from histplot.figures.confusion import confusion_figure
+
+    path, pairs = history_file(tmp_path)
+    h = histplot.load(path)  # val_loss falls to the end: the best epoch is the last, one row
+    fig = confusion_figure(h)
+    assert [ax.get_title() for ax in fig.axes[:2]] == [
+        f"epoch {EPOCHS} (best val_loss): counts",
+        f"epoch {EPOCHS} (best val_loss): row-normalised (recall)",
+    ]
+    obj = json.loads(path.read_text())
+    obj["val_loss"] = [1.0, 0.8, 0.5, 0.6, 0.7, 0.9]  # best at epoch 3
+    path.write_text(json.dumps(obj))
+    h = histplot.load(path)
+    fig = confusion_figure(h)
+    heat = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in heat] == [
+        "epoch 3 (best val_loss): counts",
+        "epoch 3 (best val_loss): row-normalised (recall)",
+        f"epoch {EPOCHS} (last): counts",
+        f"epoch {EPOCHS} (last): row-normalised (recall)",
+    ]
+    np.testing.assert_array_equal(heat[0].images[0].get_array(), h.matrices["val"].at(3))
+    assert heat[0].images[0].norm.vmax == heat[2].images[0].norm.vmax == h.matrices["val"].counts[[2, 5]].max()
+    assert heat[1].images[0].norm.vmax == heat[3].images[0].norm.vmax == 1.0
+    assert [t.get_text() for t in heat[0].get_yticklabels()] == ["T-shirt", "Trouser", "Pullover", "Coat"]
+    assert len(heat[0].texts) == K * K  # few classes: every cell has its number
+    recall = heat[1].images[0].get_array()
+    y, p = pairs[2]
+    want = sk.recall_score(y, p, labels=list(range(K)), average=None, zero_division=np.nan)
+    np.testing.assert_allclose(np.diagonal(recall), want)
+
+
+def test_large_matrices_are_drawn_without_numbers(tmp_path):
+    from histplot.figures.confusion import confusion_figure
+
+    k = 40
+    rng = np.random.default_rng(7)
+    mats = [rng.integers(0, 5, (k, k)).tolist() for _ in range(3)]
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"loss": [1, 0.5, 0.4], "val_loss": [1, 0.6, 0.7], "val_cm": mats}))
+    fig = confusion_figure(histplot.load(path))
+    heat = [ax for ax in fig.axes if ax.images]
+    assert len(heat) == 4 and all(len(ax.texts) == 0 for ax in heat)
+
+
+def test_report_has_the_confusion_figure_recall_and_slider(tmp_path, run):
+    path, pairs = history_file(tmp_path)
+    obj = json.loads(path.read_text())
+    obj["val_loss"] = [1.0, 0.8, 0.5, 0.6, 0.7, 0.9]
+    path.write_text(json.dumps(obj))
+    run("report", path, "-o", tmp_path / "rep", ok=True)
+    data = json.loads((tmp_path / "rep" / "summary.json").read_text())
+    [r] = data["runs"]
+    assert r["extra_figures"]["confusion"]["png"] == "figures/h-confusion.png"
+    assert (tmp_path / "rep" / "figures" / "h-confusion.png").is_file()
+    y, p = pairs[2]
+    want = sk.recall_score(y, p, labels=list(range(K)), average=None, zero_division=np.nan)
+    assert r["confusion"]["epoch"] == 3 and r["confusion"]["split"] == "val"
+    assert list(r["confusion"]["recall"]) == ["T-shirt", "Trouser", "Pullover", "Coat"]
+    # class 0 never occurs at epoch 3: its recall is undefined, null in JSON
+    assert r["confusion"]["recall"]["T-shirt"] is None
+    assert list(r["confusion"]["recall"].values())[1:] == pytest.approx([float(f"{v:.6g}") for v in want[1:]])
+    page = (tmp_path / "rep" / "index.html").read_text()
+    assert 'type="range"' in page and '"epochs":[1,2,3,4,5,6]' in page and "slider" not in r

@@ -36,16 +36,20 @@ th{background:#f3f3f3} td.num{text-align:right;font-variant-numeric:tabular-nums
 tr.failing td{background:#fff1f0} tr.error td{background:#fff7e6}
 section{margin:2rem 0;border-top:1px solid #ddd;padding-top:1rem}
 .figure svg,.figure img{max-width:100%;height:auto} .muted{color:#777} ul.findings{margin:.3rem 0}
+.slider table{font-size:.75rem} .slider td{text-align:right;padding:.15rem .35rem}
 """
 
 
-def _figure_html(output: Path, r: RunResult) -> str:
-    """The run's figure inline: its SVG, else its PNG as a data URI (histplot.yaml ``formats: [png]``)."""
-    svg_path = output / r.figures.get("svg", "")
-    if "svg" in r.figures and svg_path.is_file():
-        return f'<div class="figure">{inline_svg(svg_path.read_text(encoding="utf-8"), r.slug)}</div>'
-    png_path = output / r.figures.get("png", "")
-    if "png" in r.figures and png_path.is_file():
+def _figure_html(output: Path, r: RunResult, figures: dict[str, str] | None = None, prefix: str | None = None) -> str:
+    """The run's figure inline: its SVG, else its PNG as a data URI (histplot.yaml ``formats: [png]``);
+    ``figures`` and ``prefix`` for another of its figures (the confusion matrices, the distributions)."""
+    figures = r.figures if figures is None else figures
+    prefix = prefix or r.slug
+    svg_path = output / figures.get("svg", "")
+    if "svg" in figures and svg_path.is_file():
+        return f'<div class="figure">{inline_svg(svg_path.read_text(encoding="utf-8"), prefix)}</div>'
+    png_path = output / figures.get("png", "")
+    if "png" in figures and png_path.is_file():
         import base64
 
         data = base64.b64encode(png_path.read_bytes()).decode("ascii")
@@ -82,6 +86,9 @@ def to_html(report: Report, *, timestamp: str | None = None) -> str:
             )
             body.append(f'<ul class="findings">{items}</ul>')
             body.append(_figure_html(report.output, r))
+            for kind, figures in r.extra_figures.items():
+                body.append(_figure_html(report.output, r, figures, f"{r.slug}-{kind}"))
+            body.append(r.slider)
         body.append("</section>")
         sections.append("\n".join(body))
     stamp = f"<p class=muted>Generated {_esc(timestamp)}</p>" if timestamp else ""

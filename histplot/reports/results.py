@@ -10,16 +10,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..diagnosis.monitor import auto_mode
 from ..diagnosis.run import diagnose
 from ..errors import HistplotError
 from ..figures.annotate import annotate
+from ..figures.confusion import best_epoch, class_labels, confusion_figure, held_out, row_normalised
+from ..figures.distributions import distribution_figure
 from ..figures.files import safe_stem
 from ..figures.panels import render
 from ..metrics.derive import derive
 from ..output import save_figure
 from ..readers import load
 from ..readers.discovery import Candidate
+from .slider import slider_html
 
 SCHEMA = "histplot.report/1"
 
@@ -44,9 +49,12 @@ class RunResult:
     failing: list[str] = field(default_factory=list)
     figures: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    extra_figures: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> format -> path
+    confusion: dict[str, Any] | None = None  # per-class recall of the held-out matrix at the best epoch
+    slider: str = ""  # index.html's epoch slider over the matrices (not in summary.json)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
+        return {k: v for k, v in self.__dict__.items() if k != "slider"}
 
 
 @dataclass
@@ -135,6 +143,38 @@ def _fill(result: RunResult, job: RunJob) -> None:
         # The layout found for the first format serves the others: laying out again costs as much
         # as drawing (it measures every label twice).
         fig.set_layout_engine("none")
+    _extra(result, job, h)
+
+
+def _extra(result: RunResult, job: RunJob, h) -> None:
+    """The confusion and distribution figures, and the per-class recall at the best epoch."""
+    kinds = []
+    if h.matrices:
+        result.confusion = confusion_summary(h)
+        result.slider = slider_html(*held_out(h), result.slug)
+        kinds.append(("confusion", confusion_figure))
+    if h.distributions:
+        kinds.append(("distributions", distribution_figure))
+    for kind, draw in kinds:
+        fig = draw(h)
+        for fmt in job.formats:
+            path = Path(job.figures_dir) / f"{job.slug}-{kind}.{fmt}"
+            save_figure(fig, path, fmt=fmt, dpi=job.dpi)
+            result.extra_figures.setdefault(kind, {})[fmt] = f"figures/{path.name}"
+            fig.set_layout_engine("none")
+
+
+def confusion_summary(h) -> dict[str, Any]:
+    """The held-out split, its best epoch (see ``figures.confusion.best_epoch``) and each class's recall there."""
+    split, m = held_out(h)
+    epoch, why = best_epoch(h, m)
+    recall = np.diagonal(row_normalised(m.at(epoch)))
+    return {
+        "split": split,
+        "epoch": epoch,
+        "chosen_by": why,
+        "recall": {name: _num(v) for name, v in zip(class_labels(m), recall)},
+    }
 
 
 def _derived(history):
