@@ -290,3 +290,47 @@ def test_report_has_the_confusion_figure_recall_and_slider(tmp_path, run):
     assert list(r["confusion"]["recall"].values())[1:] == pytest.approx([float(f"{v:.6g}") for v in want[1:]])
     page = (tmp_path / "rep" / "index.html").read_text()
     assert 'type="range"' in page and '"epochs":[1,2,3,4,5,6]' in page and "slider" not in r
+
+
+def test_training_counts_identical_to_validation_counts_are_a_warning(tmp_path):
+    counts = {
+        "true_positives": [5, 7, 8, 9],
+        "false_positives": [3, 2, 2, 1],
+        "true_negatives": [50, 52, 53, 54],
+        "false_negatives": [4, 3, 2, 2],
+    }
+    obj = {"loss": [1, 0.8, 0.6, 0.5], "val_loss": [1.1, 0.9, 0.7, 0.6]}
+    for k, v in counts.items():  # Keras 3 on torch: the validation counts under both names
+        obj[k] = v
+        obj[f"val_{k}"] = v
+    path = tmp_path / "mirror.json"
+    path.write_text(json.dumps(obj))
+    h = histplot.derive(histplot.load(path))
+    [note] = [n for n in h.notes if "identical to their held-out twins" in n]
+    assert "'precision'" in note and "'true_positives' = 'val_true_positives'" in note
+    found = [f for f in histplot.diagnose(h).findings if f.kind == "mirrored_series"]
+    assert {(f.numbers["train"], f.numbers["held_out"]) for f in found} == {(k, f"val_{k}") for k in counts}
+    assert all(f.severity == "warning" and f.epochs == [1, 4] for f in found)
+    # the losses differ, the derived columns are not the file's: neither is reported
+    obj["true_positives"] = [5, 7, 8, 10]
+    path.write_text(json.dumps(obj))
+    found = [
+        f.numbers["train"]
+        for f in histplot.diagnose(histplot.derive(histplot.load(path))).findings
+        if f.kind == "mirrored_series"
+    ]
+    assert "true_positives" not in found and "precision" not in found and len(found) == 3
+
+
+def test_constant_or_short_twins_are_not_a_finding(tmp_path):
+    obj = {
+        "loss": [1, 0.8, 0.6],
+        "val_loss": [1.1, 0.9, 0.7],
+        "fn": [0, 0, 0],
+        "val_fn": [0, 0, 0],
+        "auc": [0.5, 0.6, None],
+        "val_auc": [0.5, 0.6, None],
+    }
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(obj))
+    assert not [f for f in histplot.diagnose(histplot.load(path)).findings if f.kind == "mirrored_series"]

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import HistplotError
 from ..history import History
-from . import checks
+from . import checks, traps
 from .findings import Diagnosis
 from .settings import KINDS, Settings, make_settings, parse_kinds
 
@@ -53,4 +53,5 @@ def diagnose(
             found, notes = checks.CHECKS[kind](ctx)
             d.findings += found
             d.notes += [n for n in notes if n not in d.notes]
+    d.findings += traps.mirrored(history)  # always: it says whether the other findings can be trusted
     return d

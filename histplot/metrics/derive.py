@@ -30,6 +30,7 @@ from . import confusion
 from .expressions import compile_all, expression_steps
 from .families import COUNT_KINDS, class_members, families, split_suffix
 from .formulas import confusion_metrics
+from .mirrors import mirrored_pairs
 
 # Order matters only for the column order of the output: the dashboard metrics first.
 COUNT_METRICS = (
@@ -251,8 +252,27 @@ def derive(
         compiled = compile_all(expressions, config_path)
         for expr in compiled:
             apply(expression_steps(expr, list(frame.columns), history.meta.get("source")))
+    _mirror_notes(history, derived, notes)
     meta = {**history.meta, "derived": derived, "derive_kept": kept, "notes": notes}
     return replace(history, frame=frame, meta=meta)
+
+
+def _mirror_notes(history: History, derived: dict[str, list[str]], notes: list[str]) -> None:
+    """Derived columns resting on a training series that mirrors its held-out twin say so (one note)."""
+    mirrored = dict(mirrored_pairs(history))
+    if not mirrored:
+        return
+    resting = [col for col, inputs in derived.items() if any(c in mirrored for c in inputs)]
+    if not resting:
+        return
+    shown = ", ".join(f"'{c}'" for c in resting[:6]) + (f" and {len(resting) - 6} more" if len(resting) > 6 else "")
+    twins = ", ".join(f"'{a}' = '{b}'" for a, b in mirrored.items())
+    note = (
+        f"derived {shown} rest on training series identical to their held-out twins at every epoch ({twins}): "
+        "probably held-out values logged under training names"
+    )
+    if note not in notes:
+        notes.append(note)
 
 
 def derivable(
