@@ -32,7 +32,11 @@ def test_plot_several_inputs_into_a_directory(run, tmp_path):
     samples = sorted(SAMPLES.glob("*"))
     r = run("plot", *samples, "-o", tmp_path / "figs", ok=True)
     written = r.stdout.split()
-    assert len(written) == len(set(written)) == len(samples)
+    # runs that logged confusion matrices or histograms get a second figure beside their first
+    main = [p for p in written if not p.endswith(("-confusion.png", "-distributions.png"))]
+    assert len(written) == len(set(written)) and len(main) == len(samples)
+    assert any(p.endswith("fashion_confusion-confusion.png") for p in written)
+    assert any(p.endswith("tensorboard_histograms-distributions.png") for p in written)
     assert files_in(tmp_path / "figs") == sorted(p.split("/")[-1] for p in written)
     assert "keras_classification.png" in files_in(tmp_path / "figs")  # files are named by their stem
     assert all(png_size(tmp_path / "figs" / name)[0] > 400 for name in files_in(tmp_path / "figs"))

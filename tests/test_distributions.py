@@ -151,10 +151,10 @@ def test_distribution_figure_draws_bands_histograms_and_the_layer_panel(tmp_path
     fig = distribution_figure(h, epochs=[2, 4])
     titles = [ax.get_title() for ax in fig.axes]
     assert "layer0.grad: percentiles" in titles and "layer2.grad: histograms" in titles
-    assert "median |value| per tag" in titles
+    assert "grad: median |value| per layer" in titles
     hist_ax = fig.axes[titles.index("layer0.grad: histograms")]
     assert [t.get_text() for t in hist_ax.get_legend().get_texts()] == ["epoch 2", "epoch 4"]
-    layer_ax = fig.axes[titles.index("median |value| per tag")]
+    layer_ax = fig.axes[titles.index("grad: median |value| per layer")]
     medians = [np.median(line.get_ydata()) for line in layer_ax.lines]
     assert medians[0] > medians[1] > medians[2]  # smaller spread for deeper layers, as generated
 
@@ -171,3 +171,12 @@ def test_plot_writes_the_extra_figures_and_info_lists_distributions(tmp_path, ru
     assert result.stdout.count("\n") == 3
     result = run("info", path, ok=True)
     assert "val_probs" in result.stdout and "confusion" in result.stdout
+
+
+def test_layer_groups_follow_the_common_spellings():
+    from histplot.figures.distributions import layer_groups
+
+    assert layer_groups(["grad/fc1", "grad/fc2", "val/prob"]) == {"grad": ["grad/fc1", "grad/fc2"]}
+    keras = ["kernel/histogram", "bias/histogram", "kernel/histogram (2)", "bias/histogram (2)", "kernel/histogram (3)"]
+    assert layer_groups(keras) == {"kernel": keras[::2], "bias": keras[1::2]}
+    assert layer_groups(["fc1.weight", "fc2.weight", "fc1.bias"]) == {"weight": ["fc1.weight", "fc2.weight"]}

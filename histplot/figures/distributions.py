@@ -9,6 +9,7 @@ its bands; a histogram's exact values are not in the file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -88,19 +89,20 @@ def distribution_figure(
     if not names:
         raise HistplotError(f"no distribution named {', '.join(tags or [])}", history.meta.get("source"))
     shown = names[:MAX_TAGS]
-    layers = len(names) >= 2
-    rows = len(shown) + (1 if layers else 0)
+    layers = layer_groups(names)
+    rows = len(shown) + len(layers)
     fig = Figure(figsize=(11, 2.9 * rows + 0.7), layout="constrained")
     axes = fig.subplots(rows, 2, squeeze=False)
     for row, tag in enumerate(shown):
         d = dists[tag]
         _bands(axes[row][0], d)
         _overlaid(axes[row][1], d, chosen_epochs(history, d, epochs))
-    if layers:
-        gs = axes[-1][0].get_gridspec()
-        for ax in axes[-1]:
+    for i, (group, members) in enumerate(layers.items()):
+        row = len(shown) + i
+        gs = axes[row][0].get_gridspec()
+        for ax in axes[row]:
             ax.remove()
-        _per_layer(fig.add_subplot(gs[-1, :]), [dists[t] for t in names[:MAX_LINES]])
+        _per_layer(fig.add_subplot(gs[row, :]), group, [dists[t] for t in members[:MAX_LINES]])
     left_out = len(names) - len(shown)
     title = f"{history.label}: distributions"
     if left_out:
@@ -148,7 +150,23 @@ def _overlaid(ax, d: DistributionSeries, picks: list[int]) -> None:
     ax.grid(alpha=0.3)
 
 
-def _per_layer(ax, series: list[DistributionSeries]) -> None:
+def layer_groups(names: Sequence[str], most: int = 3) -> dict[str, list[str]]:
+    """Tags that differ by layer, grouped by what they measure: ``grad/fc1``, ``grad/fc2`` share
+    ``grad``; Keras' ``kernel/histogram``, ``kernel/histogram (2)`` share ``kernel``; ``fc1.weight``,
+    ``fc2.weight`` share ``weight``. Groups of two or more, largest first."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        parts = [p for p in re.split(r"[/.]", re.sub(r" \(\d+\)$", "", name)) if p]
+        if len(parts) < 2:
+            continue
+        # the part naming the quantity is the one that is not a layer name (no digits), first or last
+        key = parts[0] if not re.search(r"\d", parts[0]) else parts[-1]
+        groups.setdefault(key, []).append(name)
+    ranked = sorted((g for g in groups.items() if len(g[1]) >= 2), key=lambda g: -len(g[1]))
+    return dict(ranked[:most])
+
+
+def _per_layer(ax, group: str, series: list[DistributionSeries]) -> None:
     positive = True
     for d in series:
         y = np.array([median_abs(b) for b in d.buckets])
@@ -156,7 +174,7 @@ def _per_layer(ax, series: list[DistributionSeries]) -> None:
         ax.plot(d.index, y, marker="o", markersize=2.5, linewidth=1.2, label=pretty(d.name))
     if positive:
         ax.set_yscale("log")
-    ax.set_title("median |value| per tag", fontsize=10)
+    ax.set_title(f"{pretty(group)}: median |value| per layer", fontsize=10)
     ax.set_xlabel(series[0].clock)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.grid(alpha=0.3)
