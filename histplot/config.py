@@ -17,7 +17,9 @@ from typing import Any
 from .errors import ConfigError
 
 DEFAULT_NAME = "histplot.yaml"
-SECTIONS = ("derive", "diagnose", "plot", "aliases")
+SECTIONS = ("derive", "diagnose", "plot", "aliases", "classes")
+# Sections that are a list, not a mapping: ``classes`` names the classes of confusion matrices.
+LIST_SECTIONS = ("classes",)
 
 
 def find_config(path: str | os.PathLike | None = None) -> Path | None:
@@ -53,9 +55,13 @@ def load_config(path: str | os.PathLike | None = None) -> dict[str, Any]:
     if unknown:
         raise ConfigError(f"unknown key(s) {', '.join(unknown)}; known sections: {', '.join(SECTIONS)}", p)
     for key, value in data.items():
+        if key in LIST_SECTIONS:
+            if value is not None and not isinstance(value, list):
+                raise ConfigError(f"'{key}' must be a list, not a {type(value).__name__}", p)
+            continue
         if value is not None and not isinstance(value, dict):
             raise ConfigError(f"'{key}' must be a mapping, not a {type(value).__name__}", p)
-    return {**{k: v or {} for k, v in data.items()}, "_path": str(p)}
+    return {**{k: v or ([] if k in LIST_SECTIONS else {}) for k, v in data.items()}, "_path": str(p)}
 
 
 def section(config: dict[str, Any], name: str) -> dict[str, Any]:

@@ -334,3 +334,23 @@ def test_constant_or_short_twins_are_not_a_finding(tmp_path):
     path = tmp_path / "c.json"
     path.write_text(json.dumps(obj))
     assert not [f for f in histplot.diagnose(histplot.load(path)).findings if f.kind == "mirrored_series"]
+
+
+def test_class_names_from_histplot_yaml(tmp_path, run):
+    from histplot.metrics.derive import deriver
+
+    path, _ = history_file(tmp_path)
+    obj = json.loads(path.read_text())
+    del obj["classes"]
+    path.write_text(json.dumps(obj))
+    config = tmp_path / "histplot.yaml"
+    config.write_text("classes: [tee, trouser, pullover, coat]\n")
+    h = deriver(config_path=config)(histplot.load(path))
+    assert h.matrices["val"].classes == ["tee", "trouser", "pullover", "coat"]
+    assert histplot.load(path).matrices["val"].classes is None  # the loaded history is left as it was
+    config.write_text("classes: [a, b]\n")
+    h = deriver(config_path=config)(histplot.load(path))
+    assert h.matrices["val"].classes is None and any("names 2 classes" in n for n in h.notes)
+    config.write_text("classes: 3\n")
+    r = run("info", path, "--config", config)
+    assert r.exit_code == 2 and "'classes' must be a list" in r.stderr

@@ -16,7 +16,7 @@ an epoch where no class is defined is NaN.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import load_config, section
+from ..errors import ConfigError
 from ..history import History
 from ..naming import column_name, parse_name
 from . import confusion
@@ -291,11 +292,28 @@ class Deriver:
     enabled: bool = True
     expressions: tuple[tuple[str, str], ...] = ()
     config_path: str | None = None
+    classes: tuple[str, ...] = ()  # histplot.yaml ``classes:``, for matrices whose file names none
 
     def __call__(self, history: History) -> History:
+        history = with_class_names(history, self.classes)
         if not self.enabled:
             return history
         return derive(history, expressions=dict(self.expressions), config_path=self.config_path)
+
+
+def with_class_names(history: History, classes: Sequence[str]) -> History:
+    """``classes`` on the history's confusion matrices that have no names of their own and as many classes."""
+    if not classes or not history.matrices:
+        return history
+    named = {
+        split: replace(m, classes=list(classes)) if m.classes is None and m.k == len(classes) else m
+        for split, m in history.matrices.items()
+    }
+    notes = list(history.meta.get("notes", []))
+    for split, m in history.matrices.items():
+        if m.classes is None and m.k != len(classes):
+            notes.append(f"histplot.yaml names {len(classes)} classes, the {split} matrices have {m.k}: not used")
+    return replace(history, matrices=named, meta={**history.meta, "notes": notes})
 
 
 def deriver(
@@ -308,12 +326,16 @@ def deriver(
     """
     if config is None:
         config = load_config(config_path) if (enabled or config_path is not None) else {}
-    if not enabled:
-        return Deriver(enabled=False)
-    expressions = section(config, "derive")
     path = config.get("_path")
+    classes = config.get("classes") or []
+    if not all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in classes):
+        raise ConfigError("classes must be a list of class names", path)
+    classes = tuple(str(c) for c in classes)
+    if not enabled:
+        return Deriver(enabled=False, classes=classes)
+    expressions = section(config, "derive")
     compile_all(expressions, path)
-    return Deriver(True, tuple(expressions.items()), path)
+    return Deriver(True, tuple(expressions.items()), path, classes)
 
 
 def summary(history: History) -> dict[str, Any]:
