@@ -180,3 +180,18 @@ def test_layer_groups_follow_the_common_spellings():
     keras = ["kernel/histogram", "bias/histogram", "kernel/histogram (2)", "bias/histogram (2)", "kernel/histogram (3)"]
     assert layer_groups(keras) == {"kernel": keras[::2], "bias": keras[1::2]}
     assert layer_groups(["fc1.weight", "fc2.weight", "fc1.bias"]) == {"weight": ["fc1.weight", "fc2.weight"]}
+
+
+def test_plot_epochs_option_chooses_the_overlaid_histograms(tmp_path, run, monkeypatch):
+    from histplot.figures import distributions
+
+    drawn = []
+    real = distributions.distribution_figure
+    monkeypatch.setattr(distributions, "distribution_figure", lambda h, **kw: drawn.append(kw) or real(h, **kw))
+    monkeypatch.setenv("HISTPLOT_DEBUG", "1")  # draw in this process, where the spy is
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps({"loss": [1, 0.8, 0.6, 0.5], "val_probs": [[0.1, 0.5, 0.9]] * 4}))
+    run("plot", path, "--epochs", "2,4", "-o", tmp_path / "out", ok=True)
+    assert drawn == [{"epochs": [2, 4]}]
+    r = run("plot", path, "--epochs", "two", "-o", tmp_path / "out")
+    assert r.exit_code == 2 and "--epochs takes whole epoch numbers" in r.stderr

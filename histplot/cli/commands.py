@@ -108,6 +108,12 @@ def cli() -> None:
     type=click.Choice(["epoch", "step"]),
     help="X axis (default: epoch, or step for step-level runs that span fewer than 3 epochs or record no epochs).",
 )
+@click.option(
+    "--epochs",
+    "hist_epochs",
+    metavar="E1,E2,...",
+    help="Epochs whose histograms the distributions figure overlays (default: first, best, last).",
+)
 @click.option("--overlay", is_flag=True, help="All runs in one figure: a colour per run, a panel per metric.")
 @click.option(
     "--band",
@@ -137,6 +143,7 @@ def plot(
     title,
     no_annotate,
     x_axis,
+    hist_epochs,
     overlay,
     band,
     labels,
@@ -159,6 +166,7 @@ def plot(
       histplot plot run.json --smooth 0.6 --ylim loss=0:2 --log-y
       histplot plot --overlay a.json b.json c.json --label base,wide,deep -o compare.png
       histplot plot --band seed*/history.json -o seeds.svg
+      histplot plot run_with_histograms/ --epochs 1,5,10
       cat history.json | histplot plot - -o run.png
     """
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
@@ -168,6 +176,10 @@ def plot(
     options = figure_options(config, dpi=dpi, **figure)
     histories = [prepare(h) for h in load_all(files, read_opts)]
     labels = [x for item in labels for x in _split_list(item) or []]
+    try:
+        hist_epochs = [int(e) for e in _split_list(hist_epochs) or []]
+    except ValueError as exc:
+        raise HistplotError(f"--epochs takes whole epoch numbers, like 1,5,10: {exc}") from exc
     if overlay or band:
         path, out_fmt = overlay_path(files, output, fmt)
         painter.run(
@@ -197,6 +209,7 @@ def plot(
         fmt=out_fmt,
         dpi=options.dpi,
         each=[own for _, own in ready],
+        hist_epochs=hist_epochs or None,
         metrics=_split_list(metrics),
         title=title,
         options=options,

@@ -129,6 +129,7 @@ def save_figures(
     fmt: str,
     dpi: int = 100,
     each: Sequence[dict] | None = None,
+    hist_epochs: Sequence[int] | None = None,
     **figure_kwargs,
 ) -> list[Path]:
     """``figure`` of each history (``figure_kwargs`` as there, ``each`` a history's own, from
@@ -137,7 +138,7 @@ def save_figures(
     out: list[Path] = []
     for h, own, path in zip(histories, each, paths):
         out.append(save_figure(figure(h, **{**figure_kwargs, **own}), path, fmt=fmt, dpi=dpi))
-        out += save_extra_figures(h, path, fmt=fmt, dpi=dpi)
+        out += save_extra_figures(h, path, fmt=fmt, dpi=dpi, epochs=hist_epochs)
     return out
 
 
@@ -146,9 +147,12 @@ def extra_path(path: Path, kind: str) -> Path:
     return path.with_name(f"{path.stem}-{kind}{path.suffix}")
 
 
-def save_extra_figures(history: History, path: Path, *, fmt: str, dpi: int = 100) -> list[Path]:
+def save_extra_figures(
+    history: History, path: Path, *, fmt: str, dpi: int = 100, epochs: Sequence[int] | None = None
+) -> list[Path]:
     """The confusion-matrix and distribution figures of ``history``, when it logged matrices or
-    histograms, written beside ``path`` (``NAME-confusion``, ``NAME-distributions``)."""
+    histograms, written beside ``path`` (``NAME-confusion``, ``NAME-distributions``); ``epochs`` are
+    the ones whose histograms are overlaid (default first, best, last)."""
     out: list[Path] = []
     if history.matrices:
         from .confusion import confusion_figure  # start-up time: matplotlib, as in figure()
@@ -157,7 +161,11 @@ def save_extra_figures(history: History, path: Path, *, fmt: str, dpi: int = 100
     if history.distributions:
         from .distributions import distribution_figure  # start-up time: as above
 
-        out.append(save_figure(distribution_figure(history), extra_path(path, "distributions"), fmt=fmt, dpi=dpi))
+        out.append(
+            save_figure(
+                distribution_figure(history, epochs=epochs), extra_path(path, "distributions"), fmt=fmt, dpi=dpi
+            )
+        )
     return out
 
 
