@@ -354,3 +354,13 @@ def test_class_names_from_histplot_yaml(tmp_path, run):
     config.write_text("classes: 3\n")
     r = run("info", path, "--config", config)
     assert r.exit_code == 2 and "'classes' must be a list" in r.stderr
+
+
+def test_one_matrix_for_the_whole_run_is_kept_as_a_final_evaluation(tmp_path):
+    path = tmp_path / "final.json"
+    path.write_text(
+        json.dumps({"loss": [1, 0.5, 0.4, 0.3], "test_confusion_matrix": [[5, 1, 0], [2, 3, 1], [0, 0, 6]]})
+    )
+    h = histplot.load(path)
+    assert not h.matrices and h.meta["final_matrices"]["test_confusion_matrix"][2] == [0.0, 0.0, 6.0]
+    assert h.frame["loss"].tolist() == [1, 0.5, 0.4, 0.3]

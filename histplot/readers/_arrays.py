@@ -39,6 +39,20 @@ def is_array_value(v: Any) -> bool:
     return isinstance(v, (list, tuple))
 
 
+def is_single_matrix(value: Any) -> bool:
+    """A K x K matrix of numbers (K >= 2), as opposed to a list of them."""
+    if isinstance(value, np.ndarray):
+        return value.ndim == 2 and value.shape[0] == value.shape[1] >= 2 and value.dtype.kind in "fiu"
+    if not isinstance(value, (list, tuple)) or not 2 <= len(value) <= MAX_CLASSES:
+        return False
+    return all(
+        isinstance(row, (list, tuple))
+        and len(row) == len(value)
+        and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in row)
+        for row in value
+    )
+
+
 def is_matrix_name(name: str) -> bool:
     return bool(_MATRIX_BASE.match(parse_name(clean_name(name))[1]))
 

@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import ReadError
 from ..history import History, object_array
 from ..naming import SPLITS, parse_name
-from ._arrays import CLASS_KEYS, class_names, is_array_value, split_arrays
+from ._arrays import CLASS_KEYS, class_names, is_array_value, is_matrix_name, is_single_matrix, split_arrays
 from ._scalars import epoch_numbers
 
 _EPOCH_KEYS = ("epoch", "epochs")
@@ -123,6 +123,10 @@ def _flatten_dict(obj: dict, notes: list[str], meta: dict, prefix: str = "") -> 
                 if k.lower() in ("phase",):
                     continue
                 out[k if k.lower() in _EPOCH_KEYS else f"{key}_{k}"] = v
+        elif is_matrix_name(prefix + key) and is_single_matrix(value):
+            # One matrix for the whole run (a test set after training), not one per epoch.
+            meta.setdefault("final_matrices", {})[prefix + key] = [[float(x) for x in row] for row in value]
+            notes.append(f"'{prefix}{key}' is one confusion matrix, not one per epoch: kept in meta (final_matrices)")
         elif _is_sequence(value):
             out[prefix + key] = value
         elif _is_scalar(value) and not isinstance(value, str) and value is not None:
