@@ -190,8 +190,21 @@ def test_plot_epochs_option_chooses_the_overlaid_histograms(tmp_path, run, monke
     monkeypatch.setattr(distributions, "distribution_figure", lambda h, **kw: drawn.append(kw) or real(h, **kw))
     monkeypatch.setenv("HISTPLOT_DEBUG", "1")  # draw in this process, where the spy is
     path = tmp_path / "h.json"
-    path.write_text(json.dumps({"loss": [1, 0.8, 0.6, 0.5], "val_probs": [[0.1, 0.5, 0.9]] * 4}))
+    path.write_text(json.dumps({"loss": [1, 0.8, 0.6, 0.5], "val_probs": [[0.1, 0.5, 0.9] * 10] * 4}))
     run("plot", path, "--epochs", "2,4", "-o", tmp_path / "out", ok=True)
     assert drawn == [{"epochs": [2, 4]}]
     r = run("plot", path, "--epochs", "two", "-o", tmp_path / "out")
     assert r.exit_code == 2 and "--epochs takes whole epoch numbers" in r.stderr
+
+
+def test_short_vectors_per_epoch_are_statistics_not_samples(tmp_path):
+    coco = [[0.1 * e + 0.01 * i for i in range(12)] for e in range(3)]  # DETR's test_coco_eval_bbox
+    path = tmp_path / "log.txt"
+    path.write_text(
+        "".join(
+            json.dumps({"epoch": e, "train_loss": 1.0 / (e + 1), "test_coco_eval_bbox": coco[e]}) + "\n"
+            for e in range(3)
+        )
+    )
+    h = histplot.load(path)
+    assert not h.distributions and any("12 numbers per epoch" in n for n in h.notes)

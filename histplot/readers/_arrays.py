@@ -3,8 +3,9 @@
 A series whose value at an epoch is a K x K nested list (or 2-D array) under a confusion-matrix name
 (``confusion_matrix``, ``val_confusion_matrix``, ``cm``, ``test_cm``, ``conf_mat``, any split spelling)
 is a matrix per epoch, rows true and columns predicted, as scikit-learn and torchmetrics write them.
-A series whose value is a flat list of numbers (``val_probs``: the predicted probabilities of the
-epoch) is a sample per epoch, kept as a histogram. Count names (``true_positives``) are excluded:
+A series whose value is a flat list of at least ``MIN_SAMPLE`` numbers (``val_probs``: the predicted
+probabilities of the epoch) is a sample per epoch, kept as a histogram; shorter vectors are separate
+statistics (COCO's 12 AP/AR values) and are skipped as before. Count names (``true_positives``) are excluded:
 Keras writes a vector of counts per epoch for a metric with several ``thresholds``, which is not a
 sample of anything.
 
@@ -26,6 +27,9 @@ from ..naming import clean_name, column_name, parse_name
 MAX_CLASSES = 2000
 MAX_ELEMENTS = 20_000_000  # per history, over all its arrays: 160 MB of float64
 HISTOGRAM_BINS = 30  # what TensorBoard's TF2 histogram summary uses
+# Fewer numbers per epoch are separate statistics, not a sample: DETR's 12 COCO AP/AR values
+# (``test_coco_eval_bbox``), a Keras metric's value per threshold.
+MIN_SAMPLE = 20
 
 _MATRIX_BASE = re.compile(r"^(confusion(_?matri(x|ces))?|conf_?mat(rix)?|cm|confmat)$", re.IGNORECASE)
 _COUNT_WORDS = re.compile(r"^(tp|fp|tn|fn|true_positives|false_positives|true_negatives|false_negatives)(_\d+)?$")
@@ -152,6 +156,10 @@ def _distribution(key: str, values: Sequence[Any], epochs: np.ndarray, notes: li
         return None
     if any(len(v) and is_array_value(v[0]) for _, v in rows):
         notes.append(f"'{key}' holds nested lists that are not a confusion matrix: skipped")
+        return None
+    longest = max(len(v) for _, v in rows)
+    if longest < MIN_SAMPLE:
+        notes.append(f"'{key}' holds {longest} numbers per epoch: separate statistics, not a sample: skipped")
         return None
     if not budget.take(sum(len(v) for _, v in rows)):
         notes.append(f"'{key}' is over the memory budget: skipped")
