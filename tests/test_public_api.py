@@ -18,7 +18,19 @@ import pytest
 import histplot
 from histplot.history import History
 
-FUNCTIONS = ["load", "plot", "render", "overlay", "info", "convert", "diagnose", "derive", "watch"]
+FUNCTIONS = [
+    "load",
+    "plot",
+    "render",
+    "overlay",
+    "confusion_figure",
+    "distribution_figure",
+    "info",
+    "convert",
+    "diagnose",
+    "derive",
+    "watch",
+]
 CLASSES = ["History", "Live", "Follower", "HistplotError", "ReadError"]
 
 
