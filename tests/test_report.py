@@ -60,6 +60,8 @@ RUN_KEYS = {
     "failing": list,
     "figures": dict,
     "error": (str, type(None)),
+    "extra_figures": dict,  # confusion / distributions figures, when the run logged them
+    "confusion": (dict, type(None)),
 }
 
 
