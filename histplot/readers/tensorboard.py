@@ -1,9 +1,10 @@
-"""TensorBoard event files (FORMATS §1.6), read with the ``tensorboard`` package (extra
-``histplot[tensorboard]``); sniffing needs no package.
-
-Events are read with ``event_file_loader.EventFileLoader``, which streams every record (no
-sampling: ``EventAccumulator``'s default keeps 10,000 points per tag) and migrates TF1
-``simple_value`` scalars to the tensor form TF2/Keras write, so both arrive the same way.
+"""TensorBoard event files (FORMATS §1.6). Scalars are read by ``_tfrecord`` (framing, CRCs and
+the few protobuf fields a scalar needs, without the package: its pure-Python CRC makes a million
+records take minutes); a record that parser cannot read goes to the ``tensorboard`` package
+(extra ``histplot[tensorboard]``). Every record is read (no sampling, unlike
+``EventAccumulator``'s 10,000 points per tag); TF1 ``simple_value`` and the tensor form TF2/Keras
+write arrive the same way. A CRC mismatch or a truncated record ends the file with a warning
+saying how much was read.
 - Keras: ``logs/train/`` and ``logs/validation/`` hold the same ``epoch_loss`` tags; the validation
   ones become ``val_loss``. Its ``evaluation_*_vs_iterations`` tags repeat those values on another
   axis and are skipped; ``batch_*`` tags are step series.
@@ -13,6 +14,7 @@ sampling: ``EventAccumulator``'s default keeps 10,000 points per tag) and migrat
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,7 +22,8 @@ import pandas as pd
 
 from ..errors import ReadError, require
 from ..history import History
-from . import _scalars
+from . import _budget, _scalars, _tfrecord
+from ._io import open_regular
 
 NAME = "tensorboard"
 DESCRIPTION = "TensorBoard event files (a file, a run folder, or Keras train/ + validation/); extra [tensorboard]"
@@ -94,13 +97,13 @@ def _runs(root: Path, dirs: list[Path]) -> dict[str, dict[str, list[Path]]]:
 
 
 def _assemble(files: dict[str, list[Path]], source: str | None, label: str) -> History:
-    require("tensorboard", "tensorboard")
     notes: list[str] = []
+    warnings: list[str] = []
     points: dict[str, pd.Series] = {}
     epoch_level: set[str] = set()
     skipped: set[str] = set()
     for prefix, paths in files.items():
-        tags = _scalars_of(paths, source, skipped)
+        tags = _scalars_of(paths, source, skipped, warnings)
         if not prefix and any(t.startswith("evaluation_") and t.endswith("_vs_iterations") for t in tags):
             prefix = "val_"  # only Keras' validation writer logs evaluation_*_vs_iterations
             notes.append("Keras validation writer (evaluation_*_vs_iterations tags): epoch_* read as val_*")
@@ -121,38 +124,79 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str) -> H
     if not points:
         raise ReadError("no scalar summaries in these event files", source)
     meta = {"label": label}
-    return _scalars.assemble(points, source=source, fmt=NAME, notes=notes, meta=meta,
-                             epoch_level=epoch_level, zero_based_epochs=True)
+    history = _scalars.assemble(points, source=source, fmt=NAME, notes=warnings + notes, meta=meta,
+                                epoch_level=epoch_level, zero_based_epochs=True)
+    history.meta["warnings"] = warnings
+    return history
 
 
-def _scalars_of(paths: list[Path], source: str | None, skipped: set[str]) -> dict[str, pd.Series]:
-    from tensorboard.backend.event_processing import event_file_loader
-    from tensorboard.util import tensor_util
-
+def _scalars_of(paths: list[Path], source: str | None, skipped: set[str],
+                warnings: list[str]) -> dict[str, pd.Series]:
     values: dict[str, tuple[list, list]] = {}
+    budget = _budget.current()
     for path in paths:
-        try:
-            for event in event_file_loader.EventFileLoader(str(path)).Load():
-                if not event.HasField("summary"):
-                    continue
-                for v in event.summary.value:
-                    plugin = v.metadata.plugin_data.plugin_name
-                    if not v.HasField("tensor") or plugin not in ("scalars", ""):
-                        skipped.add(v.tag)
-                        continue
-                    arr = tensor_util.make_ndarray(v.tensor)
-                    if arr.size != 1 or arr.dtype.kind not in "fiub":
-                        skipped.add(v.tag)
-                        continue
-                    steps, vals = values.setdefault(v.tag, ([], []))
-                    steps.append(int(event.step))
-                    vals.append(float(arr.reshape(())))
-        except Exception as exc:  # the package raises its own types for corrupt records
-            raise ReadError(f"cannot read event file {path.name}: {type(exc).__name__}: {exc}", source) \
-                from exc
+        with open_regular(path) as fh:  # a FIFO or device among the event files is refused
+            size = os.fstat(fh.fileno()).st_size
+            budget.charge_input(size, str(path))
+            data = fh.read(size)
+        framing = _tfrecord.frame(data)
+        used = _read_records(data, framing, path, source, values, skipped)
+        stop = framing.stopped
+        if used < len(framing.starts):
+            stop = f"a CRC mismatch in the record at byte {int(framing.starts[used]) - 12:,}"
+        if stop:
+            warnings.append(f"{path.name}: read {used:,} of {framing.total:,} records; stopped at {stop}")
     # a restarted run writes the same steps again: the later value wins
     return {tag: pd.Series(v, index=s, dtype=float).groupby(level=0).last()
             for tag, (s, v) in values.items()}
 
 
+def _read_records(data: bytes, framing: _tfrecord.Framing, path: Path, source: str | None,
+                  values: dict[str, tuple[list, list]], skipped: set[str]) -> int:
+    """Add every scalar of the records to ``values``; the number of records read (fewer than
+    framed when a big record, CRC-checked only now because it holds scalars, turns out bad)."""
+    big = set(framing.unchecked)
+    event_scalars = _tfrecord.event_scalars
+    # Writers send a tag's metadata (its plugin) with its first value only: the first value
+    # decides whether the tag is a scalar series, as the package's dataclass_compat does.
+    is_scalar: dict[str, bool] = {}
+    for i, (start, length) in enumerate(zip(framing.starts.tolist(), framing.lengths.tolist())):
+        record = data[start:start + length]
+        try:
+            step, found = event_scalars(record)
+        except _tfrecord.WireError:
+            step, found = _package_scalars(record, path, source)
+        if found and i in big and not _tfrecord.data_crc_ok(data, start, length):
+            return i
+        for tag, value in found:
+            if not is_scalar.setdefault(tag, value is not None) or value is None:
+                skipped.add(tag)
+                continue
+            steps, vals = values.setdefault(tag, ([], []))
+            steps.append(step)
+            vals.append(value)
+    return len(framing.starts)
 
+
+def _package_scalars(record: bytes, path: Path, source: str | None) -> tuple[int, list]:
+    """What this module's parser could not read (a CRC-valid record that is no plain Event),
+    given to the tensorboard package's protobuf parser; refused when that cannot read it either."""
+    require("tensorboard", "tensorboard")
+    from tensorboard.backend.event_processing import event_file_loader
+    from tensorboard.compat.proto import event_pb2
+    from tensorboard.util import tensor_util
+
+    try:
+        event = event_file_loader._migrate_event(event_pb2.Event.FromString(record))  # type: ignore[attr-defined]
+    except Exception as exc:  # the package raises its own types for corrupt records
+        raise ReadError(f"cannot read event file {path.name}: {type(exc).__name__}: {exc}", source) from exc
+    found: list[tuple[str, float | None]] = []
+    for ev in event:
+        if not ev.HasField("summary"):
+            continue
+        for v in ev.summary.value:
+            plugin = v.metadata.plugin_data.plugin_name
+            arr = tensor_util.make_ndarray(v.tensor) if v.HasField("tensor") else None
+            ok = arr is not None and plugin in ("scalars", "") and arr.size == 1 and arr.dtype.kind in "fiub"
+            found.append((v.tag, float(arr.reshape(())) if ok else None))
+    return int(event[0].step) if event else 0, found
