@@ -156,15 +156,31 @@ def peek(buf: BinaryIO, size: int = PEEK_SIZE) -> bytes:
     return head
 
 
-def read_text(buf: BinaryIO, source: str | None) -> str:
-    """The whole buffer as text: UTF-8 (with or without BOM), else Latin-1."""
+LATIN1_NOTE = "not valid UTF-8: decoded as Latin-1 (ISO 8859-1), so names like 'précision' read as written"
+
+
+def read_text(buf: BinaryIO, source: str | None, notes: list[str] | None = None) -> str:
+    """The whole buffer as text: UTF-8 (with or without BOM), else Latin-1 (said in ``notes``)."""
     data = buf.read()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         if b"\x00" in data[:4096]:
             raise ReadError("binary content where text was expected", source) from None
+        if notes is not None:
+            notes.append(LATIN1_NOTE)
         return data.decode("latin-1")
+
+
+def head_text(head: bytes) -> str:
+    """A file's head as text for sniffing, decoded as ``read_text`` would decode the file: UTF-8
+    (a character cut at the end of the head is dropped), else Latin-1."""
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:
+            return head[: exc.start].decode("utf-8")
+        return head.decode("latin-1")
 
 
 def strip_head(head: bytes) -> bytes:
