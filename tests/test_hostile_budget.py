@@ -7,9 +7,8 @@ import resource
 import subprocess
 import sys
 
-import pytest
-
 import hostile_cases as hc
+import pytest
 from conftest import REPO
 
 ADDRESS_SPACE = 1536 * 1024**2

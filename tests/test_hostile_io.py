@@ -7,9 +7,8 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 import hostile_cases as hc
+import pytest
 from conftest import REPO
 from test_hostile_budget import refused, run_limited
 

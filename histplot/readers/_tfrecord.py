@@ -195,7 +195,7 @@ _DTYPES = {1: ("<f4", 5), 2: ("<f8", 6), 3: ("<i4", 7), 4: ("u1", 7), 5: ("<i2",
 
 def scalar_of_tensor(b: bytes) -> float | None:
     """The one number a TensorProto holds; None when it is not a single number."""
-    dtype, content, vals, wire_of, shape = 0, None, [], {}, b""
+    dtype, content, vals, shape = 0, None, [], b""
     for num, wire, v in fields(b):
         if num == 1 and wire == 0:
             dtype = v
@@ -243,6 +243,36 @@ def _packed(b: bytes) -> list[int]:
 
 
 _F32 = struct.Struct("<f").unpack_from
+
+
+def tiny_scalars(data: bytes, starts: np.ndarray, lengths: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The records in ``_tiny_scalar``'s layout, recognised and decoded for all records at once:
+    (which records, their steps, values, and where each one's tag starts and ends in ``data``).
+    The others go to the general parser one by one."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    last = len(buf) - 1
+    s, ln = starts.astype(np.int64), lengths.astype(np.int64)
+    at = lambda off: buf[np.minimum(s + off, last)]  # noqa: E731  (clipped: checked against ln below)
+    ok = (ln >= 21) & (ln < 400) & (at(0) == 0x09) & (at(9) == 0x10)
+    raw = buf[np.minimum(s[:, None] + 10 + np.arange(9), last)]
+    more = raw >= 0x80
+    vlen = np.argmin(more, axis=1) + 1
+    ok &= ~more.all(axis=1)
+    shifts = (7 * np.arange(9)).astype(np.uint64)
+    parts = (raw & 0x7F).astype(np.uint64) << shifts
+    parts[np.arange(9) >= vlen[:, None]] = 0
+    steps = parts.sum(axis=1).astype(np.int64)
+    p = 10 + vlen
+    tn = at(p + 5).astype(np.int64)
+    ok &= (at(p) == 0x2A) & (at(p + 1) == ln - p - 2) & (at(p + 2) == 0x0A) & (at(p + 3) == ln - p - 4) \
+        & (at(p + 4) == 0x0A) & (tn < 0x80) & (p + 6 + tn + 5 == ln) & (at(p + 6 + tn) == 0x15)
+    idx = np.flatnonzero(ok)
+    tag_start = s[idx] + p[idx] + 6
+    tag_end = tag_start + tn[idx]
+    fbytes = buf[np.minimum(tag_end[:, None] + 1 + np.arange(4), last)]
+    values = np.ascontiguousarray(fbytes).view("<f4").reshape(-1).astype(np.float64)
+    return idx, steps[idx], values, tag_start, tag_end
 
 
 def _tiny_scalar(record: bytes) -> tuple[int, str, float] | None:

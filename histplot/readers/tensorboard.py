@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ReadError, require
@@ -132,7 +133,8 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str) -> H
 
 def _scalars_of(paths: list[Path], source: str | None, skipped: set[str],
                 warnings: list[str]) -> dict[str, pd.Series]:
-    values: dict[str, tuple[list, list]] = {}
+    values: dict[str, list] = {}
+    base = 0  # records are numbered across files: a later file's values win at a repeated step
     budget = _budget.current()
     for path in paths:
         with open_regular(path) as fh:  # a FIFO or device among the event files is refused
@@ -140,42 +142,86 @@ def _scalars_of(paths: list[Path], source: str | None, skipped: set[str],
             budget.charge_input(size, str(path))
             data = fh.read(size)
         framing = _tfrecord.frame(data)
-        used = _read_records(data, framing, path, source, values, skipped)
+        used = _read_records(data, framing, path, source, values, skipped, base)
+        base += len(framing.starts)
         stop = framing.stopped
         if used < len(framing.starts):
             stop = f"a CRC mismatch in the record at byte {int(framing.starts[used]) - 12:,}"
         if stop:
             warnings.append(f"{path.name}: read {used:,} of {framing.total:,} records; stopped at {stop}")
-    # a restarted run writes the same steps again: the later value wins
-    return {tag: pd.Series(v, index=s, dtype=float).groupby(level=0).last()
-            for tag, (s, v) in values.items()}
+    # a restarted run writes the same steps again: the later value (in record order) wins
+    out = {}
+    firsts = {tag: min((int(c[0].min()) for c in chunks if len(c[0])), default=-1) for tag, chunks in values.items()}
+    for tag in sorted((t for t in firsts if firsts[t] >= 0), key=firsts.get):  # in order of first appearance
+        chunks = values[tag]
+        idx = np.concatenate([c[0] for c in chunks])
+        order = np.argsort(idx, kind="stable")
+        steps = np.concatenate([c[1] for c in chunks])[order].astype(np.int64)
+        vals = np.concatenate([c[2] for c in chunks])[order].astype(float)
+        out[tag] = pd.Series(vals, index=steps, dtype=float).groupby(level=0).last()
+    return out
 
 
 def _read_records(data: bytes, framing: _tfrecord.Framing, path: Path, source: str | None,
-                  values: dict[str, tuple[list, list]], skipped: set[str]) -> int:
-    """Add every scalar of the records to ``values``; the number of records read (fewer than
-    framed when a big record, CRC-checked only now because it holds scalars, turns out bad)."""
+                  values: dict[str, list], skipped: set[str], base: int) -> int:
+    """Add every scalar of the records to ``values`` (tag -> chunks of (record number, step,
+    value) arrays, records numbered from ``base`` on); the number of records read (fewer than framed when a big record, CRC-checked
+    only now because it holds scalars, turns out bad). Records in the common tiny layout are
+    decoded all at once; the rest one by one."""
     big = set(framing.unchecked)
+    starts, lengths = framing.starts, framing.lengths
+    fast, f_steps, f_values, t0, t1 = _tfrecord.tiny_scalars(data, starts, lengths)
+    for tag, rows in _by_tag(data, t0, t1).items():
+        values.setdefault(tag, []).append((fast[rows] + base, f_steps[rows], f_values[rows]))
+    slow = np.ones(len(starts), dtype=bool)
+    slow[fast] = False
     event_scalars = _tfrecord.event_scalars
     # Writers send a tag's metadata (its plugin) with its first value only: the first value
     # decides whether the tag is a scalar series, as the package's dataclass_compat does.
     is_scalar: dict[str, bool] = {}
-    for i, (start, length) in enumerate(zip(framing.starts.tolist(), framing.lengths.tolist())):
+    for i in np.flatnonzero(slow).tolist():
+        start, length = int(starts[i]), int(lengths[i])
         record = data[start:start + length]
         try:
             step, found = event_scalars(record)
         except _tfrecord.WireError:
             step, found = _package_scalars(record, path, source)
         if found and i in big and not _tfrecord.data_crc_ok(data, start, length):
+            _drop_from(values, base + i)
             return i
         for tag, value in found:
             if not is_scalar.setdefault(tag, value is not None) or value is None:
                 skipped.add(tag)
                 continue
-            steps, vals = values.setdefault(tag, ([], []))
-            steps.append(step)
-            vals.append(value)
-    return len(framing.starts)
+            values.setdefault(tag, []).append((np.array([base + i]), np.array([step]), np.array([value])))
+    return len(starts)
+
+
+def _by_tag(data: bytes, t0: np.ndarray, t1: np.ndarray) -> dict[str, np.ndarray]:
+    """Tag -> positions in t0/t1, for tags given as byte ranges of ``data`` (found by sorting the
+    tags' bytes, not by a dictionary lookup per record)."""
+    if not len(t0):
+        return {}
+    buf = np.frombuffer(data, dtype=np.uint8)
+    n = t1 - t0
+    width = int(n.max()) + 1
+    cols = np.arange(width - 1)
+    mat = np.zeros((len(t0), width), dtype=np.uint8)
+    mat[:, :-1] = buf[np.minimum(t0[:, None] + cols, len(buf) - 1)]
+    mat[:, :-1][cols >= n[:, None]] = 0
+    mat[:, -1] = n
+    keys = np.ascontiguousarray(mat).view(np.dtype((np.void, width))).reshape(-1)
+    uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(uniq) + 1))
+    return {data[int(t0[f]):int(t1[f])].decode("utf-8", "replace"): order[bounds[u]:bounds[u + 1]]
+            for u, f in enumerate(first.tolist())}
+
+
+def _drop_from(values: dict[str, list], first_bad: int) -> None:
+    """Forget what came from records at or after ``first_bad`` (read up to the bad record only)."""
+    for tag, chunks in values.items():
+        values[tag] = [(i[i < first_bad], s[i < first_bad], v[i < first_bad]) for i, s, v in chunks]
 
 
 def _package_scalars(record: bytes, path: Path, source: str | None) -> tuple[int, list]:
