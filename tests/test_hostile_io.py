@@ -113,6 +113,12 @@ def test_tensorboard_folder_sum_counts_every_event_file(tmp_path):
         load(tmp_path, max_bytes=str(2 * size + 10))
 
 
+def test_one_event_file_is_counted_once(tmp_path):
+    p = tmp_path / "events.out.tfevents.1.host"
+    p.write_bytes(hc.tensorboard_events(100))
+    assert len(load(p, max_bytes=str(p.stat().st_size + 1)).frame) == 100
+
+
 def test_watch_refuses_a_file_replaced_by_a_device(tmp_path):
     from histplot.follow import Follower
 

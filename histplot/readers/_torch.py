@@ -8,7 +8,8 @@ Two containers exist (``torch/serialization.py``):
   keys), then for each key an int64 element count and the raw elements. ``torch.storage.
   _load_from_bytes`` (how a tensor inside a plain pickle is stored) holds this legacy layout.
 
-The replacements below only slice numpy buffers; nothing from the file is ever called.
+The stand-ins for torch names (``_tensors``) only slice numpy buffers; nothing from the file is ever
+called. Every storage and inflated entry is charged to the read's budget (``_budget``) first.
 """
 
 from __future__ import annotations

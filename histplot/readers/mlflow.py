@@ -75,6 +75,7 @@ def read(buf: BinaryIO, *, source: str | None = None, run: str | None = None, **
 def read_dir(path: Path, *, source: str | None = None, run: str | None = None, **_) -> History:
     if (path / "mlflow.db").is_file() and not (path / "metrics").is_dir():
         db = path / "mlflow.db"
+        _budget.current().charge_input(db.stat().st_size, str(db))
         return _history(_pick(_db_runs(db), run, str(db)), str(db))
     if (path / "metrics").is_dir():
         return _history(_file_run(path, source), source)
@@ -245,7 +246,8 @@ def _db_runs(db: Path) -> list[Run]:
             copy = Path(tmp) / "mlflow.db"
             for src, dst in ((db, copy), (wal, Path(f"{copy}-wal"))):
                 check_regular(src)
-                _budget.current().charge_input(src.stat().st_size, str(src))
+                if src is wal:  # the database itself is counted where it is opened or listed
+                    _budget.current().charge_input(src.stat().st_size, str(src))
                 shutil.copyfile(src, dst)
             return _query_db(copy.as_uri() + "?mode=ro", db)
     # immutable=1: no lock, no journal and no -wal/-shm files created beside the input, even for

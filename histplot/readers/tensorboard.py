@@ -52,7 +52,8 @@ def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
         raise ReadError("TensorBoard event files must be given as a path, not a stream", source)
     path = Path(source)
     prefix = _VAL_DIRS.get(path.parent.name.lower(), "")
-    return _assemble({prefix: [path]}, source, path.parent.name or path.name)
+    # the file's size was counted against --max-bytes when it was opened as ``buf``
+    return _assemble({prefix: [path]}, source, path.parent.name or path.name, counted={path})
 
 
 def read_dir(path: Path, *, source: str | None = None, run: str | None = None, **_) -> History:
@@ -97,14 +98,15 @@ def _runs(root: Path, dirs: list[Path]) -> dict[str, dict[str, list[Path]]]:
     return runs
 
 
-def _assemble(files: dict[str, list[Path]], source: str | None, label: str) -> History:
+def _assemble(files: dict[str, list[Path]], source: str | None, label: str,
+              counted: set[Path] = frozenset()) -> History:
     notes: list[str] = []
     warnings: list[str] = []
     points: dict[str, pd.Series] = {}
     epoch_level: set[str] = set()
     skipped: set[str] = set()
     for prefix, paths in files.items():
-        tags = _scalars_of(paths, source, skipped, warnings)
+        tags = _scalars_of(paths, source, skipped, warnings, counted)
         if not prefix and any(t.startswith("evaluation_") and t.endswith("_vs_iterations") for t in tags):
             prefix = "val_"  # only Keras' validation writer logs evaluation_*_vs_iterations
             notes.append("Keras validation writer (evaluation_*_vs_iterations tags): epoch_* read as val_*")
@@ -132,14 +134,15 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str) -> H
 
 
 def _scalars_of(paths: list[Path], source: str | None, skipped: set[str],
-                warnings: list[str]) -> dict[str, pd.Series]:
+                warnings: list[str], counted: set[Path] = frozenset()) -> dict[str, pd.Series]:
     values: dict[str, list] = {}
     base = 0  # records are numbered across files: a later file's values win at a repeated step
     budget = _budget.current()
     for path in paths:
         with open_regular(path) as fh:  # a FIFO or device among the event files is refused
             size = os.fstat(fh.fileno()).st_size
-            budget.charge_input(size, str(path))
+            if path not in counted:
+                budget.charge_input(size, str(path))
             data = fh.read(size)
         framing = _tfrecord.frame(data)
         used = _read_records(data, framing, path, source, values, skipped, base)
