@@ -190,7 +190,8 @@ def _parse_metric(text: str, key: str, source: str | None) -> pd.Series:
 def _db_runs(db: Path) -> list[Run]:
     import sqlite3  # here, not at the top: its import costs ~50 ms of every start, and few runs use it
 
-    uri = db.resolve().as_uri() + "?mode=ro"
+    # immutable: no lock, no -shm or -wal created beside a WAL-mode database; the file is only read
+    uri = db.resolve().as_uri() + "?mode=ro&immutable=1"
     try:
         con = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:
