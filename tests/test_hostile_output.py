@@ -115,6 +115,14 @@ def test_report_into_its_input_folder_by_another_name_writes_nothing(run, tmp_pa
     assert snapshot(tmp_path) == before
 
 
+def test_report_github_never_appends_to_an_input(run, tmp_path, monkeypatch):
+    (tmp_path / "a.json").write_text(HISTORY)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "a.json"))
+    before = (tmp_path / "a.json").read_bytes()
+    one_line_refusal(run("report", "a.json", "-o", "out", "-j", "1", "--github"), "refusing to overwrite")
+    assert (tmp_path / "a.json").read_bytes() == before
+
+
 @pytest.mark.parametrize("how", ["same", "hard link", "symlink", "other spelling"])
 def test_plot_never_writes_over_its_input(run, tmp_path, how):
     src = tmp_path / "x.json"

@@ -396,6 +396,7 @@ def report(
     if github:
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
+            refuse_input_overwrite([summary_file], [r.source for r in result.runs])
             with open(summary_file, "a", encoding="utf-8") as fh:
                 fh.write((result.output / "summary.md").read_text(encoding="utf-8"))
         else:
