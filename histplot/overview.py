@@ -10,10 +10,12 @@ from .history import History
 from .metrics.derive import summary as derive_summary
 from .metrics.describe import derived_lines, family_lines
 from .metrics.families import class_members
+from .readers.memory import as_history
 
 
 def info(history: History) -> dict[str, Any]:
     """Format, epochs, metrics by split, run-level series, and what the reader noted."""
+    history = as_history(history)
     frame = history.frame
     metrics = {
         base: {split: _series_summary(frame[col], col) for split, col in cols.items()}

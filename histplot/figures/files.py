@@ -12,6 +12,7 @@ from ..diagnosis.run import diagnose
 from ..errors import HistplotError
 from ..history import History
 from ..output import FIGURE_FORMATS, save_figure
+from ..readers.memory import as_history
 from .xaxis import default_x
 
 
@@ -165,6 +166,7 @@ def plot(
     "step" (default: what suits the history); ``options`` is a ``figures.options.FigureOptions`` (smoothing,
     log axes, y limits, panels, style).
     """
+    history = as_history(history)
     source = history.meta.get("source") or "-"
     [path], fmt = figure_paths([source], [history.label], output, format)
     fig = figure(history, metrics=metrics, title=title, x=x, options=options, annotate=annotate)
