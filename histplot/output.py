@@ -13,6 +13,8 @@ from typing import IO
 from .errors import HistplotError
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
+# What a single figure (plot -o, parallel -o) may also be: JPEG through Pillow, which matplotlib requires.
+IMAGE_FORMATS = (*FIGURE_FORMATS, "jpg", "jpeg")
 
 # What makes matplotlib output vary between runs: the SVG id salt, dates, and font fallback.
 REPRODUCIBLE_RC = {
@@ -21,7 +23,11 @@ REPRODUCIBLE_RC = {
     "font.family": "DejaVu Sans",
     "pdf.fonttype": 42,
 }
-_NO_DATES = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}, "png": {"Software": None}}
+_NO_DATES = {
+    "svg": {"Date": None},
+    "pdf": {"CreationDate": None, "ModDate": None},
+    "png": {"Software": None},
+}
 
 
 @contextmanager
@@ -44,11 +50,11 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
 
 
 def save_figure(fig, path: str | os.PathLike, *, fmt: str | None = None, dpi: int = 100) -> Path:
-    """Save a matplotlib Figure as PNG/SVG/PDF; the same figure always gives the same SVG bytes."""
+    """Save a matplotlib Figure as PNG/SVG/PDF/JPEG; the same figure always gives the same SVG bytes."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
-    if fmt not in FIGURE_FORMATS:
-        raise HistplotError(f"unknown figure format '{fmt}'; choose one of {', '.join(FIGURE_FORMATS)}", path)
+    if fmt not in IMAGE_FORMATS:
+        raise HistplotError(f"unknown figure format '{fmt}'; choose one of {', '.join(IMAGE_FORMATS)}", path)
     with atomic_write(path) as fh:
         write_figure(fig, fh, fmt=fmt, dpi=dpi)
     return path
@@ -61,4 +67,4 @@ def write_figure(fig, fh: IO[bytes], *, fmt: str = "png", dpi: int = 100) -> Non
     with matplotlib.rc_context(REPRODUCIBLE_RC), warnings.catch_warnings():
         # Overflow warnings from extreme values (1e308) are matplotlib's, handled, and not the user's.
         warnings.simplefilter("ignore", RuntimeWarning)
-        fig.savefig(fh, format=fmt, dpi=dpi, metadata=_NO_DATES[fmt])
+        fig.savefig(fh, format=fmt, dpi=dpi, metadata=_NO_DATES.get(fmt))  # JPEG: Pillow takes no metadata

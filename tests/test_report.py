@@ -123,11 +123,16 @@ def test_globs_and_files(run, tmp_path):
 def test_index_html_is_self_contained(run, runs, tmp_path):
     run("report", runs, "-o", tmp_path / "out", "-j", "1")
     html = (tmp_path / "out" / "index.html").read_text()
-    assert html.count("<svg") == sum(1 for r in read_report(tmp_path / "out")["runs"] if not r["error"])
-    assert not re.search(r"""(src\s*=|<link|<script|@import|url\(\s*['"]?(https?:|//))""", html, re.I)
+    read = [r for r in read_report(tmp_path / "out")["runs"] if not r["error"]]
+    # Every run's full figure is stored in the page (gzip'd SVG), and a thumbnail shows in its row.
+    assert html.count('data-mime="image/svg+xml"') == len(read)
+    assert html.count('<img alt="') == len(read)
+    # Nothing is fetched: images are data: URIs, scripts and styles inline, no link to anywhere.
+    assert re.findall(r"""\bsrc\s*=\s*["']?([a-z]+:)""", html, re.I) == ["data:"] * len(read)
+    assert not re.search(r"""(<script[^>]*\bsrc\s*=|<link|@import|url\(\s*['"]?(https?:|//))""", html, re.I)
     assert not re.search(r"""href\s*=\s*["'](https?:|//|file:)""", html, re.I)
     ids = re.findall(r'\bid="([^"]+)"', html)
-    assert len(ids) == len(set(ids))  # figures' ids made unique when inlined
+    assert len(ids) == len(set(ids))
 
 
 def test_parallel_and_serial_reports_are_identical_and_deterministic(run, runs, tmp_path):

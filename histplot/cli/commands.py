@@ -31,6 +31,8 @@ from .options import (
     reader_options,
 )
 from .painter import warm_up
+from .setup_commands import register as register_setup_commands
+from .terminal import global_options, terminal
 
 
 class UsageFailure(click.ClickException):
@@ -64,6 +66,7 @@ def _split_list(value: str | None) -> list[str] | None:
 
 @click.group(cls=HistplotGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="histplot")
+@global_options
 def cli() -> None:
     """Plot and diagnose deep-learning training histories.
 
@@ -87,14 +90,14 @@ def cli() -> None:
     "-o",
     "--output",
     type=click.Path(),
-    help="Output file (one input, or --overlay) or directory. "
-    "Default: <input stem>.<format> (overlay.<format>) in the current directory.",
+    help="Output file (one input, or --overlay) or directory (a name ending in /, or without a suffix); "
+    "- writes the figure to stdout. Default: <input stem>.<format> (overlay.<format>) in the current directory.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["png", "svg", "pdf"]),
-    help="Figure format (default: from -o's suffix, else png).",
+    type=click.Choice(["png", "svg", "pdf", "jpg"]),
+    help="Figure format (default: from -o's suffix, else png; with -o -, what goes to stdout).",
 )
 @click.option("--metrics", metavar="NAMES", help="Comma-separated panels to draw, e.g. loss,accuracy.")
 @click.option(
@@ -168,6 +171,9 @@ def plot(
     options = figure_options(config, dpi=dpi, **figure)
     histories = [prepare(h) for h in load_all(files, read_opts)]
     labels = [x for item in labels for x in _split_list(item) or []]
+    if output == "-":
+        _plot_to_stdout(painter, histories, fmt, options, labels, overlay or band, band, metrics, title, x_axis)
+        return
     if overlay or band:
         path, out_fmt = overlay_path(files, output, fmt)
         painter.run(
@@ -183,11 +189,12 @@ def plot(
             title=title,
             x=x_axis,
         )
-        click.echo(str(path))
+        terminal().echo(str(path))
         return
     if labels:
         raise HistplotError("--label names runs for --overlay or --band")
-    paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
+    sources = [str(h.meta.get("source") or "-") for h in histories]  # a folder's runs, one by one
+    paths, out_fmt = figure_paths(sources, [h.label for h in histories], output, fmt)
     settings = None if no_annotate else resolve_settings(config, diag_opts, [], None)[0]
     ready = [for_drawing(h, x=x_axis, annotate=not no_annotate, settings=settings) for h in histories]
     for path in painter.run(
@@ -201,7 +208,31 @@ def plot(
         title=title,
         options=options,
     ):
-        click.echo(str(path))
+        terminal().echo(str(path))
+
+
+def _plot_to_stdout(painter, histories, fmt, options, labels, overlay, band, metrics, title, x_axis) -> None:
+    """``plot -o -``: one figure's bytes on stdout, never onto a terminal."""
+    from ..figures.files import figure_bytes
+
+    out = click.get_binary_stream("stdout")
+    if out.isatty():
+        raise HistplotError("-o - writes the figure to stdout, which is a terminal: redirect it (> fig.png) or pipe it")
+    fmt = fmt or "png"
+    common = {"fmt": fmt, "dpi": options.dpi}
+    if overlay:
+        kw = {"labels": labels or None, "band": band, "metrics": _split_list(metrics), "options": options}
+        data = painter.run(figure_bytes, histories, **common, overlay={**kw, "title": title, "x": x_axis})
+    else:
+        if len(histories) != 1:
+            raise HistplotError(f"-o - writes one figure, but {len(histories)} runs were given: add --overlay")
+        if labels:
+            raise HistplotError("--label names runs for --overlay or --band")
+        data = painter.run(
+            figure_bytes, histories, **common, metrics=_split_list(metrics), title=title, x=x_axis, options=options
+        )
+    out.write(data)
+    out.flush()
 
 
 @cli.command()
@@ -269,8 +300,19 @@ def diagnose(
     settings, failing_kinds = resolve_settings(config, diag_opts, asked, fail_on)
     histories = load_all(files, read_opts)
     results = [diagnose_history(h, kinds=asked or None, settings=settings) for h in histories]
-    colour = fmt == "text" and sys.stdout.isatty()
-    click.echo(render_verdict(results, fmt, failing_kinds, style=click.style if colour else None, rank=rank), nl=False)
+    term = terminal()
+    text = fmt == "text"
+    colour = text and term.color
+    verdict = render_verdict(
+        results,
+        fmt,
+        failing_kinds,
+        style=click.style if colour else None,
+        rank=rank,
+        width=term.wrap_width if text else None,
+        quiet=term.quiet,
+    )
+    click.echo(verdict, nl=False, color=colour)
     click.get_current_context().exit(exit_code(results, failing_kinds))
 
 
@@ -334,7 +376,7 @@ def report(
         import datetime
 
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    bar = _ProgressBar() if sys.stderr.isatty() else None
+    bar = _ProgressBar() if sys.stderr.isatty() and not terminal().quiet else None
     warm_up()  # once here, before the workers fork, rather than in each of them
     imports_done()
     with _terminate_as_interrupt():
@@ -365,7 +407,7 @@ def report(
         for line in github_annotations(result):
             click.echo(line)
     counts = result.to_dict()["counts"]
-    click.echo(
+    terminal().echo(
         f"{counts['runs']} run(s), {counts['errors']} unreadable, {counts['failing']} failing: "
         f"{result.output / 'index.html'}",
         err=True,
@@ -436,7 +478,7 @@ def info(files, as_json, read_opts, prepare):
     if as_json:
         click.echo(json.dumps(data, indent=2))
     else:
-        click.echo("\n\n".join(info_text(d) for d in data))
+        click.echo("\n\n".join(info_text(d, width=terminal().width) for d in data))
 
 
 @cli.command()
@@ -457,7 +499,7 @@ def convert(file, output, fmt, read_opts, prepare):
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..export import convert as convert_history
 
-    [history] = load_all((file,), read_opts)
+    [history] = load_all((file,), read_opts, discover=False)
     result = convert_history(prepare(history), output, format=fmt)
     if output is None:
         click.echo(result, nl=False)
@@ -617,6 +659,9 @@ def formats():
 
     for name, mod in readers().items():
         click.echo(f"{name:<16} {mod.DESCRIPTION}")
+
+
+register_setup_commands(cli)
 
 
 def main() -> None:
