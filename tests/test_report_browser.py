@@ -75,7 +75,8 @@ PROBE = """<script>
   }
   function lines() { return [+svg.getAttribute('data-highlighted'), +svg.getAttribute('data-lines'),
     svg.querySelectorAll('path.line.off').length]; }
-  out.axes = Array.prototype.map.call(svg.querySelectorAll('g.axis'), function (g) { return g.getAttribute('data-axis'); });
+  out.axes = Array.prototype.map.call(svg.querySelectorAll('g.axis'),
+    function (g) { return g.getAttribute('data-axis'); });
   out.linesBefore = lines();
   brush('best val_loss');
   out.linesAfter = lines();
@@ -97,7 +98,8 @@ PROBE = """<script>
     var dialog = document.getElementById('viewer');
     out.dialogOpen = dialog.open;
     var fig = dialog.querySelector('.figure svg');
-    out.figure = fig ? [Math.round(fig.getBoundingClientRect().width), Math.round(fig.getBoundingClientRect().height)] : null;
+    var box = fig && fig.getBoundingClientRect();
+    out.figure = fig ? [Math.round(box.width), Math.round(box.height)] : null;
     var pre = document.createElement('pre'); pre.id = 'probe';
     pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
   }, 1500);
@@ -116,8 +118,9 @@ def chromium():
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    from histplot.cli import cli
     from click.testing import CliRunner
+
+    from histplot.cli import cli
 
     tmp = tmp_path_factory.mktemp("browser")
     shutil.copytree(SAMPLES, tmp / "runs")
