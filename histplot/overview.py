@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from . import naming
+import histplot.naming as naming  # the module, so that a direction table added to it is seen
+
 from .diagnosis.monitor import auto_mode
 from .history import History
 from .metrics.derive import summary as derive_summary
@@ -80,7 +81,7 @@ def _series_summary(s, col: str, history: History, *, directed: bool = True) -> 
 
 
 def _direction(col: str) -> str | None:
-    """ "max", "min", or None for a series with no better end (confusion counts): the naming table's
+    """max, min, or None for a series with no better end (confusion counts): the naming table's
     direction when this version has one, else the monitor's auto mode."""
     base = History.base(col)
     table = getattr(naming, "direction", None)

@@ -213,7 +213,7 @@ def plot(
 
 def _plot_to_stdout(painter, histories, fmt, options, labels, overlay, band, metrics, title, x_axis) -> None:
     """``plot -o -``: one figure's bytes on stdout, never onto a terminal."""
-    from ..figures.files import figure_bytes
+    from ..figures.files import figure_bytes  # start-up time: matplotlib, not for --help
 
     out = click.get_binary_stream("stdout")
     if out.isatty():

@@ -108,6 +108,7 @@ def effective_config_text(config: dict) -> str:
     """The settings every command would use, as histplot.yaml text with where they came from."""
     import yaml
 
+    # start-up time: these pull in numpy and pandas, not wanted for --help
     from ..diagnosis.settings import resolve_settings
     from ..figures.options import figure_options
 
