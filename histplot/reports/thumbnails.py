@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-WIDTH = 320  # twice the displayed width, for sharp thumbnails on high-density screens
-COLOURS = 64  # a palette this size keeps the curves' colours and makes the PNG a few kB
+WIDTH = 240  # 1.5 times the displayed width: sharp enough on high-density screens, small
+COLOURS = 32  # a palette this size keeps the curves' colours and makes the PNG a few kB
 
 
 def thumbnail(png: Path, width: int = WIDTH) -> bytes:
