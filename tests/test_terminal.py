@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 
-import click
 import pytest
 
 from conftest import SAMPLES
@@ -120,15 +119,16 @@ def test_plot_to_stdout(run, monkeypatch):
     assert (
         run("plot", OVERFIT, SAMPLES / "history.yaml", "--overlay", "-o", "-", ok=True).stdout_bytes[:4] == b"\x89PNG"
     )
-    real = click.get_binary_stream
+    from histplot.cli import commands
 
-    def tty_stdout(name):
-        stream = real(name)
-        if name == "stdout":
-            stream.isatty = lambda: True
+    real = commands.binary_stdout
+
+    def tty_stdout():
+        stream = real()
+        stream.isatty = lambda: True
         return stream
 
-    monkeypatch.setattr(click, "get_binary_stream", tty_stdout)
+    monkeypatch.setattr(commands, "binary_stdout", tty_stdout)
     r = run("plot", OVERFIT, "-o", "-")
     assert r.exit_code == 2 and "terminal" in r.stderr and r.stdout_bytes == b""
 

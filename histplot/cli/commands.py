@@ -211,11 +211,16 @@ def plot(
         terminal().echo(str(path))
 
 
+def binary_stdout():
+    """Where ``-o -`` writes bytes: standard output's binary buffer."""
+    return sys.stdout.buffer
+
+
 def _plot_to_stdout(painter, histories, fmt, options, labels, overlay, band, metrics, title, x_axis) -> None:
     """``plot -o -``: one figure's bytes on stdout, never onto a terminal."""
     from ..figures.files import figure_bytes  # start-up time: matplotlib, not for --help
 
-    out = click.get_binary_stream("stdout")
+    out = binary_stdout()
     if out.isatty():
         raise HistplotError("-o - writes the figure to stdout, which is a terminal: redirect it (> fig.png) or pipe it")
     fmt = fmt or "png"
