@@ -10,6 +10,7 @@ from pathlib import Path
 from .errors import HistplotError
 from .history import History
 from .output import atomic_write, refuse_input_overwrite
+from .readers.memory import as_history
 
 CONVERT_FORMATS = ("csv", "json")
 
@@ -32,6 +33,7 @@ def to_text(history: History, fmt: str = "csv") -> str:
 
 def convert(history: History, output: str | os.PathLike | None = None, *, format: str | None = None) -> str | Path:
     """Write the normalised frame to ``output`` (format from its suffix), or return it as text."""
+    history = as_history(history)
     if output is None:
         return to_text(history, format or "csv")
     path = Path(output)

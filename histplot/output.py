@@ -17,6 +17,8 @@ from typing import IO
 from .errors import HistplotError
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
+# What a single figure (plot -o, parallel -o) may also be: JPEG through Pillow, which matplotlib requires.
+IMAGE_FORMATS = (*FIGURE_FORMATS, "jpg", "jpeg")
 
 # A figure is rendered into one RGBA buffer before it is written: 16384 px on a side and 50 M pixels
 # in all (200 MB) are far beyond any screen or print, and well inside a CI runner's memory.
@@ -38,7 +40,11 @@ REPRODUCIBLE_RC = {
     "font.family": "DejaVu Sans",
     "pdf.fonttype": 42,
 }
-_NO_DATES = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}, "png": {"Software": None}}
+_NO_DATES = {
+    "svg": {"Date": None},
+    "pdf": {"CreationDate": None, "ModDate": None},
+    "png": {"Software": None},
+}
 
 
 @contextmanager
@@ -163,11 +169,11 @@ def check_canvas(width_in: float, height_in: float, dpi: float, where: object = 
 
 
 def save_figure(fig, path: str | os.PathLike, *, fmt: str | None = None, dpi: int = 100) -> Path:
-    """Save a matplotlib Figure as PNG/SVG/PDF; the same figure always gives the same SVG bytes."""
+    """Save a matplotlib Figure as PNG/SVG/PDF/JPEG; the same figure always gives the same SVG bytes."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
-    if fmt not in FIGURE_FORMATS:
-        raise HistplotError(f"unknown figure format '{fmt}'; choose one of {', '.join(FIGURE_FORMATS)}", path)
+    if fmt not in IMAGE_FORMATS:
+        raise HistplotError(f"unknown figure format '{fmt}'; choose one of {', '.join(IMAGE_FORMATS)}", path)
     check_canvas(*fig.get_size_inches(), dpi, path)
     with atomic_write(path) as fh:
         write_figure(fig, fh, fmt=fmt, dpi=dpi)
@@ -182,4 +188,4 @@ def write_figure(fig, fh: IO[bytes], *, fmt: str = "png", dpi: int = 100) -> Non
     with matplotlib.rc_context(REPRODUCIBLE_RC), warnings.catch_warnings():
         # Overflow warnings from extreme values (1e308) are matplotlib's, handled, and not the user's.
         warnings.simplefilter("ignore", RuntimeWarning)
-        fig.savefig(fh, format=fmt, dpi=dpi, metadata=_NO_DATES[fmt])
+        fig.savefig(fh, format=fmt, dpi=dpi, metadata=_NO_DATES.get(fmt))  # JPEG: Pillow takes no metadata

@@ -6,17 +6,23 @@ from typing import Any
 
 import numpy as np
 
+import histplot.naming as naming  # the module, so that a direction table added to it is seen
+
+from .diagnosis.monitor import auto_mode
 from .history import History
 from .metrics.derive import summary as derive_summary
 from .metrics.describe import derived_lines, family_lines
-from .metrics.families import class_members
+from .metrics.families import COUNT_KINDS, class_members
+from .metrics.series_table import MAX_SPARK, rows_of, series_table
+from .readers.memory import as_history
 
 
 def info(history: History) -> dict[str, Any]:
     """Format, epochs, metrics by split, run-level series, and what the reader noted."""
+    history = as_history(history)
     frame = history.frame
     metrics = {
-        base: {split: _series_summary(frame[col], col) for split, col in cols.items()}
+        base: {split: _series_summary(frame[col], col, history) for split, col in cols.items()}
         for base, cols in history.metrics().items()
     }
     return {
@@ -28,7 +34,7 @@ def info(history: History) -> dict[str, Any]:
         "last_epoch": int(frame.index[-1]) if len(frame) else None,
         "splits": history.splits(),
         "metrics": metrics,
-        "other_series": {col: _series_summary(frame[col], col) for col in history.aux()},
+        "other_series": {col: _series_summary(frame[col], col, history, directed=False) for col in history.aux()},
         "step_series": list(history.steps.columns) if history.steps is not None else [],
         "steps": _steps_range(history),
         "original_names": history.meta.get("original_names", {}),
@@ -47,18 +53,69 @@ def _steps_range(history: History) -> dict[str, Any] | None:
     return {"rows": len(steps), "first": as_num(first), "last": as_num(last)}
 
 
-def _series_summary(s, col: str) -> dict[str, Any]:
+def _series_summary(s, col: str, history: History, *, directed: bool = True) -> dict[str, Any]:
     v = s.to_numpy(dtype=float)
-    finite = v[np.isfinite(v)]
-    return {
+    ok = np.isfinite(v)
+    finite = v[ok]
+    counts = _counts(history, col, v)
+    out = {
         "column": col,
         "values": int(np.count_nonzero(~np.isnan(v))),
-        "non_finite": int(np.count_nonzero(np.isinf(v))),
+        "non_finite": counts["non_finite"],
+        "present": counts["present"],
+        "missing": counts["missing"],
         "first": _num(finite[0]) if finite.size else None,
         "last": _num(finite[-1]) if finite.size else None,
         "min": _num(finite.min()) if finite.size else None,
         "max": _num(finite.max()) if finite.size else None,
+        "mode": None,
+        "best": None,
+        "best_epoch": None,
+        "trend": _trend(v),
     }
+    mode = _direction(col) if directed else None
+    if mode and finite.size:
+        i = int(np.flatnonzero(ok)[np.argmax(finite) if mode == "max" else np.argmin(finite)])
+        out.update(mode=mode, best=_num(v[i]), best_epoch=int(s.index[i]))
+    return out
+
+
+def _direction(col: str) -> str | None:
+    """max, min, or None for a series with no better end (confusion counts): the naming table's
+    direction when this version has one, else the monitor's auto mode."""
+    base = History.base(col)
+    table = getattr(naming, "direction", None)
+    if table is not None:
+        return table(base)
+    return None if base in COUNT_KINDS else auto_mode(col)
+
+
+def _counts(history: History, col: str, v: np.ndarray) -> dict[str, int]:
+    """present / missing / non-finite epochs of a column: the History's own counts when it keeps a
+    mask of what was logged, else from the values (a NaN then reads as missing)."""
+    own = getattr(history, "counts", None)
+    if callable(own):
+        c = own(col)
+        get = c.get if isinstance(c, dict) else lambda k, c=c: getattr(c, k)
+        return {k: int(get(k)) for k in ("present", "missing", "non_finite")}
+    nan = np.isnan(v)
+    return {
+        "present": int(np.count_nonzero(~nan)),
+        "missing": int(np.count_nonzero(nan)),
+        "non_finite": int(np.count_nonzero(np.isinf(v))),
+    }
+
+
+def _trend(v: np.ndarray) -> list[float | None]:
+    """At most ``MAX_SPARK`` bin means of the finite values, for the sparkline (None: no value in the bin)."""
+    n = len(v)
+    k = min(n, MAX_SPARK)
+    out: list[float | None] = []
+    for i in range(k):
+        part = v[i * n // k : (i + 1) * n // k]
+        part = part[np.isfinite(part)]
+        out.append(_num(float(part.mean())) if part.size else None)
+    return out
 
 
 def _num(x: float) -> float:
@@ -77,8 +134,8 @@ def _show(text: str) -> str:
     return text if text.isprintable() else repr(text)[1:-1]
 
 
-def info_text(data: dict[str, Any]) -> str:
-    """The ``info`` dict as a short, aligned text block."""
+def info_text(data: dict[str, Any], width: int = 80) -> str:
+    """The ``info`` dict as a short, aligned text block, its table of series fitting ``width`` columns."""
     lines = [
         f"{data['source']}",
         f"  format   {data['format']}",
@@ -86,22 +143,11 @@ def info_text(data: dict[str, Any]) -> str:
         f"  splits   {', '.join(data['splits']) or '-'}",
         "  metrics",
     ]
-    width = min(max([len(b) for b in data["metrics"]] + [len(c) for c in data["other_series"]] + [6]), MAX_NAME)
+    name_width = min(max([len(b) for b in data["metrics"]] + [len(c) for c in data["other_series"]] + [6]), MAX_NAME)
     members = class_members(data["metrics"])
-    for base, splits in data["metrics"].items():
-        if base in members:
-            continue
-        parts = []
-        for split, s in splits.items():
-            rng = f"{s['first']:.4g} -> {s['last']:.4g}" if s["first"] is not None else "no finite values"
-            parts.append(f"{split}: {rng}" + (f" ({s['values']} values)" if s["values"] != data["epochs"] else ""))
-        lines.append(f"    {_short(base):<{width}}  " + "; ".join(parts))
-    lines.extend(family_lines(data["metrics"], members, width))
+    lines.extend(series_table(rows_of(data["metrics"], data["other_series"], set(members)), width=width))
+    lines.extend(family_lines(data["metrics"], members, name_width))
     lines.extend(derived_lines(data))
-    if data["other_series"]:
-        lines.append("  other series")
-        for col, s in data["other_series"].items():
-            lines.append(f"    {_short(col):<{width}}  {s['first']:.4g} -> {s['last']:.4g}")
     if data.get("step_series"):
         lines.append(
             f"  steps    {data['steps']['rows']} logged steps ({data['steps']['first']}-"

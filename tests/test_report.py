@@ -123,11 +123,16 @@ def test_globs_and_files(run, tmp_path):
 def test_index_html_is_self_contained(run, runs, tmp_path):
     run("report", runs, "-o", tmp_path / "out", "-j", "1")
     html = (tmp_path / "out" / "index.html").read_text()
-    assert html.count("<svg") == sum(1 for r in read_report(tmp_path / "out")["runs"] if not r["error"])
-    assert not re.search(r"""(src\s*=|<link|<script|@import|url\(\s*['"]?(https?:|//))""", html, re.I)
+    read = [r for r in read_report(tmp_path / "out")["runs"] if not r["error"]]
+    # Every run's full figure is stored in the page (gzip'd SVG), and a thumbnail shows in its row.
+    assert html.count('data-mime="image/svg+xml"') == len(read)
+    assert html.count('<img alt="') == len(read)
+    # Nothing is fetched: images are data: URIs, scripts and styles inline, no link to anywhere.
+    assert re.findall(r"""\bsrc\s*=\s*["']?([a-z]+:)""", html, re.I) == ["data:"] * len(read)
+    assert not re.search(r"""(<script[^>]*\bsrc\s*=|<link|@import|url\(\s*['"]?(https?:|//))""", html, re.I)
     assert not re.search(r"""href\s*=\s*["'](https?:|//|file:)""", html, re.I)
     ids = re.findall(r'\bid="([^"]+)"', html)
-    assert len(ids) == len(set(ids))  # figures' ids made unique when inlined
+    assert len(ids) == len(set(ids))
 
 
 def test_parallel_and_serial_reports_are_identical_and_deterministic(run, runs, tmp_path):
@@ -268,3 +273,30 @@ def test_two_reports_into_one_directory_do_not_corrupt_each_other(runs, tmp_path
     for row in data["runs"]:
         for rel in row["figures"].values():
             assert (out / rel).stat().st_size > 1000
+
+
+def test_index_html_stays_compact(run, tmp_path):
+    """PNG thumbnails and gzip'd SVGs keep a run's share of index.html small: under 30 kB for a
+    typical run, so a 500-run sweep stays under about 15 MB."""
+    import json
+    import math
+
+    runs = tmp_path / "sweep"
+    runs.mkdir()
+    for i in range(6):
+        k = 0.05 + 0.02 * i
+        loss = [2.3 * math.exp(-k * e) + 0.05 for e in range(60)]
+        val = [v + 0.1 + max(0.0, (e - 20) * 0.01 * (i % 3)) for e, v in enumerate(loss)]
+        history = {"loss": loss, "val_loss": val, "accuracy": [1 - v / 2.5 for v in loss]}
+        history["val_accuracy"] = [1 - v / 2.6 for v in val]
+        (runs / f"lr_{i}.json").write_text(json.dumps(history))
+    run("report", runs, "-o", tmp_path / "out", "-j", "1", ok=True)
+    html = (tmp_path / "out" / "index.html").read_bytes()
+    empty = tmp_path / "one"
+    empty.mkdir()
+    (empty / "a.json").write_text((runs / "lr_0.json").read_text())
+    run("report", empty, "-o", tmp_path / "out1", "-j", "1", ok=True)
+    fixed = (tmp_path / "out1" / "index.html").stat().st_size
+    per_run = (len(html) - fixed) / 5
+    assert per_run < 30_000, per_run
+    assert fixed + 500 * per_run < 15_000_000

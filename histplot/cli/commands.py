@@ -33,7 +33,8 @@ from .options import (
     reader_options,
 )
 from .painter import warm_up
-from .terminal import Styler, error_line, say
+from .setup_commands import register as register_setup_commands
+from .terminal import Styler, error_line, global_options, printable, say, terminal
 
 
 class UsageFailure(click.ClickException):
@@ -102,6 +103,7 @@ def _split_list(value: str | None) -> list[str] | None:
 
 @click.group(cls=HistplotGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="histplot")
+@global_options
 def cli() -> None:
     """Plot and diagnose deep-learning training histories.
 
@@ -125,14 +127,14 @@ def cli() -> None:
     "-o",
     "--output",
     type=click.Path(),
-    help="Output file (one input, or --overlay) or directory. "
-    "Default: <input stem>.<format> (overlay.<format>) in the current directory.",
+    help="Output file (one input, or --overlay) or directory (a name ending in /, or without a suffix); "
+    "- writes the figure to stdout. Default: <input stem>.<format> (overlay.<format>) in the current directory.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["png", "svg", "pdf"]),
-    help="Figure format (default: from -o's suffix, else png).",
+    type=click.Choice(["png", "svg", "pdf", "jpg"]),
+    help="Figure format (default: from -o's suffix, else png; with -o -, what goes to stdout).",
 )
 @click.option("--metrics", metavar="NAMES", help="Comma-separated panels to draw, e.g. loss,accuracy.")
 @click.option(
@@ -206,6 +208,9 @@ def plot(
     options = figure_options(config, dpi=dpi, **figure)
     histories = [prepare(h) for h in load_all(files, read_opts)]
     labels = [x for item in labels for x in _split_list(item) or []]
+    if output == "-":
+        _plot_to_stdout(painter, histories, fmt, options, labels, overlay or band, band, metrics, title, x_axis)
+        return
     if overlay or band:
         path, out_fmt = overlay_path(files, output, fmt)
         painter.run(
@@ -221,11 +226,12 @@ def plot(
             title=title,
             x=x_axis,
         )
-        say(path)
+        terminal().echo(str(path))
         return
     if labels:
         raise HistplotError("--label names runs for --overlay or --band")
-    paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
+    sources = [str(h.meta.get("source") or "-") for h in histories]  # a folder's runs, one by one
+    paths, out_fmt = figure_paths(sources, [h.label for h in histories], output, fmt)
     settings = None if no_annotate else resolve_settings(config, diag_opts, [], None)[0]
     ready = [for_drawing(h, x=x_axis, annotate=not no_annotate, settings=settings) for h in histories]
     for path in painter.run(
@@ -239,7 +245,36 @@ def plot(
         title=title,
         options=options,
     ):
-        say(path)
+        terminal().echo(str(path))
+
+
+def binary_stdout():
+    """Where ``-o -`` writes bytes: standard output's binary buffer."""
+    return sys.stdout.buffer
+
+
+def _plot_to_stdout(painter, histories, fmt, options, labels, overlay, band, metrics, title, x_axis) -> None:
+    """``plot -o -``: one figure's bytes on stdout, never onto a terminal."""
+    from ..figures.files import figure_bytes  # start-up time: matplotlib, not for --help
+
+    out = binary_stdout()
+    if out.isatty():
+        raise HistplotError("-o - writes the figure to stdout, which is a terminal: redirect it (> fig.png) or pipe it")
+    fmt = fmt or "png"
+    common = {"fmt": fmt, "dpi": options.dpi}
+    if overlay:
+        kw = {"labels": labels or None, "band": band, "metrics": _split_list(metrics), "options": options}
+        data = painter.run(figure_bytes, histories, **common, overlay={**kw, "title": title, "x": x_axis})
+    else:
+        if len(histories) != 1:
+            raise HistplotError(f"-o - writes one figure, but {len(histories)} runs were given: add --overlay")
+        if labels:
+            raise HistplotError("--label names runs for --overlay or --band")
+        data = painter.run(
+            figure_bytes, histories, **common, metrics=_split_list(metrics), title=title, x=x_axis, options=options
+        )
+    out.write(data)
+    out.flush()
 
 
 @cli.command()
@@ -307,9 +342,19 @@ def diagnose(
     settings, failing_kinds = resolve_settings(config, diag_opts, asked, fail_on)
     histories = load_all(files, read_opts)
     results = [diagnose_history(h, kinds=asked or None, settings=settings) for h in histories]
-    styler = Styler() if fmt == "text" and sys.stdout.isatty() else None
-    text = render_verdict(results, fmt, failing_kinds, style=styler, rank=rank)
-    say(text, nl=False, lines=True, keep=styler.made if styler else ())
+    term = terminal()
+    text = fmt == "text"
+    styler = Styler() if text and term.color else None
+    verdict = render_verdict(
+        results,
+        fmt,
+        failing_kinds,
+        style=styler,
+        rank=rank,
+        width=term.wrap_width if text else None,
+        quiet=term.quiet,
+    )
+    click.echo(printable(verdict, lines=True, keep=styler.made if styler else ()), nl=False, color=styler is not None)
     click.get_current_context().exit(exit_code(results, failing_kinds))
 
 
@@ -373,7 +418,7 @@ def report(
         import datetime
 
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    bar = _ProgressBar() if sys.stderr.isatty() else None
+    bar = _ProgressBar() if sys.stderr.isatty() and not terminal().quiet else None
     warm_up()  # once here, before the workers fork, rather than in each of them
     imports_done()
     result = build_report(
@@ -404,7 +449,7 @@ def report(
         for line in github_annotations(result):
             say(line)
     counts = result.to_dict()["counts"]
-    say(
+    terminal().echo(
         f"{counts['runs']} run(s), {counts['errors']} unreadable, {counts['failing']} failing: "
         f"{result.output / 'index.html'}",
         err=True,
@@ -479,7 +524,7 @@ def info(files, as_json, read_opts, prepare):
     if as_json:
         say(json.dumps(data, indent=2), lines=True)
     else:
-        say("\n\n".join(info_text(d) for d in data), lines=True)
+        say("\n\n".join(info_text(d, width=terminal().width) for d in data), lines=True)
 
 
 @cli.command()
@@ -500,7 +545,7 @@ def convert(file, output, fmt, read_opts, prepare):
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..export import convert as convert_history
 
-    [history] = load_all((file,), read_opts)
+    [history] = load_all((file,), read_opts, discover=False)
     result = convert_history(prepare(history), output, format=fmt)
     if output is None:
         say(result, nl=False, lines=True)
@@ -654,6 +699,9 @@ def formats():
 
     for name, mod in readers().items():
         say(f"{name:<16} {mod.DESCRIPTION}")
+
+
+register_setup_commands(cli)
 
 
 def main() -> None:

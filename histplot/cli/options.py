@@ -14,7 +14,7 @@ import click
 from ..config import load_config
 from ..errors import HistplotError
 from .painter import Painter
-from .terminal import say
+from .terminal import say, terminal
 
 
 def reader_options(f: Callable) -> Callable:
@@ -216,15 +216,19 @@ def imports_done() -> None:
     gc.enable()
 
 
-def load_all(sources: tuple[str, ...], read_opts: dict) -> list:
-    """Load every input before writing anything, so one bad file leaves no output behind."""
+def load_all(sources: tuple[str, ...], read_opts: dict, *, discover: bool = True) -> list:
+    """Load every input before writing anything, so one bad file leaves no output behind.
+
+    With ``discover``, directories and globs are searched for runs exactly as ``report`` searches them
+    (``readers.discovery.expand``), each input's runs in its place in the order given.
+    """
     from ..readers import load  # start-up time: pandas, not for --help
 
     imports_done()
     histories = []
-    for src in sources:
+    for src, opts in _runs(sources, read_opts) if discover else [(s, read_opts) for s in sources]:
         try:
-            h = load(src, **read_opts)
+            h = load(src, **opts)
         except HistplotError:
             raise
         except Exception as exc:
@@ -233,5 +237,23 @@ def load_all(sources: tuple[str, ...], read_opts: dict) -> list:
             raise HistplotError(f"could not read: {type(exc).__name__}: {exc}", src) from exc
         for w in h.meta.get("warnings", []):
             say(f"Warning: {src}: {w}", err=True)
+        for n in h.meta.get("notes", []):
+            terminal().note(f"{src}: {n}")
         histories.append(h)
     return histories
+
+
+def _runs(sources: tuple[str, ...], read_opts: dict) -> list[tuple[str, dict]]:
+    """(source, reader options) of every run the inputs hold; ``--run`` given: the files as named."""
+    from ..readers.discovery import expand  # start-up time: pandas, not for --help
+
+    out: list[tuple[str, dict]] = []
+    for src in sources:
+        if src == "-" or ("run" in read_opts and not os.path.isdir(src)):
+            out.append((src, read_opts))
+            continue
+        found = expand([src])
+        if not found:
+            raise HistplotError("is a directory that holds no history file this version can read", src)
+        out += [(c.path, {**read_opts, **({"run": c.run} if c.run else {})}) for c in found]
+    return out

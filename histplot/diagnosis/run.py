@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import HistplotError
 from ..history import History
+from ..readers.memory import as_history
 from . import checks
 from .findings import Diagnosis
 from .settings import KINDS, Settings, make_settings, parse_kinds
@@ -33,6 +34,7 @@ def diagnose(
     are ``Settings`` fields (``monitor``, ``mode``, ``patience``, ``min_delta``, ``alpha``,
     ``criterion``, ...), applied on top of ``settings``.
     """
+    history = as_history(history)
     s = make_settings(settings, **overrides)
     wanted = list(KINDS) if kinds is None else parse_kinds(list(kinds))
     if len(history.frame) == 0:

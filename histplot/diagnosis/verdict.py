@@ -6,6 +6,7 @@ The JSON layout is versioned by ``SCHEMA``; a change that removes or renames a k
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 
 from .findings import Diagnosis, Finding
@@ -33,12 +34,31 @@ def epochs_text(f: Finding) -> str:
     return ",".join(map(str, f.epochs[:5])) + ("..." if len(f.epochs) > 5 else "")
 
 
+def hanging(head: str, text: str, width: int | None) -> str:
+    """``head`` then ``text`` wrapped to ``width`` columns, continuation lines indented under the text
+    (``head`` is plain text: colour is added after wrapping, so escape codes never count as width)."""
+    if not width:
+        return head + text
+    lines = textwrap.wrap(
+        text,
+        width=max(width - len(head), 20),
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [""]
+    return "\n".join([head + lines[0], *(" " * len(head) + line for line in lines[1:])])
+
+
 def to_text(
-    diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = (), style: Callable[..., str] | None = None
+    diagnoses: Sequence[Diagnosis],
+    fail_on: Iterable[str] = (),
+    style: Callable[..., str] | None = None,
+    width: int | None = None,
+    quiet: bool = False,
 ) -> str:
     """One block per file: a header naming the monitored series, then one line per finding.
 
-    ``style(text, fg=..., bold=...)`` colours the output (the CLI passes ``click.style`` on a TTY).
+    ``style(text, fg=..., bold=...)`` colours the output (the CLI passes ``click.style`` on a TTY);
+    ``width`` wraps each finding with a hanging indent; ``quiet`` keeps only warnings and errors.
     """
     paint = style or (lambda text, **_: text)
     fail_on = list(fail_on)
@@ -47,13 +67,15 @@ def to_text(
         head = (
             f"{d.source or d.label}: {d.epochs} epoch{'s' if d.epochs != 1 else ''}, monitored {d.monitor} ({d.mode})"
         )
-        lines = [paint(head, bold=True)]
-        width = max((len(f.kind) for f in d.findings), default=0)
-        for f in d.findings:
+        lines = [paint(hanging("", head, width), bold=True)]
+        shown = [f for f in d.findings if not quiet or f.severity != "info"]
+        kind_width = max((len(f.kind) for f in shown), default=0)
+        for f in shown:
+            plain = hanging(f"  {f.severity:<7} {f.kind:<{kind_width}}  ", f.message, width)
             sev = paint(f"{f.severity:<7}", fg=_SEVERITY_COLOUR[f.severity])
-            lines.append(f"  {sev} {f.kind:<{width}}  {f.message}")
-        for n in d.notes:
-            lines.append(paint(f"  note    {n}", fg="bright_black"))
+            lines.append(f"  {sev}{plain[9:]}")
+        for n in [] if quiet else d.notes:
+            lines.append(paint(hanging("  note    ", n, width), fg="bright_black"))
         failing = d.failing(fail_on)
         if failing:
             lines.append(paint(f"  FAIL    {', '.join(failing)} (--fail-on)", fg="red", bold=True))
@@ -157,6 +179,8 @@ def render(
     fail_on: Iterable[str] = (),
     style: Callable[..., str] | None = None,
     rank: bool = False,
+    width: int | None = None,
+    quiet: bool = False,
 ) -> str:
     """The verdict in ``fmt``; ``rank`` adds the runs ordered by best monitored value (JSON: ``rank``)."""
     ranked = rank_runs(diagnoses) if rank else None
@@ -164,4 +188,6 @@ def render(
         return to_json(diagnoses, fail_on, ranked)
     if fmt == "markdown":
         return to_markdown(diagnoses, fail_on) + ("\n" + rank_markdown(ranked) if ranked is not None else "")
-    return to_text(diagnoses, fail_on, style=style) + ("\n" + rank_text(ranked) if ranked is not None else "")
+    return to_text(diagnoses, fail_on, style=style, width=width, quiet=quiet) + (
+        "\n" + rank_text(ranked) if ranked is not None else ""
+    )

@@ -11,7 +11,8 @@ from pathlib import Path
 from ..diagnosis.run import diagnose
 from ..errors import HistplotError
 from ..history import History
-from ..output import FIGURE_FORMATS, refuse_input_overwrite, save_figure
+from ..output import IMAGE_FORMATS, refuse_input_overwrite, save_figure, write_figure
+from ..readers.memory import as_history
 from .xaxis import default_x
 
 
@@ -24,7 +25,13 @@ def figure_paths(
     current directory as ``<stem>.<format>``. No figure may replace one of the inputs.
     """
     out = Path(output) if output is not None else None
-    as_file = out is not None and out.suffix.lower().lstrip(".") in FIGURE_FORMATS and not out.is_dir()
+    as_file = out is not None and _names_a_file(str(output))
+    if as_file and out.suffix.lower().lstrip(".") not in IMAGE_FORMATS:
+        raise HistplotError(
+            f"unknown figure format '{out.suffix.lstrip('.')}'; choose one of {', '.join(IMAGE_FORMATS)} "
+            "(or end a directory name with /)",
+            out,
+        )
     if as_file:
         suffix = out.suffix.lower().lstrip(".")
         if fmt and fmt != suffix:
@@ -36,8 +43,8 @@ def figure_paths(
         fmt, paths = suffix, [out]
     else:
         fmt = (fmt or "png").lower()
-        if fmt not in FIGURE_FORMATS:
-            raise HistplotError(f"unknown figure format '{fmt}'; choose one of {', '.join(FIGURE_FORMATS)}")
+        if fmt not in IMAGE_FORMATS:
+            raise HistplotError(f"unknown figure format '{fmt}'; choose one of {', '.join(IMAGE_FORMATS)}")
         folder = out if out is not None else Path.cwd()
         stems = [safe_stem(label) for label in labels]
         paths = []
@@ -53,6 +60,30 @@ def figure_paths(
     # folder to create; say what it is.
     refuse_input_overwrite(paths + ([out] if out is not None and not out.is_dir() else []), sources)
     return paths, fmt
+
+
+def _names_a_file(output: str) -> bool:
+    """``-o x.png`` names a file, ``-o figures``, ``-o runs.v2/`` and an existing folder a directory:
+    a suffix means a file, so that ``-o x.txt`` is an error rather than a folder named x.txt."""
+    if output.endswith(("/", os.sep)) or Path(output).is_dir():
+        return False
+    return bool(Path(output).suffix)
+
+
+def figure_bytes(histories: Sequence[History], *, fmt: str = "png", dpi: int = 100, each=None, **kwargs) -> bytes:
+    """One figure as bytes (``plot -o -``): of the single history, or an overlay when ``overlay`` is given."""
+    import io
+
+    buf = io.BytesIO()
+    overlay_kwargs = kwargs.pop("overlay", None)
+    if overlay_kwargs is not None:
+        from .overlay import overlay  # start-up time: matplotlib, as in figure()
+
+        fig = overlay(histories, **overlay_kwargs)
+    else:
+        fig = figure(histories[0], **{**kwargs, **(each[0] if each else {})})
+    write_figure(fig, buf, fmt=fmt, dpi=dpi)
+    return buf.getvalue()
 
 
 def overlay_path(sources: Sequence[str], output: str | os.PathLike | None, fmt: str | None) -> tuple[Path, str]:
@@ -163,6 +194,7 @@ def plot(
     "step" (default: what suits the history); ``options`` is a ``figures.options.FigureOptions`` (smoothing,
     log axes, y limits, panels, style).
     """
+    history = as_history(history)
     source = history.meta.get("source") or "-"
     [path], fmt = figure_paths([source], [history.label], output, format)
     fig = figure(history, metrics=metrics, title=title, x=x, options=options, annotate=annotate)

@@ -18,8 +18,10 @@ from matplotlib.ticker import MaxNLocator
 
 from ..errors import HistplotError
 from ..history import History
+from ..readers.memory import as_history
 from .dashboard import arrange, group_panel
 from .decimation import minmax
+from .display import HistplotFigure
 from .options import FigureOptions, style_axes, style_context
 from .smoothing import ema
 from .style import AUX_COLOR, SPLIT_STYLE, Panel, pretty
@@ -91,6 +93,7 @@ def render(
     ``options`` (``figures.options.FigureOptions``) adds smoothing, log axes, y limits, histplot.yaml's
     panels and the figure's look; ``metrics`` wins over its panels.
     """
+    history = as_history(history)
     opts = options or FigureOptions()
     frame, _ = frame_for_x(history, x)
     if panel_list is not None:
@@ -119,7 +122,7 @@ def figure_grid(n: int, size: tuple[float, float] | None = None) -> tuple[Figure
     ncols = min(MAX_COLUMNS, n)
     nrows = math.ceil(n / ncols)
     width = max(PANEL_SIZE[0] * ncols, 6.4)
-    fig = Figure(figsize=size or (width, PANEL_SIZE[1] * nrows + 0.6), layout="constrained")
+    fig = HistplotFigure(figsize=size or (width, PANEL_SIZE[1] * nrows + 0.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax in axes[n:]:
         ax.set_visible(False)

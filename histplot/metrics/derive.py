@@ -26,6 +26,7 @@ import pandas as pd
 from ..config import load_config, section
 from ..history import History
 from ..naming import column_name, parse_name
+from ..readers.memory import as_history
 from .expressions import compile_all, expression_steps
 from .families import COUNT_KINDS, class_members, families, split_suffix
 
@@ -200,6 +201,7 @@ def derive(
     ``expressions`` maps new metric names to arithmetic over column base names, evaluated per
     split (see ``histplot.expressions``); ``config_path`` names the file they came from, for errors.
     """
+    history = as_history(history)
     frame = history.frame.copy()
     derived: dict[str, list[str]] = dict(history.meta.get("derived", {}))
     kept: list[str] = list(history.meta.get("derive_kept", []))

@@ -13,6 +13,7 @@ from ..history import History
 from . import _budget
 from ._io import open_source, parse_size, peek
 from .aliases import apply_aliases
+from .memory import as_history, is_in_memory
 
 # Registry order breaks ties. Each module defines NAME, DESCRIPTION, sniff(head, path) and read(buf, ...);
 # a reader that also takes directories defines sniff_dir(path) and read_dir(path, ...).
@@ -63,7 +64,12 @@ def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None,
     ``fmt`` names the reader and skips sniffing; ``aliases`` renames a team's own metric names
     (histplot.yaml ``aliases:``, see ``histplot.aliases``); other keyword options go to the reader
     (``validation_freq``, ``trust_pickle``, ``run``, ...).
+
+    ``source`` may also be a history already in memory: a dict of lists (Keras ``history.history``),
+    a Keras ``History``, a list of per-epoch dicts, a DataFrame or a ``histplot.Live``.
     """
+    if is_in_memory(source):
+        return _aliased(as_history(source, label=opts.get("label")), aliases)
     name = getattr(source, "name", None) if hasattr(source, "read") else os.fspath(source)
     name = str(name) if name is not None else "<stream>"
     max_bytes = opts.pop("max_bytes", None)

@@ -44,9 +44,13 @@ class RunResult:
     failing: list[str] = field(default_factory=list)
     figures: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    # For index.html's parallel coordinates only (not in summary.json): the run's hyperparameters and
+    # its main series per epoch, thinned to at most ``MAX_ROWS`` epochs.
+    params: dict[str, Any] = field(default_factory=dict)
+    series: dict[str, list] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
+        return {k: v for k, v in self.__dict__.items() if k not in ("params", "series")}
 
 
 @dataclass
@@ -126,6 +130,8 @@ def _fill(result: RunResult, job: RunJob) -> None:
         result.best = _num(best.numbers.get("value"))
         result.final = _num(_last_finite(h.frame[d.monitor]))
     result.metrics = _main_metrics(h)
+    result.params = {str(k): v for k, v in (h.meta.get("params") or {}).items() if _plain_value(v)}
+    result.series = _thinned(h, list(result.metrics))
     fig = render(h, options=job.options)
     annotate(fig, h, d)
     for fmt in job.formats:
@@ -151,6 +157,29 @@ def _num(v: Any) -> float | None:
 def _last_finite(series) -> float | None:
     s = series[series.map(math.isfinite)]
     return float(s.iloc[-1]) if len(s) else None
+
+
+MAX_ROWS = 200
+
+
+def _plain_value(v: Any) -> bool:
+    return isinstance(v, (str, bool)) or (isinstance(v, (int, float)) and math.isfinite(v))
+
+
+def _thinned(h, columns: list[str]) -> dict[str, list]:
+    """``epoch`` and ``columns`` at no more than ``MAX_ROWS`` evenly spaced epochs (the last kept)."""
+    n = len(h.frame)
+    if n == 0 or not columns:
+        return {}
+    step = max(1, math.ceil(n / MAX_ROWS))
+    rows = list(range(0, n, step))
+    if rows[-1] != n - 1:
+        rows.append(n - 1)
+    frame = h.frame.iloc[rows]
+    out: dict[str, list] = {"epoch": [int(e) for e in frame.index]}
+    for col in columns:
+        out[col] = [float(f"{v:.5g}") if math.isfinite(v) else None for v in frame[col].to_numpy(dtype=float)]
+    return out
 
 
 def _main_metrics(h) -> dict[str, dict[str, float | None]]:
