@@ -25,6 +25,8 @@ def figure_paths(
     current directory as ``<stem>.<format>``. No figure may replace one of the inputs.
     """
     out = Path(output) if output is not None else None
+    if out is not None and not out.is_dir():  # plot x.json -o x.json: the input comes first, not its suffix
+        refuse_input_overwrite([out], sources)
     as_file = out is not None and _names_a_file(str(output))
     if as_file and out.suffix.lower().lstrip(".") not in IMAGE_FORMATS:
         raise HistplotError(
