@@ -13,6 +13,8 @@ from typing import IO
 from .errors import HistplotError
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
+# PNG resolution wherever none is given: histplot.yaml plot.style.dpi and --dpi override it.
+DEFAULT_DPI = 100
 
 # What makes matplotlib output vary between runs: the SVG id salt, dates, and font fallback.
 REPRODUCIBLE_RC = {
@@ -43,7 +45,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         raise
 
 
-def save_figure(fig, path: str | os.PathLike, *, fmt: str | None = None, dpi: int = 100) -> Path:
+def save_figure(fig, path: str | os.PathLike, *, fmt: str | None = None, dpi: int = DEFAULT_DPI) -> Path:
     """Save a matplotlib Figure as PNG/SVG/PDF; the same figure always gives the same SVG bytes."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
@@ -54,7 +56,7 @@ def save_figure(fig, path: str | os.PathLike, *, fmt: str | None = None, dpi: in
     return path
 
 
-def write_figure(fig, fh: IO[bytes], *, fmt: str = "png", dpi: int = 100) -> None:
+def write_figure(fig, fh: IO[bytes], *, fmt: str = "png", dpi: int = DEFAULT_DPI) -> None:
     """``savefig`` into an open binary file (or BytesIO), with the reproducible settings."""
     import matplotlib
 

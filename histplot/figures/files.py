@@ -11,7 +11,7 @@ from pathlib import Path
 from ..diagnosis.run import diagnose
 from ..errors import HistplotError
 from ..history import History
-from ..output import FIGURE_FORMATS, save_figure
+from ..output import DEFAULT_DPI, FIGURE_FORMATS, save_figure
 from .xaxis import default_x
 
 
@@ -127,7 +127,7 @@ def save_figures(
     paths: Sequence[Path],
     *,
     fmt: str,
-    dpi: int = 100,
+    dpi: int = DEFAULT_DPI,
     each: Sequence[dict] | None = None,
     **figure_kwargs,
 ) -> list[Path]:
@@ -140,7 +140,9 @@ def save_figures(
     ]
 
 
-def save_overlay(histories: Sequence[History], path: Path, *, fmt: str, dpi: int = 100, **overlay_kwargs) -> Path:
+def save_overlay(
+    histories: Sequence[History], path: Path, *, fmt: str, dpi: int = DEFAULT_DPI, **overlay_kwargs
+) -> Path:
     """``overlay.overlay`` of the histories written to ``path``."""
     from .overlay import overlay  # start-up time: matplotlib, as in figure()
 
@@ -153,7 +155,7 @@ def plot(
     *,
     format: str | None = None,
     metrics: Sequence[str] | None = None,
-    dpi: int = 100,
+    dpi: int = DEFAULT_DPI,
     title: str | None = None,
     annotate: bool = True,
     x: str | None = None,

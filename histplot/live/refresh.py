@@ -19,7 +19,7 @@ from ..diagnosis.settings import Settings
 from ..errors import HistplotError
 from ..figures.xaxis import default_x
 from ..history import History
-from ..output import save_figure
+from ..output import DEFAULT_DPI, save_figure
 
 # The kinds worth interrupting a run for. The best epoch moves with every improvement, and "still
 # improving" is the normal state of a run in progress: both are drawn, not announced.
@@ -112,7 +112,7 @@ class Refresher:
         settings: Settings | None = None,
         metrics: Sequence[str] | None = None,
         title: str | None = None,
-        dpi: int = 100,
+        dpi: int = DEFAULT_DPI,
         kinds: Sequence[str] = ANNOUNCED,
         draw: bool = False,
     ) -> None:

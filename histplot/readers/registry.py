@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +29,8 @@ _MODULES = (
     "yaml_history",
 )
 THRESHOLD = 0.3
+# Options ``load`` applies to every format itself; every other option belongs to a reader.
+_LOAD_OPTIONS = ("fmt", "aliases", "max_bytes")
 
 
 def readers() -> dict[str, ModuleType]:
@@ -41,6 +44,22 @@ def _reader(name: str, source: str) -> ModuleType:
     if name not in table:
         raise ReadError(f"unknown format '{name}'; known formats: {', '.join(table)}", source)
     return table[name]
+
+
+def check_options(mod: ModuleType, opts: dict[str, Any], source: str | None, *, folder: bool = False) -> None:
+    """Refuse an option the reader does not take, rather than ignore it (``--validation-freq`` on a
+    CSVLogger file would otherwise change nothing, silently).
+
+    A reader declares its options as the keyword-only parameters of ``read`` (``read_dir`` for a
+    folder); an option left at None or False was not given.
+    """
+    fn = mod.read_dir if folder else mod.read
+    taken = {p.name for p in inspect.signature(fn).parameters.values() if p.kind is p.KEYWORD_ONLY}
+    for key, value in opts.items():
+        if value is None or value is False or key in _LOAD_OPTIONS or key in taken:
+            continue
+        what = "folders" if folder else "files"
+        raise ReadError(f"--{key.replace('_', '-')} does not apply to {mod.NAME} {what}", source)
 
 
 def sniff(head: bytes, path: str | None) -> list[tuple[float, str]]:
@@ -83,6 +102,7 @@ def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None,
                     f"not a training history in any known format (tried {tried}); "
                     "name the format with --from if it is one of them", name)
             mod = readers()[best_name]
+        check_options(mod, opts, name)
         history = mod.read(buf, source=name, **opts)
     history.meta["format"] = mod.NAME
     return _aliased(history, aliases)
@@ -102,6 +122,8 @@ def _load_dir(path: Path, name: str, fmt: str | None, opts: dict) -> History:
     if not scored or scored[0][0] < THRESHOLD:
         raise ReadError("is a directory that holds no history this version can read", name)
     mod = scored[0][1]
+    opts = {k: v for k, v in opts.items() if k != "max_bytes"}
+    check_options(mod, opts, name, folder=True)
     history = mod.read_dir(path, source=name, **opts)
     history.meta["format"] = mod.NAME
     return history
