@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -24,6 +24,24 @@ REPRODUCIBLE_RC = {
     "pdf.fonttype": 42,
 }
 _NO_DATES = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}, "png": {"Software": None}}
+
+
+def refuse_input_overwrite(outputs: Iterable[str | os.PathLike], inputs: Iterable[str | os.PathLike]) -> None:
+    """Raise before anything is written when an output would replace an input: the same path, or
+    another name of the same file (a symlink, a hard link). ``-`` (standard input) is no file."""
+    sources = [Path(p) for p in inputs if os.fspath(p) != "-"]
+    resolved = {p.resolve() for p in sources}
+    for out in outputs:
+        out = Path(out)
+        if out.resolve() in resolved or (out.exists() and any(_same_file(out, p) for p in sources)):
+            raise HistplotError("refusing to overwrite an input file", out)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .display import number, rounded
 from .history import History
 from .metrics.derive import summary as derive_summary
 from .metrics.describe import derived_lines, family_lines
@@ -54,15 +55,11 @@ def _series_summary(s, col: str) -> dict[str, Any]:
         "column": col,
         "values": int(np.count_nonzero(~np.isnan(v))),
         "non_finite": int(np.count_nonzero(np.isinf(v))),
-        "first": _num(finite[0]) if finite.size else None,
-        "last": _num(finite[-1]) if finite.size else None,
-        "min": _num(finite.min()) if finite.size else None,
-        "max": _num(finite.max()) if finite.size else None,
+        "first": rounded(finite[0]) if finite.size else None,
+        "last": rounded(finite[-1]) if finite.size else None,
+        "min": rounded(finite.min()) if finite.size else None,
+        "max": rounded(finite.max()) if finite.size else None,
     }
-
-
-def _num(x: float) -> float:
-    return float(f"{x:.6g}")
 
 
 MAX_NAME = 40
@@ -93,7 +90,7 @@ def info_text(data: dict[str, Any]) -> str:
             continue
         parts = []
         for split, s in splits.items():
-            rng = f"{s['first']:.4g} -> {s['last']:.4g}" if s["first"] is not None else "no finite values"
+            rng = f"{number(s['first'])} -> {number(s['last'])}" if s["first"] is not None else "no finite values"
             parts.append(f"{split}: {rng}" + (f" ({s['values']} values)" if s["values"] != data["epochs"] else ""))
         lines.append(f"    {_short(base):<{width}}  " + "; ".join(parts))
     lines.extend(family_lines(data["metrics"], members, width))
@@ -101,7 +98,7 @@ def info_text(data: dict[str, Any]) -> str:
     if data["other_series"]:
         lines.append("  other series")
         for col, s in data["other_series"].items():
-            lines.append(f"    {_short(col):<{width}}  {s['first']:.4g} -> {s['last']:.4g}")
+            lines.append(f"    {_short(col):<{width}}  {number(s['first'])} -> {number(s['last'])}")
     if data.get("step_series"):
         lines.append(
             f"  steps    {data['steps']['rows']} logged steps ({data['steps']['first']}-"

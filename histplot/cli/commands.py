@@ -19,7 +19,7 @@ import click
 from .._version import __version__
 from ..diagnosis.settings import resolve_settings
 from ..errors import HistplotError
-from ..output import save_figure
+from ..output import refuse_input_overwrite, save_figure
 from .options import (
     diagnose_options,
     dpi_option,
@@ -492,7 +492,6 @@ def parallel(files, output, by, color, metrics, dpi, read_opts, config, prepare)
       histplot parallel history.json --color val_loss -o pc.svg
       histplot parallel runs/*.json --by run --color val_accuracy
     """
-    from pathlib import Path
 
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..figures.options import figure_options
@@ -507,8 +506,7 @@ def parallel(files, output, by, color, metrics, dpi, read_opts, config, prepare)
         from ..figures.files import safe_stem
 
         output = f"{safe_stem(histories[0].label)}_parallel.png" if by == "epoch" else "parallel.png"
-    if any(Path(f).resolve() == Path(output).resolve() for f in files if f != "-"):
-        raise HistplotError("refusing to overwrite an input file", output)
+    refuse_input_overwrite([output], files)
     click.echo(str(save_figure(fig, output, dpi=dpi)))
 
 
@@ -558,13 +556,11 @@ def watch(file, output, every, interval, until_idle, show, dpi, read_opts, diag_
       histplot watch lightning_logs/version_0/metrics.csv --every 5 --show
       histplot watch out/checkpoint-500/trainer_state.json --until-idle 600
     """
-    from pathlib import Path
 
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..live.watch import watch as watch_file
 
-    if Path(file).resolve() == Path(output).resolve():
-        raise HistplotError("refusing to overwrite the input file", output)
+    refuse_input_overwrite([output], [file])
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..figures.options import figure_options
 

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ..diagnosis.run import diagnose
+from ..diagnosis.run import diagnose_or_none
 from ..errors import HistplotError
 from ..history import History
-from ..output import DEFAULT_DPI, FIGURE_FORMATS, save_figure
+from ..output import DEFAULT_DPI, FIGURE_FORMATS, refuse_input_overwrite, save_figure
 from .xaxis import default_x
 
 
@@ -49,10 +49,7 @@ def figure_paths(
             while folder / f"{name}.{fmt}" in paths:
                 name, k = f"{stem}_{k}", k + 1
             paths.append(folder / f"{name}.{fmt}")
-    inputs = {Path(s).resolve() for s in sources if s != "-"}
-    for p in paths:
-        if p.resolve() in inputs:
-            raise HistplotError("refusing to overwrite an input file with a figure", p)
+    refuse_input_overwrite(paths, sources)
     return paths, fmt
 
 
@@ -60,8 +57,7 @@ def overlay_path(sources: Sequence[str], output: str | os.PathLike | None, fmt: 
     """Where ``--overlay``'s one figure of all ``sources`` goes: ``-o`` (a file or a directory), else
     ``overlay.<format>`` in the current directory; never over an input."""
     [path], fmt = figure_paths(["-"], ["overlay"], output, fmt)
-    if path.resolve() in {Path(s).resolve() for s in sources if s != "-"}:
-        raise HistplotError("refusing to overwrite an input file with a figure", path)
+    refuse_input_overwrite([path], sources)
     return path, fmt
 
 
@@ -92,20 +88,12 @@ def figure(
     if (x or default_x(history)) != "epoch":
         return fig
     if diagnosis is None and annotate:
-        diagnosis = _diagnosis(history, settings)
+        diagnosis = diagnose_or_none(history, settings=settings)
     if diagnosis is not None:
         from .annotate import annotate as mark  # start-up time: matplotlib, as above
 
         mark(fig, history, diagnosis)
     return fig
-
-
-def _diagnosis(history: History, settings=None):
-    """The history's diagnosis, or None when it has nothing to monitor (the figure goes unmarked)."""
-    try:
-        return diagnose(history, settings=settings)
-    except HistplotError:
-        return None
 
 
 def for_drawing(
@@ -118,7 +106,7 @@ def for_drawing(
     x = x or default_x(history)
     if x != "epoch":
         return history, {"x": x}
-    diagnosis = _diagnosis(history, settings) if annotate else None
+    diagnosis = diagnose_or_none(history, settings=settings) if annotate else None
     return replace(history, steps=None), {"x": x, "annotate": False, "diagnosis": diagnosis}
 
 

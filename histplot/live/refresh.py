@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnosis.findings import Diagnosis, Finding
-from ..diagnosis.run import diagnose
+from ..diagnosis.run import diagnose_or_none
 from ..diagnosis.settings import Settings
 from ..errors import HistplotError
 from ..figures.xaxis import default_x
@@ -75,14 +75,6 @@ class NewFindings:
 
     def reset(self) -> None:
         self.seen.clear()
-
-
-def diagnosis_of(history: History, settings: Settings | None) -> Diagnosis | None:
-    """The diagnosis, or None while there is nothing to monitor yet."""
-    try:
-        return diagnose(history, settings=settings)
-    except HistplotError:
-        return None
 
 
 @dataclass
@@ -147,7 +139,7 @@ class Refresher:
         return sig[0] // self.every > done // self.every
 
     def update(self, history: History, *, final: bool = False) -> Update:
-        d = diagnosis_of(history, self.settings)
+        d = diagnose_or_none(history, settings=self.settings)
         up = Update(history, d, [headline(f, d) for f in self.tracker.news(d)])
         if self.draw and self.due(history, final):
             up.figure = self.figure(history, d)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .markdown import finding_words, fmt_number, metric_words
+from ..display import number
+from .markdown import finding_words, metric_words
 from .results import Report, RunResult
 
 
@@ -63,8 +64,8 @@ def to_html(report: Report, *, timestamp: str | None = None) -> str:
             f'<tr class="{cls}"><td><a href="#run-{_esc(r.slug)}">{_esc(r.label or r.source)}</a></td>'
             f"<td>{_esc(r.format or '–')}</td><td class=num>{_esc(r.epochs if r.epochs is not None else '–')}</td>"
             f"<td>{_esc(f'{r.monitor} ({r.mode})' if r.monitor else '–')}</td>"
-            f"<td class=num>{_esc(r.best_epoch or '–')}</td><td class=num>{_esc(fmt_number(r.best))}</td>"
-            f"<td class=num>{_esc(fmt_number(r.final))}</td><td>{_esc(metric_words(r))}</td>"
+            f"<td class=num>{_esc(r.best_epoch or '–')}</td><td class=num>{_esc(number(r.best))}</td>"
+            f"<td class=num>{_esc(number(r.final))}</td><td>{_esc(metric_words(r))}</td>"
             f"<td>{_esc(finding_words(r).replace('**', ''))}</td></tr>"
         )
     sections = []
