@@ -90,12 +90,12 @@ def test_option_refused_by_name_and_format(run, tmp_path):
 
 
 def test_library_load_refuses_an_option_the_reader_does_not_take(tmp_path):
-    from histplot.errors import ReadError
+    from histplot.errors import ConfigError
     from histplot.readers import load
 
     p = tmp_path / "run.csv"
     p.write_text(CSV)
-    with pytest.raises(ReadError, match="--validation-freq does not apply to keras_csv files"):
+    with pytest.raises(ConfigError, match="--validation-freq does not apply to keras_csv files"):
         load(p, validation_freq=2)
     assert load(p, validation_freq=None, trust_pickle=False).epochs == 4  # None/False: not given
     assert load(p, run="last").epochs == 4
@@ -146,3 +146,17 @@ def test_watch_dpi_from_config(run, tmp_path):
     (tmp_path / "histplot.yaml").write_text("plot:\n  style:\n    dpi: 50\n")
     run("watch", "run.csv", "-o", "b.png", "--until-idle", "0.3", "--interval", "0.05", ok=True)
     assert png_width(tmp_path / "b.png") == pytest.approx(png_width(tmp_path / "a.png") / 2, abs=2)
+
+
+def test_watch_reads_line_formats_with_the_aliases_and_checks_the_options(tmp_path):
+    """watch parses CSVLogger and JSON-lines files itself, growing; they get the same aliases and the
+    same refusal of options as ``load`` gives them."""
+    from histplot.errors import ConfigError
+    from histplot.live.follow import Follower
+
+    path = tmp_path / "log.csv"
+    path.write_text("epoch,loss,my_err,val_my_err\n0,1.0,0.5,0.6\n1,0.8,0.4,0.5\n")
+    h = Follower(path, read_opts={"aliases": {"my_err": "error"}}).poll()
+    assert {"error", "val_error"} <= set(h.frame.columns) and "my_err" not in h.frame.columns
+    with pytest.raises(ConfigError, match="--validation-freq does not apply to keras_csv files"):
+        Follower(path, read_opts={"validation_freq": 2}).poll()

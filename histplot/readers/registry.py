@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, BinaryIO
 
-from ..errors import ReadError, UnknownFormatError
+from ..errors import ConfigError, ReadError, UnknownFormatError
 from ..history import History
 from ._io import open_source, parse_size, peek
 from .aliases import apply_aliases
@@ -59,7 +59,8 @@ def check_options(mod: ModuleType, opts: dict[str, Any], source: str | None, *, 
         if value is None or value is False or key in _LOAD_OPTIONS or key in taken:
             continue
         what = "folders" if folder else "files"
-        raise ReadError(f"--{key.replace('_', '-')} does not apply to {mod.NAME} {what}", source)
+        # a usage error, not a read error: watch keeps waiting on read errors, and must not on this one
+        raise ConfigError(f"--{key.replace('_', '-')} does not apply to {mod.NAME} {what}", source)
 
 
 def sniff(head: bytes, path: str | None) -> list[tuple[float, str]]:
