@@ -27,7 +27,7 @@ demo: $(STAMP)
 
 ## test: install, then run the whole test suite
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 ## lint: ruff's checks and its formatting check (configured in pyproject.toml)
 lint: $(STAMP)
