@@ -40,7 +40,8 @@ def convert(history: History, output: str | os.PathLike | None = None, *, format
     fmt = format or path.suffix.lower().lstrip(".") or "csv"
     if fmt not in CONVERT_FORMATS:
         raise HistplotError(f"cannot tell the output format from '{path.name}'; use .csv or .json or --format", path)
-    refuse_input_overwrite([path], [history.meta.get("source")])
+    source = history.meta.get("source")
+    refuse_input_overwrite([path], [source] if source else [])
     text = to_text(history, fmt)
     with atomic_write(path, "w") as fh:
         fh.write(text)

@@ -32,6 +32,8 @@ TEMP_SUFFIX = ".tmp"
 _TEMP_NAME = re.compile(r"\.histplot-(\d+)-[^/]*\.tmp\Z")
 _STARTED = time.time()  # forked workers inherit it: "older than this run"
 _swept: set[str] = set()
+# PNG resolution wherever none is given: histplot.yaml plot.style.dpi and --dpi override it.
+DEFAULT_DPI = 100
 
 # What makes matplotlib output vary between runs: the SVG id salt, dates, and font fallback.
 REPRODUCIBLE_RC = {
@@ -168,7 +170,7 @@ def check_canvas(width_in: float, height_in: float, dpi: float, where: object = 
         )
 
 
-def save_figure(fig, path: str | os.PathLike, *, fmt: str | None = None, dpi: int = 100) -> Path:
+def save_figure(fig, path: str | os.PathLike, *, fmt: str | None = None, dpi: int = DEFAULT_DPI) -> Path:
     """Save a matplotlib Figure as PNG/SVG/PDF/JPEG; the same figure always gives the same SVG bytes."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
@@ -180,7 +182,7 @@ def save_figure(fig, path: str | os.PathLike, *, fmt: str | None = None, dpi: in
     return path
 
 
-def write_figure(fig, fh: IO[bytes], *, fmt: str = "png", dpi: int = 100) -> None:
+def write_figure(fig, fh: IO[bytes], *, fmt: str = "png", dpi: int = DEFAULT_DPI) -> None:
     """``savefig`` into an open binary file (or BytesIO), with the reproducible settings."""
     import matplotlib
 

@@ -9,6 +9,7 @@ import numpy as np
 import histplot.naming as naming  # the module, so that a direction table added to it is seen
 
 from .diagnosis.monitor import auto_mode
+from .display import rounded
 from .history import History
 from .metrics.derive import summary as derive_summary
 from .metrics.describe import derived_lines, family_lines
@@ -64,10 +65,10 @@ def _series_summary(s, col: str, history: History, *, directed: bool = True) -> 
         "non_finite": counts["non_finite"],
         "present": counts["present"],
         "missing": counts["missing"],
-        "first": _num(finite[0]) if finite.size else None,
-        "last": _num(finite[-1]) if finite.size else None,
-        "min": _num(finite.min()) if finite.size else None,
-        "max": _num(finite.max()) if finite.size else None,
+        "first": rounded(finite[0]) if finite.size else None,
+        "last": rounded(finite[-1]) if finite.size else None,
+        "min": rounded(finite.min()) if finite.size else None,
+        "max": rounded(finite.max()) if finite.size else None,
         "mode": None,
         "best": None,
         "best_epoch": None,
@@ -76,7 +77,7 @@ def _series_summary(s, col: str, history: History, *, directed: bool = True) -> 
     mode = _direction(col) if directed else None
     if mode and finite.size:
         i = int(np.flatnonzero(ok)[np.argmax(finite) if mode == "max" else np.argmin(finite)])
-        out.update(mode=mode, best=_num(v[i]), best_epoch=int(s.index[i]))
+        out.update(mode=mode, best=rounded(v[i]), best_epoch=int(s.index[i]))
     return out
 
 
@@ -114,12 +115,8 @@ def _trend(v: np.ndarray) -> list[float | None]:
     for i in range(k):
         part = v[i * n // k : (i + 1) * n // k]
         part = part[np.isfinite(part)]
-        out.append(_num(float(part.mean())) if part.size else None)
+        out.append(rounded(float(part.mean())) if part.size else None)
     return out
-
-
-def _num(x: float) -> float:
-    return float(f"{x:.6g}")
 
 
 MAX_NAME = 40

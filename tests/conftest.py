@@ -51,3 +51,8 @@ def run(tmp_path, monkeypatch):
         return result
 
     return invoke
+
+
+def visible_axes(fig) -> dict:
+    """A figure's visible axes by label (each panel's axes is labelled with its metric)."""
+    return {ax.get_label(): ax for ax in fig.axes if ax.get_visible()}

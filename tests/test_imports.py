@@ -154,7 +154,7 @@ def test_function_level_imports_of_histplot_say_why(path):
 # own row or above. config is the generic loader: it imports no feature (each feature checks its section).
 STAGES = [
     ["histplot._version", "histplot.errors"],
-    ["histplot.naming", "histplot.config", "histplot.output"],
+    ["histplot.naming", "histplot.config", "histplot.output", "histplot.display"],
     ["histplot.steps"],
     ["histplot.history"],
     ["histplot.readers"],

@@ -23,14 +23,13 @@ from ..diagnosis.settings import resolve_settings
 from ..errors import HistplotError
 from ..output import refuse_input_overwrite, save_figure
 from .options import (
-    config_option,
-    derive_options,
     diagnose_options,
+    dpi_option,
     figure_flags,
+    history_options,
     imports_done,
     load_all,
     painter_process,
-    reader_options,
 )
 from .painter import warm_up
 from .setup_commands import register as register_setup_commands
@@ -137,9 +136,7 @@ def cli() -> None:
     help="Figure format (default: from -o's suffix, else png; with -o -, what goes to stdout).",
 )
 @click.option("--metrics", metavar="NAMES", help="Comma-separated panels to draw, e.g. loss,accuracy.")
-@click.option(
-    "--dpi", type=click.IntRange(20, 1200), help="PNG resolution (default 100, or histplot.yaml plot.style.dpi)."
-)
+@dpi_option
 @click.option("--title", help="Figure title (default: run label, epochs and format).")
 @click.option("--no-annotate", is_flag=True, help="Do not mark the best epoch, overfitting, NaN and early stop.")
 @click.option(
@@ -164,10 +161,8 @@ def cli() -> None:
 )
 @painter_process
 @figure_flags
-@reader_options
 @diagnose_options
-@config_option
-@derive_options
+@history_options
 def plot(
     files,
     output,
@@ -305,10 +300,21 @@ def _plot_to_stdout(painter, histories, fmt, options, labels, overlay, band, met
     help="Also rank the runs by best monitored value (best first; direction from the monitor's mode).",
 )
 @diagnose_options
-@config_option
-@reader_options
+@history_options
 def diagnose(
-    files, overfit, divergence, plateau, spike, still_improving, fmt, fail_on, rank, diag_opts, config, read_opts
+    files,
+    overfit,
+    divergence,
+    plateau,
+    spike,
+    still_improving,
+    fmt,
+    fail_on,
+    rank,
+    diag_opts,
+    config,
+    read_opts,
+    prepare,
 ):
     """Say whether each run went right: best epoch, EarlyStopping replay, overfitting, divergence,
     spikes, plateau, still improving. No kind flag means all kinds.
@@ -340,7 +346,8 @@ def diagnose(
         if on
     ]
     settings, failing_kinds = resolve_settings(config, diag_opts, asked, fail_on)
-    histories = load_all(files, read_opts)
+    # derived first, so that --monitor may name any series `histplot info` lists (val_f1, ...)
+    histories = [prepare(h) for h in load_all(files, read_opts)]
     results = [diagnose_history(h, kinds=asked or None, settings=settings) for h in histories]
     term = terminal()
     text = fmt == "text"
@@ -381,14 +388,10 @@ def diagnose(
     help="Append summary.md to $GITHUB_STEP_SUMMARY and print ::warning annotations for findings.",
 )
 @click.option("--timestamp", is_flag=True, help="Stamp the summaries with the time (off: reports diff cleanly).")
-@click.option(
-    "--dpi", type=click.IntRange(20, 1200), help="PNG resolution (default 100, or histplot.yaml plot.style.dpi)."
-)
+@dpi_option
 @figure_flags
 @diagnose_options
-@reader_options
-@config_option
-@derive_options
+@history_options
 def report(
     inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure, diag_opts, config, read_opts, prepare
 ):
@@ -504,10 +507,8 @@ def _terminate_as_interrupt():
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list, one object per file).")
-@reader_options
-@config_option
-@derive_options
-def info(files, as_json, read_opts, prepare):
+@history_options
+def info(files, as_json, read_opts, config, prepare):
     """Show the detected format, epochs, metrics by split and other series.
 
     \b
@@ -531,10 +532,8 @@ def info(files, as_json, read_opts, prepare):
 @click.argument("file", type=click.Path(allow_dash=True))
 @click.option("-o", "--output", type=click.Path(), help="Output file (.csv or .json). Default: CSV on stdout.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), help="Output format (default: from -o).")
-@reader_options
-@config_option
-@derive_options
-def convert(file, output, fmt, read_opts, prepare):
+@history_options
+def convert(file, output, fmt, read_opts, config, prepare):
     """Write the normalised history: 1-based epoch index, canonical column names.
 
     \b
@@ -567,9 +566,9 @@ def convert(file, output, fmt, read_opts, prepare):
 )
 @click.option("--color", metavar="NAME", help="Series (--by epoch) or axis (--by run) that colours the lines.")
 @click.option("--metrics", metavar="NAMES", help="Comma-separated series to use as axes.")
-@click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
-@reader_options
-def parallel(files, output, by, color, metrics, dpi, read_opts):
+@dpi_option
+@history_options
+def parallel(files, output, by, color, metrics, dpi, read_opts, config, prepare):
     """Parallel coordinates: every epoch, or every run, as one line across all metrics.
 
     Each axis keeps its own units (log where values span orders of magnitude); --by run uses the best
@@ -583,9 +582,11 @@ def parallel(files, output, by, color, metrics, dpi, read_opts):
     """
 
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
+    from ..figures.options import figure_options
     from ..figures.parallel import parallel as parallel_figure
 
-    histories = load_all(files, read_opts)
+    dpi = figure_options(config, dpi=dpi).dpi
+    histories = [prepare(h) for h in load_all(files, read_opts)]
     by = by or ("epoch" if len(histories) == 1 else "run")
     fig = parallel_figure(histories, by=by, color=color, metrics=_split_list(metrics))
     if output is None:
@@ -626,11 +627,9 @@ def parallel(files, output, by, color, metrics, dpi, read_opts):
     "readable (default: run until Ctrl-C).",
 )
 @click.option("--show", is_flag=True, help="Also show the figure in a window (when a display is available).")
-@click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
-@reader_options
+@dpi_option
 @diagnose_options
-@config_option
-@derive_options
+@history_options
 def watch(file, output, every, interval, until_idle, show, dpi, read_opts, diag_opts, config, prepare):
     """Follow a history file while training writes it: keep a figure current and print each new
     finding once, when it first appears.
@@ -647,9 +646,12 @@ def watch(file, output, every, interval, until_idle, show, dpi, read_opts, diag_
     """
 
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
+    # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
+    from ..figures.options import figure_options
     from ..live.watch import watch as watch_file
 
     settings, _ = resolve_settings(config, diag_opts, [], None)
+    dpi = figure_options(config, dpi=dpi).dpi
     window = None
     if show:
         # start-up time: what this command needs (pandas, matplotlib) loads only when it runs

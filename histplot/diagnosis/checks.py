@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..display import number, split_name
 from ..history import History
 from ..naming import column_name, parse_name
 from . import criteria
@@ -144,13 +145,6 @@ def _as_error(values: np.ndarray, mode: str, base: str) -> tuple[np.ndarray, str
     return -values, f"'{base}' is not a bounded score: generalization loss is undefined for it"
 
 
-def fmt(x: float) -> str:
-    """A number as people read it in a one-line message."""
-    if x is None or not math.isfinite(x):
-        return str(x)
-    return f"{x:.4g}"
-
-
 def _pct(x: float) -> str:
     return f"{x:.0%}" if abs(x) >= 0.1 else f"{x:.1%}"
 
@@ -163,7 +157,7 @@ def best_epoch(ctx: Context) -> Result:
     where = (
         "the last epoch" if after_epochs == 0 else f"{after_epochs} epoch{'s' if after_epochs != 1 else ''} after it"
     )
-    msg = f"best {ctx.monitor} {fmt(ctx.values[i])} at epoch {b} of {last} ({where})"
+    msg = f"best {ctx.monitor} {number(ctx.values[i])} at epoch {b} of {last} ({where})"
     return [
         Finding(
             "best_epoch",
@@ -292,7 +286,7 @@ def overfitting(ctx: Context) -> Result:
     e_opt = ctx.err[i]
     if not (math.isfinite(e_opt) and e_opt > 0):
         return [], [
-            f"generalization loss is undefined for {ctx.monitor} (best error {fmt(e_opt)} <= 0): "
+            f"generalization loss is undefined for {ctx.monitor} (best error {number(e_opt)} <= 0): "
             "overfitting not assessed"
         ]
     after = ctx.values.size - i - 1
@@ -334,9 +328,10 @@ def overfitting(ctx: Context) -> Result:
         "gap_growth": gap_end - gap_best,
         "values_after_best": after,
     }
-    split = {"val": "validation", "test": "test"}.get(parse_name(ctx.monitor)[0], "held-out")
+    held_out = parse_name(ctx.monitor)[0]
+    split = split_name(held_out) if held_out in ("val", "test") else "held-out"
     gap = (
-        f"; the {split}-training gap grew from {fmt(gap_best)} to {fmt(gap_end)}"
+        f"; the {split}-training gap grew from {number(gap_best)} to {number(gap_end)}"
         if math.isfinite(gap_best) and math.isfinite(gap_end)
         else ""
     )
@@ -390,8 +385,8 @@ def divergence(ctx: Context) -> Result:
     if rise is not None:
         onset, m_epoch, m, last = rise
         msg = (
-            f"training {ctx.train_col} rose from its minimum {fmt(m)} (epoch {m_epoch}) to more than "
-            f"{s.divergence_ratio:g}x it from epoch {onset} and stayed there ({fmt(last)} at the end): "
+            f"training {ctx.train_col} rose from its minimum {number(m)} (epoch {m_epoch}) to more than "
+            f"{s.divergence_ratio:g}x it from epoch {onset} and stayed there ({number(last)} at the end): "
             "the run diverged; lower the learning rate or add warm-up and gradient clipping"
         )
         out.append(

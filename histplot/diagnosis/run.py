@@ -24,6 +24,15 @@ from .findings import Diagnosis
 from .settings import KINDS, Settings, make_settings, parse_kinds
 
 
+def diagnose_or_none(history: History, *, settings: Settings | None = None, **overrides: Any) -> Diagnosis | None:
+    """``diagnose``, or None when the history cannot be diagnosed (nothing to monitor, no epochs):
+    for the callers that mark a figure, or tell findings, only when there is something to say."""
+    try:
+        return diagnose(history, settings=settings, **overrides)
+    except HistplotError:
+        return None
+
+
 def diagnose(
     history: History, *, kinds: Sequence[str] | None = None, settings: Settings | None = None, **overrides: Any
 ) -> Diagnosis:

@@ -9,6 +9,7 @@ import json
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
 
+from ..display import md_cell
 from .findings import Diagnosis, Finding
 from .ranking import Ranked
 from .ranking import rank as rank_runs
@@ -100,10 +101,6 @@ def to_json(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = (), ranked:
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def to_markdown(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> str:
     """A table per file, fit for ``$GITHUB_STEP_SUMMARY``."""
     fail_on = list(fail_on)
@@ -112,7 +109,7 @@ def to_markdown(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> 
         failing = d.failing(fail_on)
         status = f"**FAIL** ({', '.join(failing)})" if failing else "ok"
         out += [
-            f"### `{_cell(d.source or d.label)}` — {status}",
+            f"### `{md_cell(d.source or d.label)}` — {status}",
             "",
             f"{d.epochs} epochs, monitored `{d.monitor}` ({d.mode}).",
             "",
@@ -120,10 +117,10 @@ def to_markdown(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> 
             "|---|---|---|---|",
         ]
         for f in d.findings:
-            out.append(f"| {f.kind} | {f.severity} | {epochs_text(f)} | {_cell(f.message)} |")
+            out.append(f"| {f.kind} | {f.severity} | {epochs_text(f)} | {md_cell(f.message)} |")
         if d.notes:
             out.append("")
-            out += [f"- {_cell(n)}" for n in d.notes]
+            out += [f"- {md_cell(n)}" for n in d.notes]
         out.append("")
     return "\n".join(out)
 
@@ -169,7 +166,7 @@ def rank_markdown(ranked: Sequence[Ranked]) -> str:
     if first:
         out += [f"By best `{first.monitor}` ({'lower' if first.mode == 'min' else 'higher'} is better).", ""]
     out += ["| rank | run | best | best epoch | epochs |", "|---:|---|---:|---:|---:|"]
-    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rank_rows(ranked)]
+    out += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rank_rows(ranked)]
     return "\n".join(out) + "\n"
 
 

@@ -14,8 +14,8 @@ from matplotlib.transforms import blended_transform_factory
 
 from ..diagnosis.findings import Diagnosis
 from ..diagnosis.monitor import is_loss_like, nonfinite_epochs
-from ..diagnosis.run import diagnose
-from ..errors import HistplotError
+from ..diagnosis.run import diagnose_or_none
+from ..display import number
 from ..history import History
 
 BEST_COLOR = "#2b2b2b"
@@ -26,9 +26,8 @@ STOP_COLOR = "#6a3d9a"
 
 def annotate_history(fig: Figure, history: History, **settings) -> Diagnosis | None:
     """Diagnose ``history`` (with ``Settings`` overrides) and mark the figure; None if it cannot be."""
-    try:
-        d = diagnose(history, **settings)
-    except HistplotError:
+    d = diagnose_or_none(history, **settings)
+    if d is None:
         return None  # nothing to monitor: the figure stays as drawn
     annotate(fig, history, d)
     return d
@@ -143,7 +142,7 @@ def _mark_best(ax, epoch: int, value: float, d: Diagnosis) -> None:
     # maximum (training curves usually lie on the other side).
     below = d.mode == "max"
     ax.annotate(
-        f"best {value:.4g}\nepoch {epoch}",
+        f"best {number(value)}\nepoch {epoch}",
         xy=(epoch, value),
         xytext=(0, -12 if below else 12),
         textcoords="offset points",

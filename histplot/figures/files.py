@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ..diagnosis.run import diagnose
+from ..diagnosis.run import diagnose_or_none
 from ..errors import HistplotError
 from ..history import History
-from ..output import IMAGE_FORMATS, refuse_input_overwrite, save_figure, write_figure
+from ..output import DEFAULT_DPI, IMAGE_FORMATS, refuse_input_overwrite, save_figure, write_figure
 from ..readers.memory import as_history
 from .xaxis import default_x
 
@@ -72,7 +72,9 @@ def _names_a_file(output: str) -> bool:
     return bool(Path(output).suffix)
 
 
-def figure_bytes(histories: Sequence[History], *, fmt: str = "png", dpi: int = 100, each=None, **kwargs) -> bytes:
+def figure_bytes(
+    histories: Sequence[History], *, fmt: str = "png", dpi: int = DEFAULT_DPI, each=None, **kwargs
+) -> bytes:
     """One figure as bytes (``plot -o -``): of the single history, or an overlay when ``overlay`` is given."""
     import io
 
@@ -123,20 +125,12 @@ def figure(
     if (x or default_x(history)) != "epoch":
         return fig
     if diagnosis is None and annotate:
-        diagnosis = _diagnosis(history, settings)
+        diagnosis = diagnose_or_none(history, settings=settings)
     if diagnosis is not None:
         from .annotate import annotate as mark  # start-up time: matplotlib, as above
 
         mark(fig, history, diagnosis)
     return fig
-
-
-def _diagnosis(history: History, settings=None):
-    """The history's diagnosis, or None when it has nothing to monitor (the figure goes unmarked)."""
-    try:
-        return diagnose(history, settings=settings)
-    except HistplotError:
-        return None
 
 
 def for_drawing(
@@ -149,7 +143,7 @@ def for_drawing(
     x = x or default_x(history)
     if x != "epoch":
         return history, {"x": x}
-    diagnosis = _diagnosis(history, settings) if annotate else None
+    diagnosis = diagnose_or_none(history, settings=settings) if annotate else None
     return replace(history, steps=None), {"x": x, "annotate": False, "diagnosis": diagnosis}
 
 
@@ -158,7 +152,7 @@ def save_figures(
     paths: Sequence[Path],
     *,
     fmt: str,
-    dpi: int = 100,
+    dpi: int = DEFAULT_DPI,
     each: Sequence[dict] | None = None,
     **figure_kwargs,
 ) -> list[Path]:
@@ -171,7 +165,9 @@ def save_figures(
     ]
 
 
-def save_overlay(histories: Sequence[History], path: Path, *, fmt: str, dpi: int = 100, **overlay_kwargs) -> Path:
+def save_overlay(
+    histories: Sequence[History], path: Path, *, fmt: str, dpi: int = DEFAULT_DPI, **overlay_kwargs
+) -> Path:
     """``overlay.overlay`` of the histories written to ``path``."""
     from .overlay import overlay  # start-up time: matplotlib, as in figure()
 
@@ -184,7 +180,7 @@ def plot(
     *,
     format: str | None = None,
     metrics: Sequence[str] | None = None,
-    dpi: int = 100,
+    dpi: int = DEFAULT_DPI,
     title: str | None = None,
     annotate: bool = True,
     x: str | None = None,

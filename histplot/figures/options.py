@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import ConfigError, HistplotError
 from ..naming import parse_name
-from ..output import FIGURE_FORMATS, check_canvas
+from ..output import DEFAULT_DPI, FIGURE_FORMATS, check_canvas
 from .smoothing import check_weight
 
 PLOT_KEYS = ("panels", "smooth", "log_y", "ylim", "style", "formats")
@@ -35,7 +35,7 @@ class FigureOptions:
     panels: tuple[tuple[str, ...], ...] = ()  # metrics sharing a panel, in order (empty: default layout)
     style: str | None = None  # a name from matplotlib.style.available
     size: tuple[float, float] | None = None  # whole figure, inches (None: from the number of panels)
-    dpi: int = 100
+    dpi: int = DEFAULT_DPI
     formats: tuple[str, ...] = ("png", "svg")
 
 

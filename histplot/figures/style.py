@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..display import split_name
+
 # One look per split, the same in every panel.
 SPLIT_STYLE = {
-    "train": {"color": "#1f77b4", "linestyle": "-", "label": "train"},
-    "val": {"color": "#d62728", "linestyle": "--", "label": "validation"},
-    "test": {"color": "#2ca02c", "linestyle": "-.", "label": "test"},
+    "train": {"color": "#1f77b4", "linestyle": "-", "label": split_name("train")},
+    "val": {"color": "#d62728", "linestyle": "--", "label": split_name("val")},
+    "test": {"color": "#2ca02c", "linestyle": "-.", "label": split_name("test")},
 }
 AUX_COLOR = "#555555"
 

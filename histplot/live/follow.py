@@ -26,7 +26,8 @@ from ..errors import ReadError, UnknownFormatError
 from ..history import History
 from ..readers import jsonl, keras_csv, lightning_csv
 from ..readers._io import PEEK_SIZE, file_kind, open_regular
-from ..readers.registry import THRESHOLD, load, readers, sniff
+from ..readers.aliases import apply_aliases
+from ..readers.registry import THRESHOLD, check_options, load, readers, sniff
 
 # Bytes just before the offset, compared on every change: a rewrite almost surely alters them.
 SIGNATURE = 64
@@ -257,6 +258,8 @@ class Follower:
         ):
             return self._rewritten(size)
         if self._table is None:
+            # these formats are parsed here rather than by ``load``, which would check the options
+            check_options(readers()[self.format], self._reader_opts(), self.source)
             self._table = _LINE_FORMATS[self.format]()
         data = self._read(self._pos)
         self._pos += len(data)
@@ -267,7 +270,12 @@ class Follower:
         lines = [ln for ln in _decode(complete, first=self._table.header is None).splitlines() if ln.strip()]
         if not lines or not self._table.feed(lines, self.source):
             return None
-        return self._table.build(self.source, self.read_opts)
+        history = self._table.build(self.source, self._reader_opts())
+        aliases = self.read_opts.get("aliases")
+        return apply_aliases(history, aliases) if aliases else history
+
+    def _reader_opts(self) -> dict:
+        return {k: v for k, v in self.read_opts.items() if k not in ("aliases", "max_bytes")}
 
     def _rewritten(self, size: int) -> History | None:
         """The file was rewritten: a wider Lightning header (same run) or a new run."""

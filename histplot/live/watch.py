@@ -14,7 +14,7 @@ from collections.abc import Callable
 from ..diagnosis.settings import Settings
 from ..errors import ReadError
 from ..history import History
-from ..output import refuse_input_overwrite
+from ..output import DEFAULT_DPI, refuse_input_overwrite
 from .follow import Event, Follower
 from .refresh import Refresher
 
@@ -32,7 +32,7 @@ def watch(
     read_opts: dict | None = None,
     prepare: Callable[[History], History] | None = None,
     settings: Settings | None = None,
-    dpi: int = 100,
+    dpi: int = DEFAULT_DPI,
     window=None,
     on_event: Callable[[Event], None] | None = None,
     clock: Callable[[], float] = time.monotonic,

@@ -16,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .markdown import finding_words, fmt_number, metric_words
+from ..display import number
+from .markdown import finding_words, metric_words
 from .results import Report, RunResult
 from .thumbnails import thumbnail
 
@@ -87,8 +88,8 @@ def _row(output: Path, r: RunResult) -> str:
         (_esc(r.epochs if r.epochs is not None else "–"), r.epochs),
         (_esc(f"{r.monitor} ({r.mode})" if r.monitor else "–"), None),
         (_esc(r.best_epoch or "–"), r.best_epoch),
-        (_esc(fmt_number(r.best)), r.best),
-        (_esc(fmt_number(r.final)), r.final),
+        (_esc(number(r.best)), r.best),
+        (_esc(number(r.final)), r.final),
         (_esc(metric_words(r)), None),
         (_esc(findings), None),
     ]

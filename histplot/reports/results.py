@@ -12,6 +12,7 @@ from typing import Any
 
 from ..diagnosis.monitor import auto_mode
 from ..diagnosis.run import diagnose
+from ..display import rounded
 from ..errors import HistplotError
 from ..figures.annotate import annotate
 from ..figures.files import safe_stem
@@ -127,8 +128,8 @@ def _fill(result: RunResult, job: RunJob) -> None:
     best = d.first("best_epoch")
     if best is not None and d.monitor in h.frame.columns:
         result.best_epoch = best.epochs[0] if best.epochs else None
-        result.best = _num(best.numbers.get("value"))
-        result.final = _num(_last_finite(h.frame[d.monitor]))
+        result.best = rounded(best.numbers.get("value"))
+        result.final = rounded(_last_finite(h.frame[d.monitor]))
     result.metrics = _main_metrics(h)
     result.params = {str(k): v for k, v in (h.meta.get("params") or {}).items() if _plain_value(v)}
     result.series = _thinned(h, list(result.metrics))
@@ -145,13 +146,6 @@ def _fill(result: RunResult, job: RunJob) -> None:
 
 def _derived(history):
     return derive(history)
-
-
-def _num(v: Any) -> float | None:
-    if v is None:
-        return None
-    f = float(v)
-    return float(f"{f:.6g}") if math.isfinite(f) else None
 
 
 def _last_finite(series) -> float | None:
@@ -194,7 +188,7 @@ def _main_metrics(h) -> dict[str, dict[str, float | None]]:
             if s.empty:
                 continue
             best = s.max() if auto_mode(col) == "max" else s.min()
-            out[col] = {"final": _num(s.iloc[-1]), "best": _num(best)}
+            out[col] = {"final": rounded(s.iloc[-1]), "best": rounded(best)}
     return out
 
 
