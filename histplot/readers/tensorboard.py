@@ -150,9 +150,9 @@ def _scalars_of(paths: list[Path], source: str | None, skipped: set[str]) -> dic
         except Exception as exc:  # the package raises its own types for corrupt records
             raise ReadError(f"cannot read event file {path.name}: {type(exc).__name__}: {exc}", source) \
                 from exc
-    # a restarted run writes the same steps again: the later value wins
-    return {tag: pd.Series(v, index=s, dtype=float).groupby(level=0).last()
-            for tag, (s, v) in values.items()}
+    # in file order: a restarted run writes the same steps again (the later value wins in
+    # _scalars.assemble) and a repeated last step is a final evaluation
+    return {tag: pd.Series(v, index=s, dtype=float) for tag, (s, v) in values.items()}
 
 
 
