@@ -52,6 +52,9 @@ def to_text(
         for f in d.findings:
             sev = paint(f"{f.severity:<7}", fg=_SEVERITY_COLOUR[f.severity])
             lines.append(f"  {sev} {f.kind:<{width}}  {f.message}")
+        if d.final:
+            shown = ", ".join(f"{k} = {v:.4g}" for k, v in d.final.items())
+            lines.append(f"  final   final evaluation ({d.final_where}), not an epoch: {shown}")
         for n in d.notes:
             lines.append(paint(f"  note    {n}", fg="bright_black"))
         failing = d.failing(fail_on)
@@ -92,7 +95,14 @@ def to_markdown(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> 
         out += [
             f"### `{_cell(d.source or d.label)}` — {status}",
             "",
-            f"{d.epochs} epochs, monitored `{d.monitor}` ({d.mode}).",
+            f"{d.epochs} epochs, monitored `{d.monitor}` ({d.mode})."
+            + (
+                f" Final evaluation ({_cell(d.final_where)}): "
+                + ", ".join(f"`{_cell(k)}` = {v:.4g}" for k, v in d.final.items())
+                + "."
+                if d.final
+                else ""
+            ),
             "",
             "| kind | severity | epochs | finding |",
             "|---|---|---|---|",

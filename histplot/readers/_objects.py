@@ -41,6 +41,7 @@ def from_object(obj: Any, source: str | None, *, validation_freq: int | None = N
     notes: list[str] = []
     meta: dict[str, Any] = {}
     obj = _unwrap_runs(obj, notes, meta)
+    obj = _nested_history(obj, notes, meta)
     if isinstance(obj, dict):
         series = _flatten_dict(obj, notes, meta)
     elif _is_records(obj):
@@ -84,6 +85,34 @@ def _unwrap_runs(obj: Any, notes: list[str], meta: dict) -> Any:
         meta["run"] = str(key)
         obj = obj[key]
     return obj
+
+
+def _nested_history(obj: Any, notes: list[str], meta: dict) -> Any:
+    """``{"config": {...}, "metrics": {...}, "history": {"train_loss": [...]}}``: a results file whose
+    only per-epoch lists sit in one section. That section is the history; the single numbers of the
+    other sections are kept in meta."""
+    if not isinstance(obj, dict) or any(_is_sequence(v) for v in obj.values()):
+        return obj
+    holders = [k for k, v in obj.items() if isinstance(v, dict) and str(k).lower() not in _SPLIT_KEYS
+               and _lists_of_numbers(v)]
+    if len(holders) != 1 or len(obj) == 1:
+        return obj
+    key = holders[0]
+    for section, value in obj.items():
+        if section != key and isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+                    meta.setdefault("scalars", {})[f"{section}.{k}"] = float(v)
+    notes.append(f"the per-epoch lists are under '{key}': read from there (other sections' numbers kept in meta)")
+    return obj[key]
+
+
+def _lists_of_numbers(section: dict) -> bool:
+    """Two or more equally long lists of numbers: per-epoch series (a config's ``image_size: [224, 224]``
+    is one list among settings)."""
+    lists = [x for x in section.values() if _is_sequence(x)]
+    return len(lists) >= 2 and len({len(x) for x in lists}) == 1 and len(lists[0]) > 0 and all(
+        all(_is_scalar(i) for i in x) for x in lists)
 
 
 def _records_to_lists(records: list[dict]) -> dict[str, list]:

@@ -125,8 +125,10 @@ def _final_points(points: dict[str, pd.Series]) -> tuple[dict[str, float], str |
     ends = {k: float(v.index.max()) for k, v in points.items()}
     top = max(ends.values())
     past = [k for k, e in ends.items() if e == top]
-    if len(past) < len(points) and all(e == top - 1 for k, e in ends.items() if k not in past) \
-            and all(len(points[k]) >= 3 for k in past):
+    others_end_before = all(e == top - 1 for k, e in ends.items() if k not in past)
+    # only evaluation series: a training series one step past its validation is simply the run's end
+    held_out = all(parse_name(clean_name(k))[0] in ("val", "test") for k in past)
+    if len(past) < len(points) and others_end_before and held_out and all(len(points[k]) >= 3 for k in past):
         # current Ultralytics: the best-model validation at step epochs + 1, one past every other series
         for k in past:
             final[k] = float(points[k].iloc[-1])
