@@ -327,3 +327,39 @@ def test_info_and_diagnose_report_the_final_evaluation(tmp_path, run):
     assert verdict["files"][0]["final_eval"]["values"]["test_loss"] == pytest.approx(0.3)
     assert verdict["files"][0]["epochs"] == 3
     assert "final evaluation" in run("diagnose", str(p), ok=True).output
+
+
+# -- wall-clock time as a third x axis --------------------------------------------------------------
+def test_time_column_gives_elapsed_time_and_the_time_axis(tmp_path, run):
+    rows = [f"{e + 1},{(e + 1) * 600.0},{1.0 / (e + 1)},{1.2 / (e + 1)}" for e in range(10)]
+    p = tmp_path / "results.csv"
+    p.write_text("epoch,time,train/loss,val/loss\n" + "\n".join(rows) + "\n")
+    h = histplot.load(p)
+    assert h.time.loc[10] == pytest.approx(6000.0) and h.time.index[0] == 1
+    from histplot.figures.xaxis import frame_for_x
+
+    frame, label = frame_for_x(h, "time")
+    assert label == "time (min)" and frame.index[-1] == pytest.approx(100.0)
+    result = run("plot", str(p), "--x", "time", "-o", str(tmp_path / "t.png"))
+    assert result.exit_code == 0 and (tmp_path / "t.png").stat().st_size > 1000
+
+
+@pytest.mark.tensorboard
+def test_tensorboard_wall_time_gives_the_time_axis(tmp_path):
+    pytest.importorskip("tensorboard")
+    _write_events(tmp_path / "run", [(s, "loss", 1.0 / (s + 1)) for s in range(0, 5000, 50)])  # wall_time 1000 + step
+    h = histplot.load(tmp_path / "run")
+    assert h.step_time is not None and h.step_time.loc[4950] == pytest.approx(4950.0)
+    from histplot.figures.xaxis import frame_for_x
+
+    frame, label = frame_for_x(h, "time")
+    assert label == "time (min)" and frame.index[-1] == pytest.approx(4950 / 60)  # 82.5 min: under 2 h
+
+
+def test_time_axis_without_time_is_a_one_line_error(tmp_path, run):
+    p = tmp_path / "history.json"
+    p.write_text(json.dumps({"loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.6, 0.4]}))
+    result = run("plot", str(p), "--x", "time", "-o", str(tmp_path / "t.png"))
+    assert result.exit_code == 2
+    assert "records no wall-clock time" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "t.png").exists()

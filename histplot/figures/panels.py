@@ -151,7 +151,7 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
         finite = s[np.isfinite(s.to_numpy(dtype=float))]
         if finite.empty:
             continue
-        if frame.index.name == "step":  # step frames interleave series, so gaps say nothing
+        if frame.index.name != "epoch":  # step and time frames interleave series, so gaps say nothing
             sparse = len(finite) <= 60
         else:
             sparse = len(finite) < len(s.dropna()) or s.isna().any() or len(finite) <= 30
@@ -188,8 +188,10 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
     ax.set_title(panel.title, fontsize=11)
     ax.set_xlabel(frame.index.name or "epoch")
     ax.set_ylabel(panel.ylabel)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if len(frame.index) and frame.index[-1] - frame.index[0] < 2:
+    by_time = str(frame.index.name).startswith("time")  # elapsed time is continuous: no integer ticks
+    if not by_time:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if not by_time and len(frame.index) and frame.index[-1] - frame.index[0] < 2:
         # Autoscaling a run of one or two epochs would show fractional epochs.
         ax.set_xlim(frame.index[0] - 0.5, frame.index[-1] + 0.5)
         ax.set_xticks(list(frame.index))

@@ -42,13 +42,16 @@ def epoch_numbers(values: np.ndarray) -> np.ndarray:
 
 
 def assemble(points: dict[str, pd.Series], *, source: str | None, fmt: str, notes: list[str],
-             meta: dict[str, Any], epoch_level: set[str] = frozenset(), zero_based_epochs: bool = False
-             ) -> History:
+             meta: dict[str, Any], epoch_level: set[str] = frozenset(), zero_based_epochs: bool = False,
+             walls: pd.Series | None = None) -> History:
     """A History from ``points`` (name -> values indexed by step).
 
     ``epoch_level`` names series whose steps are known to be epochs (Keras ``epoch_*`` tags,
     0-based when ``zero_based_epochs``); the others are classified as the module says.
+    ``walls`` gives the wall-clock time (seconds) of each step, where the store records it.
     """
+    if walls is not None and len(walls):
+        meta["_walls"] = walls
     points = {k: v for k, v in points.items() if len(v)}
     if not points:
         raise ReadError("no scalar series found", source)
@@ -66,6 +69,7 @@ def assemble(points: dict[str, pd.Series], *, source: str | None, fmt: str, note
     else:
         epochs, cols = None, {}
     meta["final_points"] = (final, where)
+    meta["_step_shift"] = -1 if zero_based_epochs else 0
     if not points:
         return _with_final(History.build(cols, epochs=epochs, zero_based=zero_based_epochs, source=source, fmt=fmt,
                                          notes=notes, meta=meta))
@@ -85,6 +89,7 @@ def assemble(points: dict[str, pd.Series], *, source: str | None, fmt: str, note
     if counts_epochs:
         frame = pd.DataFrame(points)
         zero = bool(all_steps[0] == 0)
+        meta["_step_shift"] = -1 if zero else 0
         notes.append(f"steps {int(all_steps[0])}..{int(all_steps[-1])} count epochs"
                      + (" from 0" if zero else ""))
         return _with_final(History.build({k: frame[k].to_numpy() for k in frame.columns},
@@ -151,7 +156,32 @@ def _final_points(points: dict[str, pd.Series]) -> tuple[dict[str, float], str |
     return final, where
 
 
+def _attach_time(h: History) -> None:
+    """Elapsed wall-clock seconds per step and per epoch (an epoch at the time of its last step)."""
+    walls = h.meta.pop("_walls", None)
+    shift = h.meta.pop("_step_shift", 0)
+    if walls is None:
+        return
+    walls = walls.groupby(level=0).max().sort_index()
+    elapsed = walls - walls.min()
+    if h.steps is not None:
+        at = elapsed.reindex(h.steps.index).dropna()
+        h.meta["step_time"] = {_key(k): float(v) for k, v in at.items()}
+    epoch_steps = h.meta.get("epoch_steps")
+    if epoch_steps:
+        pairs = {e: elapsed.get(s) for e, s in epoch_steps.items()}
+    else:
+        pairs = {int(e): elapsed.get(int(e) + shift) for e in h.frame.index}
+    h.meta["time"] = {int(e): float(v) for e, v in pairs.items() if v is not None and np.isfinite(v)}
+
+
+def _key(k: Any) -> int | float:
+    f = float(k)
+    return int(f) if f.is_integer() else f
+
+
 def _with_final(h: History) -> History:
+    _attach_time(h)
     final, where = h.meta.pop("final_points", ({}, None))
     if final:
         values = {}

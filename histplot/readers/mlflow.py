@@ -38,6 +38,7 @@ class Run:
     name: str | None = None
     experiment: str | None = None
     metrics: dict[str, pd.Series] = field(default_factory=dict)
+    walls: dict[int, float] = field(default_factory=dict)  # step -> latest timestamp (seconds)
     params: dict[str, str] = field(default_factory=dict)
 
 
@@ -80,7 +81,8 @@ def read_dir(path: Path, *, source: str | None = None, run: str | None = None, *
     runs = [_file_run(d, source) for d in _run_dirs(path)]
     if runs:
         return _history(_pick(runs, run, source), source)
-    return _history(Run(run_id=path.name, metrics=_read_metrics(path, source)), source)
+    walls: dict[int, float] = {}
+    return _history(Run(run_id=path.name, metrics=_read_metrics(path, source, walls), walls=walls), source)
 
 
 def list_runs(path: Path) -> list[str]:
@@ -102,7 +104,8 @@ def _history(run: Run, source: str | None) -> History:
         meta["label"] = run.name
     if run.experiment:
         meta["experiment"] = run.experiment
-    return _scalars.assemble(dict(run.metrics), source=source, fmt=NAME, notes=notes, meta=meta)
+    walls = pd.Series(run.walls, dtype=float) if run.walls else None
+    return _scalars.assemble(dict(run.metrics), source=source, fmt=NAME, notes=notes, meta=meta, walls=walls)
 
 
 def _pick(runs: list[Run], wanted: str | None, source: str | None) -> Run:
@@ -144,8 +147,9 @@ def _looks_like_metric(path: Path) -> bool:
 
 
 def _file_run(run_dir: Path, source: str | None) -> Run:
+    walls: dict[int, float] = {}
     run = Run(run_id=run_dir.name, experiment=run_dir.parent.name,
-              metrics=_read_metrics(run_dir / "metrics", source))
+              metrics=_read_metrics(run_dir / "metrics", source, walls), walls=walls)
     run.params = {p.name: _small_text(p) for p in _metric_files(run_dir / "params")}
     name_tag = run_dir / "tags" / "mlflow.runName"
     if name_tag.is_file():
@@ -161,16 +165,17 @@ def _small_text(path: Path) -> str:
         return read_text(buf, str(path)).strip()
 
 
-def _read_metrics(metrics_dir: Path, source: str | None) -> dict[str, pd.Series]:
+def _read_metrics(metrics_dir: Path, source: str | None, walls: dict[int, float] | None = None
+                  ) -> dict[str, pd.Series]:
     out = {}
     for f in _metric_files(metrics_dir):
         key = f.relative_to(metrics_dir).as_posix()
         with open_source(f) as buf:
-            out[key] = _parse_metric(read_text(buf, str(f)), key, str(f))
+            out[key] = _parse_metric(read_text(buf, str(f)), key, str(f), walls)
     return out
 
 
-def _parse_metric(text: str, key: str, source: str | None) -> pd.Series:
+def _parse_metric(text: str, key: str, source: str | None, walls: dict[int, float] | None = None) -> pd.Series:
     steps, values = [], []
     for i, line in enumerate(text.splitlines(), 1):
         parts = line.split()
@@ -181,6 +186,8 @@ def _parse_metric(text: str, key: str, source: str | None) -> pd.Series:
         try:
             values.append(float(parts[1]))
             steps.append(int(parts[2]) if len(parts) == 3 else 0)
+            if walls is not None:
+                walls[steps[-1]] = max(walls.get(steps[-1], 0.0), float(parts[0]) / 1000)
         except ValueError:
             raise ReadError(f"metric '{key}' line {i} has a non-numeric field: {line[:60]!r}", source) from None
     return pd.Series(values, index=steps, dtype=float)
@@ -213,12 +220,15 @@ def _query_runs(con) -> list[Run]:
                 "SELECT run_uuid, name, experiment_id, lifecycle_stage FROM runs ORDER BY start_time"):
             if stage != "deleted":
                 runs[run_id] = Run(run_id=run_id, name=name or None, experiment=str(exp))
-    rows = con.execute("SELECT run_uuid, key, step, value, is_nan FROM metrics "
+    rows = con.execute("SELECT run_uuid, key, step, value, is_nan, timestamp FROM metrics "
                        "ORDER BY run_uuid, key, step, timestamp").fetchall()
     by_key: dict[tuple[str, str], tuple[list, list]] = {}
-    for run_id, key, step, value, is_nan in rows:
+    for run_id, key, step, value, is_nan, stamp in rows:
         if runs and run_id not in runs:
             continue
+        if isinstance(stamp, (int, float)):
+            wall = runs.setdefault(run_id, Run(run_id=run_id)).walls
+            wall[int(step)] = max(wall.get(int(step), 0.0), float(stamp) / 1000)
         steps, values = by_key.setdefault((run_id, key), ([], []))
         steps.append(int(step))
         values.append(float("nan") if is_nan else float(value))

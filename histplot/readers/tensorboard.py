@@ -99,8 +99,9 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str) -> H
     points: dict[str, pd.Series] = {}
     epoch_level: set[str] = set()
     skipped: set[str] = set()
+    walls: dict[int, float] = {}
     for prefix, paths in files.items():
-        tags = _scalars_of(paths, source, skipped)
+        tags = _scalars_of(paths, source, skipped, walls)
         if not prefix and any(t.startswith("evaluation_") and t.endswith("_vs_iterations") for t in tags):
             prefix = "val_"  # only Keras' validation writer logs evaluation_*_vs_iterations
             notes.append("Keras validation writer (evaluation_*_vs_iterations tags): epoch_* read as val_*")
@@ -122,10 +123,13 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str) -> H
         raise ReadError("no scalar summaries in these event files", source)
     meta = {"label": label}
     return _scalars.assemble(points, source=source, fmt=NAME, notes=notes, meta=meta,
-                             epoch_level=epoch_level, zero_based_epochs=True)
+                             epoch_level=epoch_level, zero_based_epochs=True,
+                             walls=pd.Series(walls, dtype=float) if walls else None)
 
 
-def _scalars_of(paths: list[Path], source: str | None, skipped: set[str]) -> dict[str, pd.Series]:
+def _scalars_of(paths: list[Path], source: str | None, skipped: set[str],
+                walls: dict[int, float] | None = None) -> dict[str, pd.Series]:
+    """Scalar series by tag; ``walls`` collects each step's latest wall_time (seconds)."""
     from tensorboard.backend.event_processing import event_file_loader
     from tensorboard.util import tensor_util
 
@@ -147,6 +151,8 @@ def _scalars_of(paths: list[Path], source: str | None, skipped: set[str]) -> dic
                     steps, vals = values.setdefault(v.tag, ([], []))
                     steps.append(int(event.step))
                     vals.append(float(arr.reshape(())))
+                    if walls is not None and event.wall_time > 0:
+                        walls[int(event.step)] = max(walls.get(int(event.step), 0.0), float(event.wall_time))
         except Exception as exc:  # the package raises its own types for corrupt records
             raise ReadError(f"cannot read event file {path.name}: {type(exc).__name__}: {exc}", source) \
                 from exc
