@@ -363,3 +363,15 @@ def test_time_axis_without_time_is_a_one_line_error(tmp_path, run):
     assert result.exit_code == 2
     assert "records no wall-clock time" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "t.png").exists()
+
+
+def test_figure_marks_the_final_evaluation_after_the_last_epoch(tmp_path):
+    p = tmp_path / "metrics.csv"
+    p.write_text(LIGHTNING_FIT_THEN_TEST)
+    from histplot.figures.panels import render
+
+    fig = render(histplot.load(p))
+    ax = next(a for a in fig.axes if a.get_label() == "loss")
+    marks = [ln for ln in ax.lines if ln.get_label().startswith("final test")]
+    assert len(marks) == 1
+    assert list(marks[0].get_xdata()) == [4] and list(marks[0].get_ydata()) == [pytest.approx(0.30)]

@@ -109,9 +109,34 @@ def render(
             warnings.simplefilter("ignore", UserWarning)  # matplotlib's "singular limits" and the like
             for ax, panel in zip(axes, plist):
                 draw_panel(ax, frame, panel, smooth=opts.smooth)
+                if frame.index.name == "epoch":
+                    mark_final(ax, history, panel, frame)
                 style_axes(ax, panel, opts)
         set_title(fig, title if title is not None else _default_title(history))
     return fig
+
+
+def mark_final(ax, history: History, panel: Panel, frame: pd.DataFrame) -> None:
+    """The final evaluation (values written after training) as a diamond one step past the last epoch,
+    in its split's colour: beside the curve, never on it."""
+    if not history.final or not len(frame.index):
+        return
+    x = int(frame.index.max()) + 1
+    for col, value in history.final.items():
+        split, base = History.split(col), History.base(col)
+        if base != panel.name or not np.isfinite(value):
+            continue
+        style = SPLIT_STYLE.get(split or "", {"color": AUX_COLOR, "label": col})
+        ax.plot(
+            [x],
+            [value],
+            marker="D",
+            markersize=7,
+            linestyle="none",
+            color=style["color"],
+            label=f"final {style['label']} (after training)",
+        )
+        ax.legend(**(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False}))
 
 
 def figure_grid(n: int, size: tuple[float, float] | None = None) -> tuple[Figure, list]:
