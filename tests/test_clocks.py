@@ -375,3 +375,16 @@ def test_figure_marks_the_final_evaluation_after_the_last_epoch(tmp_path):
     marks = [ln for ln in ax.lines if ln.get_label().startswith("final test")]
     assert len(marks) == 1
     assert list(marks[0].get_xdata()) == [4] and list(marks[0].get_ydata()) == [pytest.approx(0.30)]
+
+
+def test_concatenated_keras_histories_follow_the_same_rule(tmp_path):
+    loss = [1.0, 0.9, 0.8, 0.7, 0.6, 0.55, 0.5, 0.4, 0.3]
+    p = tmp_path / "history.json"
+    p.write_text(json.dumps({"epoch": [0, 1, 2, 3, 4, 3, 4, 5, 6], "loss": loss}))  # fit(initial_epoch=3) appended
+    h = histplot.load(p)
+    assert list(h.frame.index) == [1, 2, 3, 4, 5, 6, 7]
+    assert h.frame["loss"].tolist() == [1.0, 0.9, 0.8, 0.55, 0.5, 0.4, 0.3]
+    p.write_text(json.dumps({"epoch": [0, 1, 2, 3, 4, 0, 1, 2, 3], "loss": loss}))  # a second fit from scratch
+    h = histplot.load(p)
+    assert list(h.frame.index) == [1, 2, 3, 4] and h.frame["loss"].tolist() == [0.55, 0.5, 0.4, 0.3]
+    assert "2 runs in one file" in h.meta["warnings"][0]

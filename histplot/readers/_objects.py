@@ -17,6 +17,7 @@ import pandas as pd
 from ..errors import ReadError
 from ..history import History, object_array
 from ..naming import SPLITS, parse_name
+from . import segments
 from ._scalars import epoch_numbers
 
 _EPOCH_KEYS = ("epoch", "epochs")
@@ -197,6 +198,16 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
             ep = np.asarray([float(e) for e in epochs], dtype=float)
         except (TypeError, ValueError):
             ep = None
+        if ep is not None and len(ep) == n and np.all(np.isfinite(ep)) and np.all(ep == np.round(ep)) \
+                and len(np.unique(ep)) < n and "steps_of_rows" not in meta:
+            # concatenated histories (a restarted or resumed fit appended): the shared segments rule
+            rows, warns, more, segs = segments.pick(ep, None, source, shift=1 if ep.min() == 0 else 0)
+            notes.extend(warns + more)
+            meta["warnings"] = warns
+            meta["runs"] = segs
+            columns = {k: v[rows] for k, v in columns.items()}
+            ep = ep[rows]
+            n = len(ep)
         if ep is not None and len(ep) == n and np.all(np.isfinite(ep)) and np.all(ep == np.round(ep)) \
                 and len(np.unique(ep)) == n:
             zero_based = bool(ep[0] == 0)
