@@ -46,6 +46,42 @@ class History:
         return len(self.frame)
 
     @property
+    def epoch_clock(self) -> bool:
+        """Whether the rows are epochs. A source that logs by step only (detectron2, an iteration-based
+        mmengine run, a step log without an epoch field) has no epoch clock: its rows are the logged
+        steps in order (``meta["x"] == "step"``) and ``info`` reports no epoch count."""
+        return self.meta.get("x") != "step"
+
+    @property
+    def clocks(self) -> dict[str, str]:
+        """Column -> ``"epoch"`` (logged per epoch), ``"epoch from steps"`` (a per-step series
+        summarised per epoch) or ``"step"`` (rows are logged steps); step series are ``"step"``."""
+        return self.meta.setdefault("clocks", {})
+
+    @property
+    def final(self) -> dict[str, float]:
+        """A final evaluation written after training (``trainer.test()`` after ``fit()``, detectron2's
+        evaluation at ``max_iter``, YOLOv5's closing row): canonical series -> value. Never an epoch;
+        ``meta["final_eval"]`` says where it came from."""
+        return self.meta.get("final", {})
+
+    @property
+    def time(self) -> pd.Series | None:
+        """Wall-clock seconds elapsed at each epoch, where the source records time; else None."""
+        t = self.meta.get("time")
+        if not t:
+            return None
+        return pd.Series({int(k): float(v) for k, v in t.items()}, name="time", dtype=float).rename_axis("epoch")
+
+    @property
+    def step_time(self) -> pd.Series | None:
+        """Wall-clock seconds elapsed at each logged step, where the source records time; else None."""
+        t = self.meta.get("step_time")
+        if not t:
+            return None
+        return pd.Series({_num(k): float(v) for k, v in t.items()}, name="time", dtype=float).rename_axis("step")
+
+    @property
     def label(self) -> str:
         return str(self.meta.get("label") or self.meta.get("source") or "history")
 
@@ -84,6 +120,8 @@ class History:
         steps: pd.DataFrame | None = None,
         step_epochs: Sequence[float] | np.ndarray | None = None,
         meta: Mapping[str, Any] | None = None,
+        final: Mapping[str, Any] | None = None,
+        final_where: str | None = None,
     ) -> History:
         """Normalise raw, equally long columns into a History.
 
@@ -94,6 +132,9 @@ class History:
         ``steps`` holds step-level series (index: global step); ``step_epochs`` gives each of its
         rows' epoch, numbered like ``epochs``. Each step series fills its epoch column with the
         mean over the epoch's steps (see ``steps.merge_steps``) wherever ``columns`` has no value.
+
+        ``final`` holds values written after training (raw name -> value), ``final_where`` says
+        where they came from; they never become an epoch.
         """
         notes = list(notes)
         lengths = {len(v) for v in columns.values()}
@@ -157,7 +198,36 @@ class History:
         }
         full_meta.update(extra_meta)
         full_meta.update(meta or {})
+        step_only = full_meta.get("x") == "step"
+        clocks = {c: "step" if step_only else "epoch" for c in frame.columns}
+        if steps is not None:
+            for c in steps.columns:
+                if c in frame.columns and not step_only:
+                    # the epoch value is the step summary wherever the source gave none per epoch
+                    clocks[c] = "epoch" if c in data else "epoch from steps"
+            full_meta["step_clocks"] = {c: "step" for c in steps.columns}
+        full_meta["clocks"] = clocks
+        if final:
+            values = {}
+            for raw, v in final.items():
+                num = _as_number(v)
+                if num is None or np.isnan(num) and v is None:
+                    continue
+                values[column_name(*parse_name(clean_name(raw)))] = num
+                original.setdefault(column_name(*parse_name(clean_name(raw))), str(raw))
+            if values:
+                full_meta["final"] = values
+                full_meta["final_eval"] = {"where": final_where or "written after training", "series": list(values)}
+                notes.append(
+                    f"final evaluation ({final_where or 'after training'}): "
+                    f"{', '.join(values)} kept apart, not an epoch"
+                )
         return cls(frame=frame, meta=full_meta, steps=steps)
+
+
+def _num(k: Any) -> int | float:
+    f = float(k)
+    return int(f) if f.is_integer() else f
 
 
 def _label_from_source(source: str | None) -> str | None:

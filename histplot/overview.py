@@ -26,13 +26,20 @@ def info(history: History) -> dict[str, Any]:
         base: {split: _series_summary(frame[col], col, history) for split, col in cols.items()}
         for base, cols in history.metrics().items()
     }
+    by_epoch = history.epoch_clock and len(frame) > 0
     return {
         "source": history.meta.get("source"),
         "format": history.meta.get("format"),
         "label": history.label,
-        "epochs": history.epochs,
-        "first_epoch": int(frame.index[0]) if len(frame) else None,
-        "last_epoch": int(frame.index[-1]) if len(frame) else None,
+        # a source that logs by step only has no epoch axis: its rows are logged steps
+        "epochs": history.epochs if by_epoch else None,
+        "first_epoch": int(frame.index[0]) if by_epoch else None,
+        "last_epoch": int(frame.index[-1]) if by_epoch else None,
+        "logged_rows": None if by_epoch else len(frame),
+        "clocks": dict(history.clocks),
+        "final_eval": _final(history),
+        "runs": history.meta.get("runs"),
+        "time": _time_range(history),
         "splits": history.splits(),
         "metrics": metrics,
         "other_series": {col: _series_summary(frame[col], col, history, directed=False) for col in history.aux()},
@@ -43,6 +50,22 @@ def info(history: History) -> dict[str, Any]:
         "notes": history.meta.get("notes", []),
         **derive_summary(history),
     }
+
+
+def _final(history: History) -> dict[str, Any] | None:
+    if not history.final:
+        return None
+    where = history.meta.get("final_eval", {}).get("where", "written after training")
+    return {"where": where, "values": {k: rounded(v) if np.isfinite(v) else v for k, v in history.final.items()}}
+
+
+def _time_range(history: History) -> dict[str, Any] | None:
+    t = history.time
+    if t is None or t.empty:
+        t = history.step_time
+    if t is None or t.empty:
+        return None
+    return {"clock": t.index.name, "elapsed_seconds": rounded(float(t.max()))}
 
 
 def _steps_range(history: History) -> dict[str, Any] | None:
@@ -136,7 +159,11 @@ def info_text(data: dict[str, Any], width: int = 80) -> str:
     lines = [
         f"{data['source']}",
         f"  format   {data['format']}",
-        f"  epochs   {data['epochs']} ({data['first_epoch']}-{data['last_epoch']})",
+        (
+            f"  epochs   {data['epochs']} ({data['first_epoch']}-{data['last_epoch']})"
+            if data["epochs"] is not None
+            else f"  epochs   none: logged by step only ({data.get('logged_rows')} logged rows)"
+        ),
         f"  splits   {', '.join(data['splits']) or '-'}",
         "  metrics",
     ]
@@ -153,6 +180,12 @@ def info_text(data: dict[str, Any], width: int = 80) -> str:
     renamed = {k: v for k, v in data["original_names"].items() if k != v}
     if renamed:
         lines.append("  renamed  " + ", ".join(f"{_show(v)} -> {_short(k)}" for k, v in renamed.items()))
+    final = data.get("final_eval")
+    if final:
+        shown = ", ".join(f"{_short(k)} = {v:.4g}" for k, v in final["values"].items())
+        lines.append(f"  final    {_show(final['where'])}: {shown}")
+    for run in data.get("runs") or []:
+        lines.append(f"  run      {_show(str(run))}")
     for name, value in data["scalars"].items():
         lines.append(f"  scalar   {name} = {value:.6g}")
     for note in data["notes"]:

@@ -142,8 +142,9 @@ def cli() -> None:
 @click.option(
     "--x",
     "x_axis",
-    type=click.Choice(["epoch", "step"]),
-    help="X axis (default: epoch, or step for step-level runs that span fewer than 3 epochs or record no epochs).",
+    type=click.Choice(["epoch", "step", "time"]),
+    help="X axis (default: epoch, or step for step-level runs that span fewer than 3 epochs or record no epochs); "
+    "time: elapsed wall-clock time (s, min or h) where the file records it.",
 )
 @click.option("--overlay", is_flag=True, help="All runs in one figure: a colour per run, a panel per metric.")
 @click.option(

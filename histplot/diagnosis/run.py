@@ -58,6 +58,8 @@ def diagnose(
         kinds=wanted,
         settings=s,
         notes=list(ctx.notes),
+        final=dict(history.final),
+        final_where=history.meta.get("final_eval", {}).get("where"),
     )
     for kind in KINDS:
         if kind == "best_epoch" or kind in wanted:

@@ -75,6 +75,9 @@ def to_text(
             plain = hanging(f"  {f.severity:<7} {f.kind:<{kind_width}}  ", f.message, width)
             sev = paint(f"{f.severity:<7}", fg=_SEVERITY_COLOUR[f.severity])
             lines.append(f"  {sev}{plain[9:]}")
+        if d.final:
+            values = ", ".join(f"{k} = {v:.4g}" for k, v in d.final.items())
+            lines.append(hanging("  final   ", f"final evaluation ({d.final_where}), not an epoch: {values}", width))
         for n in [] if quiet else d.notes:
             lines.append(paint(hanging("  note    ", n, width), fg="bright_black"))
         failing = d.failing(fail_on)
@@ -111,7 +114,14 @@ def to_markdown(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> 
         out += [
             f"### `{md_cell(d.source or d.label)}` — {status}",
             "",
-            f"{d.epochs} epochs, monitored `{d.monitor}` ({d.mode}).",
+            f"{d.epochs} epochs, monitored `{d.monitor}` ({d.mode})."
+            + (
+                f" Final evaluation ({md_cell(d.final_where)}): "
+                + ", ".join(f"`{md_cell(k)}` = {v:.4g}" for k, v in d.final.items())
+                + "."
+                if d.final
+                else ""
+            ),
             "",
             "| kind | severity | epochs | finding |",
             "|---|---|---|---|",

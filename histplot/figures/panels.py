@@ -112,9 +112,34 @@ def render(
             warnings.simplefilter("ignore", UserWarning)  # matplotlib's "singular limits" and the like
             for ax, panel in zip(axes, plist):
                 draw_panel(ax, frame, panel, smooth=opts.smooth)
+                if frame.index.name == "epoch":
+                    mark_final(ax, history, panel, frame)
                 style_axes(ax, panel, opts)
         set_title(fig, title if title is not None else _default_title(history))
     return fig
+
+
+def mark_final(ax, history: History, panel: Panel, frame: pd.DataFrame) -> None:
+    """The final evaluation (values written after training) as a diamond one step past the last epoch,
+    in its split's colour: beside the curve, never on it."""
+    if not history.final or not len(frame.index):
+        return
+    x = int(frame.index.max()) + 1
+    for col, value in history.final.items():
+        split, base = History.split(col), History.base(col)
+        if base != panel.name or not np.isfinite(value):
+            continue
+        style = SPLIT_STYLE.get(split or "", {"color": AUX_COLOR, "label": col})
+        ax.plot(
+            [x],
+            [value],
+            marker="D",
+            markersize=7,
+            linestyle="none",
+            color=style["color"],
+            label=f"final {style['label']} (after training)",
+        )
+        ax.legend(**(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False}))
 
 
 def figure_grid(n: int, size: tuple[float, float] | None = None) -> tuple[Figure, list]:
@@ -154,7 +179,7 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
         finite = s[np.isfinite(s.to_numpy(dtype=float))]
         if finite.empty:
             continue
-        if frame.index.name == "step":  # step frames interleave series, so gaps say nothing
+        if frame.index.name != "epoch":  # step and time frames interleave series, so gaps say nothing
             sparse = len(finite) <= 60
         else:
             sparse = len(finite) < len(s.dropna()) or s.isna().any() or len(finite) <= 30
@@ -191,8 +216,10 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
     ax.set_title(panel.title, fontsize=11)
     ax.set_xlabel(frame.index.name or "epoch")
     ax.set_ylabel(panel.ylabel)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if len(frame.index) and frame.index[-1] - frame.index[0] < 2:
+    by_time = str(frame.index.name).startswith("time")  # elapsed time is continuous: no integer ticks
+    if not by_time:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if not by_time and len(frame.index) and frame.index[-1] - frame.index[0] < 2:
         # Autoscaling a run of one or two epochs would show fractional epochs.
         ax.set_xlim(frame.index[0] - 0.5, frame.index[-1] + 0.5)
         ax.set_xticks(list(frame.index))

@@ -7,6 +7,7 @@ JSON, pickle, ``torch.save`` and YAML readers all decode to such objects; the la
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ import pandas as pd
 from ..errors import ReadError
 from ..history import History, object_array
 from ..naming import SPLITS, parse_name
-from . import _budget
+from . import _budget, segments
 from ._scalars import epoch_numbers
 
 _EPOCH_KEYS = ("epoch", "epochs")
@@ -41,6 +42,7 @@ def from_object(obj: Any, source: str | None, *, validation_freq: int | None = N
     notes: list[str] = []
     meta: dict[str, Any] = {}
     obj = _unwrap_runs(obj, notes, meta)
+    obj = _nested_history(obj, notes, meta)
     if isinstance(obj, dict):
         series = _flatten_dict(obj, notes, meta)
     elif _is_records(obj):
@@ -84,6 +86,34 @@ def _unwrap_runs(obj: Any, notes: list[str], meta: dict) -> Any:
         meta["run"] = str(key)
         obj = obj[key]
     return obj
+
+
+def _nested_history(obj: Any, notes: list[str], meta: dict) -> Any:
+    """``{"config": {...}, "metrics": {...}, "history": {"train_loss": [...]}}``: a results file whose
+    only per-epoch lists sit in one section. That section is the history; the single numbers of the
+    other sections are kept in meta."""
+    if not isinstance(obj, dict) or any(_is_sequence(v) for v in obj.values()):
+        return obj
+    holders = [k for k, v in obj.items() if isinstance(v, dict) and str(k).lower() not in _SPLIT_KEYS
+               and _lists_of_numbers(v)]
+    if len(holders) != 1 or len(obj) == 1:
+        return obj
+    key = holders[0]
+    for section, value in obj.items():
+        if section != key and isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+                    meta.setdefault("scalars", {})[f"{section}.{k}"] = float(v)
+    notes.append(f"the per-epoch lists are under '{key}': read from there (other sections' numbers kept in meta)")
+    return obj[key]
+
+
+def _lists_of_numbers(section: dict) -> bool:
+    """Two or more equally long lists of numbers: per-epoch series (a config's ``image_size: [224, 224]``
+    is one list among settings)."""
+    lists = [x for x in section.values() if _is_sequence(x)]
+    return len(lists) >= 2 and len({len(x) for x in lists}) == 1 and len(lists[0]) > 0 and all(
+        all(_is_scalar(i) for i in x) for x in lists)
 
 
 def _records_to_lists(records: list[dict]) -> dict[str, list]:
@@ -168,6 +198,7 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
         del series[key]
     if not series:
         raise ReadError("not a training history: every list is empty", source)
+    _per_batch(series, notes, meta)
     n = max(len(v) for v in series.values())
     columns: dict[str, np.ndarray] = {}
     for key, values in series.items():
@@ -181,6 +212,16 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
         except (TypeError, ValueError):
             ep = None
         if ep is not None and len(ep) == n and np.all(np.isfinite(ep)) and np.all(ep == np.round(ep)) \
+                and len(np.unique(ep)) < n and "steps_of_rows" not in meta:
+            # concatenated histories (a restarted or resumed fit appended): the shared segments rule
+            rows, warns, more, segs = segments.pick(ep, None, source, shift=1 if ep.min() == 0 else 0)
+            notes.extend(warns + more)
+            meta["warnings"] = warns
+            meta["runs"] = segs
+            columns = {k: v[rows] for k, v in columns.items()}
+            ep = ep[rows]
+            n = len(ep)
+        if ep is not None and len(ep) == n and np.all(np.isfinite(ep)) and np.all(ep == np.round(ep)) \
                 and len(np.unique(ep)) == n:
             zero_based = bool(ep[0] == 0)
             epochs = ep.astype(np.int64)
@@ -191,6 +232,34 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
             notes.append("the 'epoch' list is not a clean epoch count: rows numbered 1..n instead")
             epochs = None
     return Columns(columns, epochs, zero_based, notes, meta)
+
+
+# names a per-batch list goes by: batch_losses, train_loss_step, iter_loss, iteration_losses
+_PER_BATCH = re.compile(r"^(batch|iter)|_(step|steps|batch|batches|iter|iters)$", re.I)
+_STEPS_PER_EPOCH = ("steps_per_epoch", "batches_per_epoch", "iters_per_epoch", "num_batches")
+
+
+def _per_batch(series: dict[str, list], notes: list[str], meta: dict) -> None:
+    """Per-batch lists (``batch_losses``: one value per step) beside per-epoch lists are step series,
+    never epochs. They are mapped to epochs only where the file says how: a ``steps_per_epoch`` value
+    that matches, or a length that is an exact multiple of the epoch count."""
+    per_epoch = [len(v) for k, v in series.items() if not _PER_BATCH.search(k)]
+    if not per_epoch:
+        return
+    n = max(per_epoch)
+    batch = [k for k, v in series.items() if _PER_BATCH.search(k) and len(v) > n]
+    if not batch:
+        return
+    scalars = meta.get("scalars", {})
+    given = next((int(scalars[k]) for k in _STEPS_PER_EPOCH if k in scalars and float(scalars[k]).is_integer()), None)
+    for key in batch:
+        values = series.pop(key)
+        m = len(values)
+        k = given if given and m == given * n else (m // n if m % n == 0 else None)
+        meta.setdefault("step_series", {})[key] = (values, k)
+        how = (f"{k} per epoch ({'steps_per_epoch' if k == given else 'an exact multiple of the epoch count'})"
+               if k else "not mapped to epochs (its length is no multiple of the epoch count)")
+        notes.append(f"'{key}' has {m} values, one per batch: a step series, {how}")
 
 
 def _place(key: str, values: list, n: int, source: str | None, validation_freq: int | None,
@@ -249,13 +318,16 @@ def _item(v: Any) -> Any:
     return v
 
 
-def build_history(cols: Columns, *, source: str | None, fmt: str) -> History:
+def build_history(cols: Columns, *, source: str | None, fmt: str, final: dict | None = None,
+                  final_where: str | None = None) -> History:
     """``History.build`` for decoded objects; rows that carry a step (``step``, ``iteration``)
     become step series, mapped to epochs by an ``epoch`` field when there is one."""
     steps = _row_steps(cols)
+    if steps is None and "step_series" in cols.meta:
+        return _with_batches(cols, source, fmt, final, final_where)
     if steps is None:
         return History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
-                             fmt=fmt, notes=cols.notes, meta=cols.meta)
+                             fmt=fmt, notes=cols.notes, meta=cols.meta, final=final, final_where=final_where)
     meta = {k: v for k, v in cols.meta.items() if k not in ("steps_of_rows", "epochs_of_rows")}
     frame = pd.DataFrame(cols.columns, index=steps)
     raw_epochs = cols.meta.get("epochs_of_rows")
@@ -269,7 +341,28 @@ def build_history(cols: Columns, *, source: str | None, fmt: str) -> History:
                           "table is the N-th logged step (plot --x step shows the steps)")
         meta["x"] = "step"
     return History.build({}, source=source, fmt=fmt, notes=cols.notes, steps=frame,
-                         step_epochs=step_epochs, meta=meta)
+                         step_epochs=step_epochs, meta=meta, final=final, final_where=final_where)
+
+
+def _with_batches(cols: Columns, source: str | None, fmt: str, final: dict | None,
+                  final_where: str | None) -> History:
+    """Epoch columns plus per-batch series on a global step counted from 1."""
+    meta = {k: v for k, v in cols.meta.items() if k != "step_series"}
+    frames, step_epochs = [], None
+    batches = cols.meta["step_series"]
+    mapped = {k for k, (_, per) in batches.items() if per}
+    for key, (values, _) in batches.items():
+        s = pd.Series([_item(v) for v in values], index=np.arange(1, len(values) + 1, dtype=np.int64), name=key)
+        frames.append(pd.to_numeric(s, errors="coerce"))
+    steps = pd.concat(frames, axis=1)
+    if len(mapped) == len(batches) and len({per for _, per in batches.values()}) == 1:
+        per = next(iter(batches.values()))[1]
+        first = int(cols.epochs[0]) if cols.epochs is not None and len(cols.epochs) else (0 if cols.zero_based else 1)
+        step_epochs = (np.arange(len(steps)) // per) + first
+    h = History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source, fmt=fmt,
+                      notes=cols.notes, meta=meta, steps=steps, step_epochs=step_epochs, final=final,
+                      final_where=final_where)
+    return h
 
 
 def _row_steps(cols: Columns) -> np.ndarray | None:

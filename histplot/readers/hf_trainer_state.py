@@ -133,13 +133,22 @@ def _assemble(train_rows: list[dict], eval_rows: list[dict], stepless: list[dict
               notes: list[str], meta: dict) -> History:
     rows = pd.DataFrame(train_rows + eval_rows)
     steps = step_epochs = None
+    by_step = False
     if not rows.empty:
         rows["step"] = rows["step"].astype(float)
-        rows["epoch"] = _fill_epochs(rows)
+        if "epoch" not in rows or pd.to_numeric(rows["epoch"], errors="coerce").isna().all():
+            # a custom trainer's log without epochs is read by step: no epoch axis is invented
+            by_step = True
+            rows["epoch"] = rows["step"].rank(method="dense")
+            meta["x"] = "step"
+            notes.append("no entry records its epoch: read by step (row N of the table is the N-th logged "
+                         "step; plot --x step shows the steps)")
+        else:
+            rows["epoch"] = _fill_epochs(rows)
         before = (rows["step"] == 0) & rows.index.isin(range(len(train_rows), len(rows)))
         if before.any():
             notes.append("evaluation at step 0 (before training) kept by step only")
-        ep = rows["epoch"].map(lambda e: epoch_of(e) if pd.notna(e) else np.nan).astype(float)
+        ep = rows["epoch"].map(lambda e: e if by_step else epoch_of(e) if pd.notna(e) else np.nan).astype(float)
         ep[before] = np.nan
         rows = rows.assign(_ep=ep).sort_values("step", kind="stable")
         grouped = rows.groupby("step", sort=True)

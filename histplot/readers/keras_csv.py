@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import History
+from . import segments
 from ._io import head_text, read_text, strip_head, text_lines
 
 NAME = "keras_csv"
@@ -91,6 +92,9 @@ def from_table(df: pd.DataFrame, *, source: str | None = None, run: str | None =
     """A History from the string table ``parse_rows`` gives (one or more batches concatenated)."""
     notes = list(notes or [])
     warnings: list[str] = []
+    meta: dict = {}
+    final: dict = {}
+    zero_based = False
     epoch_col = next((c for c in df.columns if c.lower() == "epoch"), None)
     epochs = None
     if epoch_col is not None:
@@ -99,17 +103,19 @@ def from_table(df: pd.DataFrame, *, source: str | None = None, run: str | None =
         if ep.isna().any() or (ep != ep.round()).any():
             raise ReadError(f"the '{epoch_col}' column holds values that are not whole epochs", source)
         ep = ep.to_numpy(dtype=np.int64)
-        df, ep = _pick_run(df, ep, run, source, warnings)
+        # CSVLogger counts from 0, and a resumed run appended to its file still holds that 0; a column
+        # starting at 1 is 1-based already (hand-written loggers, Ultralytics, histplot convert).
+        zero_based = len(ep) > 0 and ep.min() == 0
+        df, ep = _pick_run(df, ep, run, source, warnings, notes, meta)
+        df, ep = _closing_row(df, ep, final)
         epochs = ep
     else:
         notes.append("no 'epoch' column: row N is epoch N")
     columns = {c: _clock_to_seconds(df[c], c, notes) for c in df.columns}
-    # CSVLogger counts from 0, and a resumed run appended to its file still holds that 0; a column
-    # starting at 1 is 1-based already (hand-written loggers, Ultralytics, histplot convert).
-    zero_based = epochs is not None and len(epochs) > 0 and epochs.min() == 0
     h = History.build(columns, epochs=epochs, zero_based=zero_based, source=source, fmt=NAME,
-                      notes=notes + warnings)
+                      notes=notes + warnings, meta=meta, final=final.get("values"), final_where=final.get("where"))
     h.meta["warnings"] = warnings
+    _elapsed(h, df)
     return h
 
 
@@ -130,27 +136,52 @@ def _clock_to_seconds(col: pd.Series, name: str, notes: list[str]) -> np.ndarray
 
 
 def _pick_run(df: pd.DataFrame, ep: np.ndarray, run: str | None, source: str | None,
-              warnings: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """CSVLogger(append=True) restarts the epoch count for every resumed or new run: keep one."""
-    starts = [0] + [i for i in range(1, len(ep)) if ep[i] <= ep[i - 1]]
-    if len(starts) == 1:
+              warnings: list[str], notes: list[str], meta: dict) -> tuple[pd.DataFrame, np.ndarray]:
+    """CSVLogger(append=True) writes every fit() under one header: keep one run (``segments``)."""
+    shift = 1 if len(ep) and ep.min() == 0 else 0
+    rows, warn, note, segs = segments.pick(ep, run, source, shift=shift)
+    warnings.extend(warn)
+    notes.extend(note)
+    if segs is not None:
+        meta["runs"] = segs
+    return df.iloc[rows].reset_index(drop=True), ep[rows]
+
+
+def _closing_row(df: pd.DataFrame, ep: np.ndarray, final: dict) -> tuple[pd.DataFrame, np.ndarray]:
+    """YOLOv5's segment trainer closes results.csv with one row at ``epoch = epochs`` (one past the last
+    0-based epoch) holding only the best model's evaluation, left-shifted under the header
+    (FRAMEWORK_NAMES 6). A last row one past the run that fills only the leading cells of a table
+    whose other rows are full is such a summary: a final evaluation, never an epoch."""
+    if len(ep) < 3 or ep[-1] != ep[-2] + 1:
         return df, ep
-    bounds = list(zip(starts, starts[1:] + [len(ep)]))
-    if run in (None, "last"):
-        k = len(bounds)
-    elif run == "first":
-        k = 1
-    else:
-        try:
-            k = int(run)
-        except ValueError:
-            raise ReadError(f"--run for a CSV is a run number 1-{len(bounds)}, first or last; "
-                            f"got {run!r}", source) from None
-        if not 1 <= k <= len(bounds):
-            raise ReadError(f"--run {k}: the file holds {len(bounds)} runs", source)
-    lo, hi = bounds[k - 1]
-    if run is None:
-        warnings.append(f"the epoch count restarts {len(bounds) - 1} time(s) (CSVLogger append=True): "
-                        f"{len(bounds)} runs in one file; kept the last (epochs {ep[lo] + 1}-{ep[hi - 1] + 1}),"
-                        " choose another with --run N")
-    return df.iloc[lo:hi].reset_index(drop=True), ep[lo:hi]
+    filled = df.notna().to_numpy()
+    if not filled[:-1].all() or filled[-1].all():
+        return df, ep
+    k = int(filled[-1].sum())
+    if k == 0 or not filled[-1][:k].all():
+        return df, ep
+    values = [df.iloc[-1, i] for i in range(k)]
+    # its values belong to the evaluation columns (neither train/* nor learning rates), in header order
+    evals = [c for c in df.columns if not c.lower().startswith("train") and "lr" not in c.lower()]
+    names = evals[:k] if len(evals) >= k else [f"final_{i + 1}" for i in range(k)]
+    final["values"] = dict(zip(names, values))
+    final["where"] = f"closing row at epoch {int(ep[-1])}, written after training ({k} values under a longer header)"
+    return df.iloc[:-1], ep[:-1]
+
+
+_TIME_NAMES = ("time", "elapsed", "elapsed_time", "wall_time")
+
+
+def _elapsed(h: History, df: pd.DataFrame) -> None:
+    """A ``time`` column is the epoch's wall-clock position: cumulative as Ultralytics writes it
+    (seconds since training start), summed when it is a per-epoch duration (fastai's ``mm:ss``)."""
+    col = next((c for c in df.columns if c.strip().lower() in _TIME_NAMES), None)
+    canon = next((k for k, v in h.meta.get("original_names", {}).items() if v == col), None)
+    if canon is None or canon not in h.frame.columns:
+        return
+    t = h.frame[canon].dropna()
+    if len(t) < 2 or (t < 0).any():
+        return
+    cumulative = bool(np.all(np.diff(t.to_numpy()) > 0)) and t.iloc[-1] > 2 * t.iloc[0]
+    elapsed = t if cumulative else t.cumsum()
+    h.meta["time"] = {int(e): float(v) for e, v in elapsed.items()}

@@ -58,8 +58,44 @@ def read_dir(path: Path, *, source: str | None = None, run: str | None = None, *
     if metrics is None:
         raise ReadError("no Lightning metrics.csv in this folder", source)
     h = _read_file(metrics, str(metrics))
+    if run is None and metrics.parent.name.startswith("version_") and metrics.parent.parent == path:
+        h = _resumed_versions(path, metrics, h, warnings)
     h.meta.setdefault("warnings", []).extend(warnings)
     return h
+
+
+def _resumed_versions(path: Path, last: Path, h: History, warnings: list[str]) -> History:
+    """A fit resumed with ``ckpt_path`` logs to a new ``version_N`` whose epochs go on from the
+    checkpoint: stitched onto the versions before it by the shared rule of ``segments`` (a version
+    that starts again at epoch 1 is a new run, and the versions before it are not read)."""
+    versions = sorted((p for p in path.glob("version_*") if (p / "metrics.csv").is_file()),
+                      key=lambda p: int(p.name[8:]) if p.name[8:].isdigit() else -1)
+    chain = [h]
+    for v in reversed(versions[:-1]):
+        if chain[0].frame.index.min() <= 1:
+            break
+        try:
+            chain.insert(0, _read_file(v / "metrics.csv", str(v / "metrics.csv")))
+        except ReadError:
+            break
+    if len(chain) == 1:
+        return h
+    frame, steps = chain[0].frame, chain[0].steps
+    for nxt in chain[1:]:
+        start = nxt.frame.index.min()
+        frame = pd.concat([frame[frame.index < start], nxt.frame])
+        if nxt.steps is not None:
+            kept = steps[steps.index < nxt.steps.index.min()] if steps is not None else None
+            steps = nxt.steps if kept is None else pd.concat([kept, nxt.steps])
+    frame.index.name = "epoch"
+    meta = dict(h.meta)
+    meta["runs"] = [{"kind": "start" if i == 0 else "resume", "rows": len(c.frame),
+                     "epochs": [int(c.frame.index.min()), int(c.frame.index.max())]} for i, c in enumerate(chain)]
+    names = ", ".join(Path(c.meta["source"]).parent.name for c in chain)
+    meta["notes"] = [*h.notes, f"{names} continue one run from checkpoints (each starts where the one before "
+                     "stopped): stitched, the later version winning on the epochs they share"]
+    warnings[:] = [w for w in warnings if "versions here" not in w]
+    return History(frame=frame, meta=meta, steps=steps)
 
 
 def _metrics_file(path: Path, run: str | None, *, quiet: bool = False,
@@ -237,8 +273,46 @@ def _split_name(raw: str) -> tuple[str, str | None]:
     return raw, None
 
 
+def _summary_rows(values: dict[str, pd.Series], step: pd.Series, epoch: pd.Series) -> np.ndarray | None:
+    """Rows written by ``trainer.validate()``/``test()`` after ``fit()``: logged with ``epoch`` =
+    ``current_epoch``, one past the last fitted epoch, at the final global step (FRAMEWORK_NAMES 3).
+    They are the last epoch number's rows when that "epoch" took no optimizer step (its step is at
+    most one past the previous epochs') and holds no series the fit logged by step."""
+    e = epoch.to_numpy()
+    last = np.nanmax(e) if e.size else np.nan
+    rows = e == last
+    if not np.isfinite(last) or rows.all() or not rows.any():
+        return None
+    s = step.to_numpy()
+    if s[rows].max() > s[~rows].max() + 1:
+        return None
+    before = e == np.nanmax(e[~rows])
+    logged_now = {k for k, v in values.items() if v[rows].notna().any()}
+    logged_before = {k for k, v in values.items() if v[before].notna().any()}
+    if logged_before <= logged_now:
+        return None  # it logs all the previous epoch logged: a fit epoch (one batch per epoch)
+    for v in values.values():
+        present = v.notna().to_numpy()
+        if present[rows].any() and _repeats(e[present & ~rows]):
+            return None  # a per-step series goes on: this epoch trained
+    return rows
+
+
 def _assemble(values: dict[str, pd.Series], step: pd.Series, epoch: pd.Series, source: str | None,
               notes: list[str], meta: dict) -> History:
+    final: dict[str, float] = {}
+    where = None
+    summary = _summary_rows(values, step, epoch)
+    if summary is not None:
+        keep = ~summary
+        for raw, v in values.items():
+            got = v[summary].dropna()
+            if len(got):
+                final[raw] = float(got.iloc[-1])
+        where = (f"rows at epoch {int(epoch[summary].iloc[0])} (0-based), step {int(step[summary].max())}: "
+                 "validate()/test() after fit, one past the last fitted epoch")
+        values = {k: v[keep] for k, v in values.items()}
+        step, epoch = step[keep], epoch[keep]
     epoch_cols: dict[str, pd.Series] = {}
     step_cols: dict[str, pd.Series] = {}
     for raw, v in values.items():
@@ -267,7 +341,7 @@ def _assemble(values: dict[str, pd.Series], step: pd.Series, epoch: pd.Series, s
     by_epoch = Runs(epoch.to_numpy().astype(np.int64))
     meta["epoch_steps"] = {int(e) + 1: int(s) for e, s in zip(by_epoch.keys, by_epoch.max(step.to_numpy()))}
     return History.build(cols, epochs=epochs, zero_based=True, source=source, fmt=NAME, notes=notes,
-                         steps=steps, step_epochs=step_epochs, meta=meta)
+                         steps=steps, step_epochs=step_epochs, meta=meta, final=final, final_where=where)
 
 
 def _repeats(values: np.ndarray) -> bool:

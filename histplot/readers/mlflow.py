@@ -39,6 +39,7 @@ class Run:
     name: str | None = None
     experiment: str | None = None
     metrics: dict[str, pd.Series | tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    walls: dict[int, float] = field(default_factory=dict)  # step -> latest timestamp (seconds)
     params: dict[str, str] = field(default_factory=dict)
 
 
@@ -82,7 +83,8 @@ def read_dir(path: Path, *, source: str | None = None, run: str | None = None, *
     runs = [_file_run(d, source) for d in _run_dirs(path)]
     if runs:
         return _history(_pick(runs, run, source), source)
-    return _history(Run(run_id=path.name, metrics=_read_metrics(path, source)), source)
+    walls: dict[int, float] = {}
+    return _history(Run(run_id=path.name, metrics=_read_metrics(path, source, walls), walls=walls), source)
 
 
 def list_runs(path: Path) -> list[str]:
@@ -104,7 +106,8 @@ def _history(run: Run, source: str | None) -> History:
         meta["label"] = run.name
     if run.experiment:
         meta["experiment"] = run.experiment
-    return _scalars.assemble(dict(run.metrics), source=source, fmt=NAME, notes=notes, meta=meta)
+    walls = pd.Series(run.walls, dtype=float) if run.walls else None
+    return _scalars.assemble(dict(run.metrics), source=source, fmt=NAME, notes=notes, meta=meta, walls=walls)
 
 
 def _pick(runs: list[Run], wanted: str | None, source: str | None) -> Run:
@@ -146,8 +149,9 @@ def _looks_like_metric(path: Path) -> bool:
 
 
 def _file_run(run_dir: Path, source: str | None) -> Run:
+    walls: dict[int, float] = {}
     run = Run(run_id=run_dir.name, experiment=run_dir.parent.name,
-              metrics=_read_metrics(run_dir / "metrics", source))
+              metrics=_read_metrics(run_dir / "metrics", source, walls), walls=walls)
     run.params = {p.name: _small_text(p) for p in _metric_files(run_dir / "params")}
     name_tag = run_dir / "tags" / "mlflow.runName"
     if name_tag.is_file():
@@ -163,16 +167,18 @@ def _small_text(path: Path) -> str:
         return read_text(buf, str(path)).strip()
 
 
-def _read_metrics(metrics_dir: Path, source: str | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _read_metrics(metrics_dir: Path, source: str | None, walls: dict[int, float] | None = None
+                  ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     out = {}
     for f in _metric_files(metrics_dir):
         key = f.relative_to(metrics_dir).as_posix()
         with open_source(f) as buf:
-            out[key] = _parse_metric(read_text(buf, str(f)), key, str(f))
+            out[key] = _parse_metric(read_text(buf, str(f)), key, str(f), walls)
     return out
 
 
-def _parse_metric(text: str, key: str, source: str | None) -> tuple[np.ndarray, np.ndarray]:
+def _parse_metric(text: str, key: str, source: str | None, walls: dict[int, float] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """(steps, values) of a metric file: ``timestamp value step`` lines (``timestamp value`` in old
     files, step 0). Well-formed files convert in one numpy call; the line loop names a bad line."""
     tokens = text.split()
@@ -183,7 +189,10 @@ def _parse_metric(text: str, key: str, source: str | None) -> tuple[np.ndarray, 
         except ValueError:
             table = None
         if table is not None and np.all(table[:, 2] == np.round(table[:, 2])):
-            return table[:, 2].astype(np.int64), table[:, 1]
+            steps = table[:, 2].astype(np.int64)
+            if walls is not None:
+                _add_walls(walls, steps, table[:, 0])
+            return steps, table[:, 1]
     steps, values = [], []
     for i, line in enumerate(text.splitlines(), 1):
         parts = line.split()
@@ -194,9 +203,33 @@ def _parse_metric(text: str, key: str, source: str | None) -> tuple[np.ndarray, 
         try:
             values.append(float(parts[1]))
             steps.append(int(parts[2]) if len(parts) == 3 else 0)
+            if walls is not None:
+                walls[steps[-1]] = max(walls.get(steps[-1], 0.0), float(parts[0]) / 1000)
         except ValueError:
             raise ReadError(f"metric '{key}' line {i} has a non-numeric field: {line[:60]!r}", source) from None
     return np.asarray(steps, dtype=np.int64), np.asarray(values, dtype=np.float64)
+
+
+def _add_walls(walls: dict[int, float], steps: np.ndarray, stamps_ms: np.ndarray) -> None:
+    """Each step's latest timestamp, in seconds (MLflow stores milliseconds)."""
+    latest = pd.Series(stamps_ms / 1000.0).groupby(steps).max()
+    for step, wall in latest.items():
+        walls[int(step)] = max(walls.get(int(step), 0.0), float(wall))
+
+
+def _db_walls(rows: list[tuple], runs: dict[str, Run]) -> None:
+    """Per run, each step's latest timestamp from the metrics table's rows (run, key, step, value,
+    is_nan, timestamp)."""
+    frame = pd.DataFrame.from_records(rows, columns=["run", "key", "step", "value", "is_nan", "stamp"])
+    frame = frame[frame["run"].map(type).eq(str)]
+    frame["stamp"] = pd.to_numeric(frame["stamp"], errors="coerce")
+    frame["step"] = pd.to_numeric(frame["step"], errors="coerce")
+    frame = frame.dropna(subset=["stamp", "step"])
+    for run_id, part in frame.groupby("run"):
+        if runs and run_id not in runs:
+            continue
+        _add_walls(runs.setdefault(run_id, Run(run_id=run_id)).walls, part["step"].to_numpy(dtype=np.int64),
+                   part["stamp"].to_numpy(dtype=float))
 
 
 def _series_by_key(rows: list[tuple], known: set[str]) -> dict[tuple[str, str], pd.Series]:
@@ -289,10 +322,11 @@ def _query_runs(con) -> list[Run]:
                 "SELECT run_uuid, name, experiment_id, lifecycle_stage FROM runs ORDER BY start_time"):
             if stage != "deleted":
                 runs[run_id] = Run(run_id=run_id, name=name or None, experiment=str(exp))
-    rows = con.execute("SELECT run_uuid, key, step, value, is_nan FROM metrics "
+    rows = con.execute("SELECT run_uuid, key, step, value, is_nan, timestamp FROM metrics "
                        "ORDER BY run_uuid, key, step, timestamp").fetchall()
     _budget.charge(len(rows), 40, f"{len(rows):,} metric rows")
-    for (run_id, key), series in _series_by_key(rows, set(runs)).items():
+    _db_walls(rows, runs)
+    for (run_id, key), series in _series_by_key([r[:5] for r in rows], set(runs)).items():
         run = runs.setdefault(run_id, Run(run_id=run_id))
         run.metrics[key] = series
     for table, attr in (("params", "params"), ("tags", None)):

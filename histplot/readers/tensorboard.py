@@ -15,6 +15,7 @@ saying how much was read.
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 from typing import BinaryIO
 
@@ -105,8 +106,9 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str,
     points: dict[str, pd.Series] = {}
     epoch_level: set[str] = set()
     skipped: set[str] = set()
+    walls: dict[int, float] = {}
     for prefix, paths in files.items():
-        tags = _scalars_of(paths, source, skipped, warnings, counted)
+        tags = _scalars_of(paths, source, skipped, warnings, counted, walls)
         if not prefix and any(t.startswith("evaluation_") and t.endswith("_vs_iterations") for t in tags):
             prefix = "val_"  # only Keras' validation writer logs evaluation_*_vs_iterations
             notes.append("Keras validation writer (evaluation_*_vs_iterations tags): epoch_* read as val_*")
@@ -128,13 +130,16 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str,
         raise ReadError("no scalar summaries in these event files", source)
     meta = {"label": label}
     history = _scalars.assemble(points, source=source, fmt=NAME, notes=warnings + notes, meta=meta,
-                                epoch_level=epoch_level, zero_based_epochs=True)
+                                epoch_level=epoch_level, zero_based_epochs=True,
+                                walls=pd.Series(walls, dtype=float) if walls else None)
     history.meta["warnings"] = warnings
     return history
 
 
-def _scalars_of(paths: list[Path], source: str | None, skipped: set[str],
-                warnings: list[str], counted: set[Path] = frozenset()) -> dict[str, pd.Series]:
+def _scalars_of(paths: list[Path], source: str | None, skipped: set[str], warnings: list[str],
+                counted: set[Path] = frozenset(), walls: dict[int, float] | None = None) -> dict[str, pd.Series]:
+    """Scalar series by tag, in record order (a repeated step stays: a restarted run, or a final
+    evaluation logged again at the last step); ``walls`` collects each step's latest wall_time."""
     values: dict[str, list] = {}
     base = 0  # records are numbered across files: a later file's values win at a repeated step
     budget = _budget.current()
@@ -146,13 +151,16 @@ def _scalars_of(paths: list[Path], source: str | None, skipped: set[str],
             data = fh.read(size)
         framing = _tfrecord.frame(data)
         used = _read_records(data, framing, path, source, values, skipped, base)
+        if walls is not None:
+            _wall_times(data, framing.starts[:used], framing.lengths[:used], walls)
         base += len(framing.starts)
         stop = framing.stopped
         if used < len(framing.starts):
             stop = f"a CRC mismatch in the record at byte {int(framing.starts[used]) - 12:,}"
         if stop:
             warnings.append(f"{path.name}: read {used:,} of {framing.total:,} records; stopped at {stop}")
-    # a restarted run writes the same steps again: the later value (in record order) wins
+    # in record order: _scalars.assemble takes the last value per step after it has looked for a
+    # final evaluation logged again at the last step
     out = {}
     firsts = {tag: min((int(c[0].min()) for c in chunks if len(c[0])), default=-1) for tag, chunks in values.items()}
     for tag in sorted((t for t in firsts if firsts[t] >= 0), key=firsts.get):  # in order of first appearance
@@ -161,8 +169,23 @@ def _scalars_of(paths: list[Path], source: str | None, skipped: set[str],
         order = np.argsort(idx, kind="stable")
         steps = np.concatenate([c[1] for c in chunks])[order].astype(np.int64)
         vals = np.concatenate([c[2] for c in chunks])[order].astype(float)
-        out[tag] = pd.Series(vals, index=steps, dtype=float).groupby(level=0).last()
+        out[tag] = pd.Series(vals, index=steps, dtype=float)
     return out
+
+
+def _wall_times(data: bytes, starts: np.ndarray, lengths: np.ndarray, walls: dict[int, float]) -> None:
+    """Each step's latest wall_time (seconds): Event{1 wall_time double, 2 step varint} lead every
+    event record the writers make; a record laid out otherwise is passed over."""
+    for start, length in zip(starts.tolist(), lengths.tolist()):
+        if length < 11 or data[start] != 0x09 or data[start + 9] != 0x10:  # field 1 fixed64, field 2 varint
+            continue
+        wall = struct.unpack_from("<d", data, start + 1)[0]
+        try:
+            step, _ = _tfrecord._varint(data[start : start + length], 10)
+        except _tfrecord.WireError:
+            continue
+        if wall > 0:
+            walls[step] = max(walls.get(step, 0.0), wall)
 
 
 def _read_records(data: bytes, framing: _tfrecord.Framing, path: Path, source: str | None,
