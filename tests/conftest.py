@@ -42,6 +42,7 @@ def run(tmp_path, monkeypatch):
     from histplot.cli import cli
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COLUMNS", raising=False)  # wrapping follows $COLUMNS; xdist workers may set it
     runner = CliRunner()
 
     def invoke(*args, input=None, ok=None):

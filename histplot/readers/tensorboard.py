@@ -177,12 +177,17 @@ def _wall_times(data: bytes, starts: np.ndarray, lengths: np.ndarray, walls: dic
     """Each step's latest wall_time (seconds): Event{1 wall_time double, 2 step varint} lead every
     event record the writers make; a record laid out otherwise is passed over."""
     for start, length in zip(starts.tolist(), lengths.tolist()):
-        if length < 11 or data[start] != 0x09 or data[start + 9] != 0x10:  # field 1 fixed64, field 2 varint
+        if length < 11 or data[start] != 0x09:  # field 1, fixed64
             continue
         wall = struct.unpack_from("<d", data, start + 1)[0]
+        record = data[start : start + length]
+        step, at = 0, 9  # a step of 0 is not written at all (protobuf's default)
         try:
-            step, _ = _tfrecord._varint(data[start : start + length], 10)
+            if record[at] == 0x10:  # field 2, varint
+                step, at = _tfrecord._varint(record, at + 1)
         except _tfrecord.WireError:
+            continue
+        if at >= len(record) or record[at] != 0x2A:  # only events with a summary (field 5)
             continue
         if wall > 0:
             walls[step] = max(walls.get(step, 0.0), wall)
