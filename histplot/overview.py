@@ -16,7 +16,7 @@ def info(history: History) -> dict[str, Any]:
     """Format, epochs, metrics by split, run-level series, and what the reader noted."""
     frame = history.frame
     metrics = {
-        base: {split: _series_summary(frame[col], col) for split, col in cols.items()}
+        base: {split: _series_summary(history, col) for split, col in cols.items()}
         for base, cols in history.metrics().items()
     }
     return {
@@ -28,7 +28,7 @@ def info(history: History) -> dict[str, Any]:
         "last_epoch": int(frame.index[-1]) if len(frame) else None,
         "splits": history.splits(),
         "metrics": metrics,
-        "other_series": {col: _series_summary(frame[col], col) for col in history.aux()},
+        "other_series": {col: _series_summary(history, col) for col in history.aux()},
         "step_series": list(history.steps.columns) if history.steps is not None else [],
         "steps": _steps_range(history),
         "original_names": history.meta.get("original_names", {}),
@@ -47,13 +47,18 @@ def _steps_range(history: History) -> dict[str, Any] | None:
     return {"rows": len(steps), "first": as_num(first), "last": as_num(last)}
 
 
-def _series_summary(s, col: str) -> dict[str, Any]:
-    v = s.to_numpy(dtype=float)
+def _series_summary(history: History, col: str) -> dict[str, Any]:
+    """First/last/min/max of the finite values, and how many epochs hold a value (``present``, also
+    ``values``), none (``missing``) or a logged NaN/inf (``non_finite``, counted among the present)."""
+    v = history.frame[col].to_numpy(dtype=float)
     finite = v[np.isfinite(v)]
+    counts = history.counts(col)
     return {
         "column": col,
-        "values": int(np.count_nonzero(~np.isnan(v))),
-        "non_finite": int(np.count_nonzero(np.isinf(v))),
+        "values": counts["present"],
+        "present": counts["present"],
+        "missing": counts["missing"],
+        "non_finite": counts["nonfinite"],
         "first": _num(finite[0]) if finite.size else None,
         "last": _num(finite[-1]) if finite.size else None,
         "min": _num(finite.min()) if finite.size else None,
@@ -77,6 +82,16 @@ def _show(text: str) -> str:
     return text if text.isprintable() else repr(text)[1:-1]
 
 
+def _counts(s: dict[str, Any], epochs: int) -> str:
+    """" (40 present, 10 missing, 2 non-finite)" for a series that is not one finite value per epoch."""
+    if s["present"] == epochs and not s["non_finite"]:
+        return ""
+    parts = [f"{s['present']} present", f"{s['missing']} missing"]
+    if s["non_finite"]:
+        parts.append(f"{s['non_finite']} non-finite")
+    return " (" + ", ".join(parts) + ")"
+
+
 def info_text(data: dict[str, Any]) -> str:
     """The ``info`` dict as a short, aligned text block."""
     lines = [
@@ -94,14 +109,15 @@ def info_text(data: dict[str, Any]) -> str:
         parts = []
         for split, s in splits.items():
             rng = f"{s['first']:.4g} -> {s['last']:.4g}" if s["first"] is not None else "no finite values"
-            parts.append(f"{split}: {rng}" + (f" ({s['values']} values)" if s["values"] != data["epochs"] else ""))
+            parts.append(f"{split}: {rng}{_counts(s, data['epochs'])}")
         lines.append(f"    {_short(base):<{width}}  " + "; ".join(parts))
     lines.extend(family_lines(data["metrics"], members, width))
     lines.extend(derived_lines(data))
     if data["other_series"]:
         lines.append("  other series")
         for col, s in data["other_series"].items():
-            lines.append(f"    {_short(col):<{width}}  {s['first']:.4g} -> {s['last']:.4g}")
+            rng = f"{s['first']:.4g} -> {s['last']:.4g}" if s["first"] is not None else "no finite values"
+            lines.append(f"    {_short(col):<{width}}  {rng}{_counts(s, data['epochs'])}")
     if data.get("step_series"):
         lines.append(
             f"  steps    {data['steps']['rows']} logged steps ({data['steps']['first']}-"

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReadError
-from ..history import History, object_array
+from ..history import History, object_array, to_float
 from ..naming import SPLITS, parse_name
 from ._scalars import epoch_numbers
 
@@ -157,10 +157,8 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
     n = max(len(v) for v in series.values())
     columns: dict[str, np.ndarray] = {}
     for key, values in series.items():
+        # a shorter list is placed on its epochs; the epochs it has no value for are missing (None)
         columns[key] = _place(key, values, n, source, validation_freq, notes)
-        if len(values) < n and parse_name(key)[0] not in ("val", "test"):
-            # Padded at the end with NaN: diagnose must not read that as a loss that went NaN.
-            meta.setdefault("padded", []).append(key)
     if epochs is not None:
         try:
             ep = np.asarray([float(e) for e in epochs], dtype=float)
@@ -229,7 +227,13 @@ def build_history(cols: Columns, *, source: str | None, fmt: str) -> History:
         return History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
                              fmt=fmt, notes=cols.notes, meta=cols.meta)
     meta = {k: v for k, v in cols.meta.items() if k not in ("steps_of_rows", "epochs_of_rows")}
-    frame = pd.DataFrame(cols.columns, index=steps)
+    values, written = {}, {}
+    for key, column in cols.columns.items():
+        converted = to_float(key, column, source, cols.notes)
+        if converted is not None:
+            values[key], written[key] = converted
+    frame = pd.DataFrame(values, index=steps)
+    present = pd.DataFrame(written, index=steps)
     raw_epochs = cols.meta.get("epochs_of_rows")
     if raw_epochs is not None:
         step_epochs = epoch_numbers(raw_epochs)
@@ -241,7 +245,7 @@ def build_history(cols: Columns, *, source: str | None, fmt: str) -> History:
                           "table is the N-th logged step (plot --x step shows the steps)")
         meta["x"] = "step"
     return History.build({}, source=source, fmt=fmt, notes=cols.notes, steps=frame,
-                         step_epochs=step_epochs, meta=meta)
+                         step_epochs=step_epochs, meta=meta, step_present=present)
 
 
 def _row_steps(cols: Columns) -> np.ndarray | None:

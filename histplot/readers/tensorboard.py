@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..errors import ReadError, require
 from ..history import History
+from ..steps import last_written
 from . import _scalars
 
 NAME = "tensorboard"
@@ -150,9 +151,8 @@ def _scalars_of(paths: list[Path], source: str | None, skipped: set[str]) -> dic
         except Exception as exc:  # the package raises its own types for corrupt records
             raise ReadError(f"cannot read event file {path.name}: {type(exc).__name__}: {exc}", source) \
                 from exc
-    # a restarted run writes the same steps again: the later value wins
-    return {tag: pd.Series(v, index=s, dtype=float).groupby(level=0).last()
-            for tag, (s, v) in values.items()}
+    # a restarted run writes the same steps again: the later value wins, a logged NaN included
+    return {tag: last_written(pd.Series(v, index=s, dtype=float)) for tag, (s, v) in values.items()}
 
 
 
