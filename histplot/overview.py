@@ -83,7 +83,7 @@ def _show(text: str) -> str:
 
 
 def _counts(s: dict[str, Any], epochs: int) -> str:
-    """" (40 present, 10 missing, 2 non-finite)" for a series that is not one finite value per epoch."""
+    """ " (40 present, 10 missing, 2 non-finite)" for a series that is not one finite value per epoch."""
     if s["present"] == epochs and not s["non_finite"]:
         return ""
     parts = [f"{s['present']} present", f"{s['missing']} missing"]

@@ -196,8 +196,15 @@ def union_frame(series: dict[str, pd.Series]) -> tuple[pd.DataFrame, pd.DataFram
     """Series that each hold only what the source wrote (a NaN in one is a logged NaN), side by side
     on the union of their indexes, with the mask of written cells: the cells the union adds are missing."""
     frame = pd.DataFrame(series)
-    mask = pd.DataFrame({k: frame.index.isin(v.index) for k, v in series.items()}, index=frame.index)
-    return frame, mask
+    mask = {}
+    for k, v in series.items():
+        if v.index.equals(frame.index):
+            mask[k] = np.ones(len(frame), dtype=bool)
+        else:
+            m = np.zeros(len(frame), dtype=bool)
+            m[frame.index.get_indexer(v.index)] = True
+            mask[k] = m
+    return frame, pd.DataFrame(mask, index=frame.index)
 
 
 def last_written(series: pd.Series) -> pd.Series:

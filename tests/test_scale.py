@@ -27,8 +27,7 @@ def _spikes_by_hand(values, factor, neighbours, recovery):
             median = float(np.median(window))
             after = values[i + 1 : i + 1 + neighbours]
             rose = i > 0 and v > np.fmin.reduce(values[:i])  # above every earlier value: not the first descent
-            if not (median <= 0 or v <= factor * median) and len(after) and np.min(after) <= recovery * median \
-                    and rose:
+            if not (median <= 0 or v <= factor * median) and len(after) and np.min(after) <= recovery * median and rose:
                 found.append((i, float(v / median)))
     return found
 

@@ -457,8 +457,13 @@ def divergence(ctx: Context) -> Result:
                 "divergence",
                 "error",
                 [onset],
-                {"onset": onset, "column": col, "initial_scale": scale, "last_value": last,
-                 "negative_runaway": s.negative_runaway},
+                {
+                    "onset": onset,
+                    "column": col,
+                    "initial_scale": scale,
+                    "last_value": last,
+                    "negative_runaway": s.negative_runaway,
+                },
                 msg,
             )
         )
@@ -500,8 +505,9 @@ def transient(ctx: Context) -> Result:
         if at_steps:
             numbers["steps"] = [_num(x) for x in at_steps]
         out.append(
-            Finding("transient", "warning", epochs, numbers, msg,
-                    steps=[_num(x) for x in at_steps] if at_steps else None)
+            Finding(
+                "transient", "warning", epochs, numbers, msg, steps=[_num(x) for x in at_steps] if at_steps else None
+            )
         )
     return out, []
 

@@ -81,9 +81,7 @@ def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, l
                 p = never_computed(frame, cols[split])
                 if p is not None:
                     placeholder[cols[split]] = p
-                    notes.append(
-                        f"'{cols[split]}' is {p:g} on every epoch (never computed): not monitored"
-                    )
+                    notes.append(f"'{cols[split]}' is {p:g} on every epoch (never computed): not monitored")
 
     def usable(col: str) -> bool:
         return has_values(frame, col) and col not in placeholder

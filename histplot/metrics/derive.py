@@ -231,8 +231,7 @@ def derive(
         for expr in compiled:
             apply(expression_steps(expr, list(frame.columns), history.meta.get("source")))
     meta = {**history.meta, "derived": derived, "derive_kept": kept}
-    return History(frame=frame, meta=meta, steps=history.steps, present=present,
-                   step_present=history.step_present)
+    return History(frame=frame, meta=meta, steps=history.steps, present=present, step_present=history.step_present)
 
 
 def derived_present(frame: pd.DataFrame, present: pd.DataFrame, inputs: list[str], values: np.ndarray) -> np.ndarray:

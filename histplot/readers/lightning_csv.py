@@ -125,11 +125,12 @@ def _read_plain(buf: BinaryIO) -> pd.DataFrame | None:
     last = b""
     # checked a block at a time, so that the file's bytes are never all in memory beside the frame.
     # A logged "nan" goes the careful way: the C parser would read it and an empty cell as one NaN.
+    # Of the letters allowed, only "nan" has an "a" ("inf" has none; "Infinity" is not plain).
     while block := buf.read(1 << 20):
-        if block.translate(None, _PLAIN_BYTES) or b"nan" in (last + block).lower():
+        if block.translate(None, _PLAIN_BYTES) or b"a" in block or b"A" in block:
             return None
-        last = block[-2:]
-    if last[-1:] not in (b"\n", b"\r"):
+        last = block[-1:]
+    if last not in (b"\n", b"\r"):
         return None
     buf.seek(start)
     try:
@@ -269,7 +270,8 @@ def _assemble(values: dict[str, pd.Series], written: dict[str, np.ndarray], step
             kind = "step" if _repeats(epoch.to_numpy()[mask]) else "epoch"
         if kind == "epoch":
             # the last value logged in the epoch is its epoch-level value
-            epoch_cols[name] = last_written(pd.Series(v.to_numpy()[mask], index=epoch.to_numpy()[mask].astype(np.int64)))
+            at = epoch.to_numpy()[mask].astype(np.int64)
+            epoch_cols[name] = last_written(pd.Series(v.to_numpy()[mask], index=at))
         else:
             step_cols[name] = pd.Series(v.to_numpy()[mask], index=step.to_numpy()[mask])
     if any("/dataloader_idx_" in c for c in {**epoch_cols, **step_cols}):
