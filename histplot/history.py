@@ -201,8 +201,12 @@ class History:
             data[name] = values
             written[name] = mask
             original[name] = str(raw)
-        # Restore the file's column order.
-        order = [k for raw in columns for k in data if original[k] == str(raw)]
+        # Restore the file's column order: one pass over each (not a scan of data per column,
+        # which made ten thousand columns take minutes).
+        by_raw: dict[str, list[str]] = {}
+        for k in data:
+            by_raw.setdefault(original[k], []).append(k)
+        order = [k for raw in columns for k in by_raw.pop(str(raw), ())]
         frame = pd.DataFrame({k: data[k] for k in order}, index=pd.Index(index, name="epoch"))
         mask_frame = pd.DataFrame({k: written[k] for k in order}, index=frame.index, dtype=bool)
         extra_meta: dict[str, Any] = {}

@@ -13,9 +13,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "histplot"
 
-# Broken in the hardening branch (readers/_torch <-> readers/_unpickle); removed at merge.
-ALLOWED_CYCLES = [{"histplot.readers._torch", "histplot.readers._unpickle"}]
-
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
@@ -129,7 +126,7 @@ def test_cycle_detection_names_the_cycle():
 
 
 def test_no_import_cycles():
-    found = [c for c in cycles(graph()) if set(c) not in ALLOWED_CYCLES]
+    found = cycles(graph())
     assert not found, "import cycles: " + "; ".join(" -> ".join(c) for c in found)
 
 
@@ -137,8 +134,6 @@ def test_no_import_cycles():
 def test_function_level_imports_of_histplot_say_why(path):
     """Inside a function only for a heavy optional dependency or start-up time, with a comment saying
     which (on the line, or above the block of imports it starts)."""
-    if any(module_name(path) in allowed for allowed in ALLOWED_CYCLES):
-        pytest.skip("broken in the hardening branch")
     lines = path.read_text(encoding="utf-8").splitlines()
     bare = []
     for node, top, _ in histplot_imports(path):

@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import ReadError, UnknownFormatError
 from ..history import History
 from ..readers import jsonl, keras_csv, lightning_csv
-from ..readers._io import PEEK_SIZE
+from ..readers._io import PEEK_SIZE, file_kind, open_regular
 from ..readers.registry import THRESHOLD, load, readers, sniff
 
 # Bytes just before the offset, compared on every change: a rewrite almost surely alters them.
@@ -154,9 +154,12 @@ class Follower:
         self._reset()
 
     def _read(self, start: int, size: int | None = None, *, count: bool = True) -> bytes:
-        with open(self.path, "rb") as fh:
+        # open_regular re-checks what it opened: the path may be a FIFO or a device by now
+        with open_regular(self.path, self.source) as fh:
+            if size is None:  # to the end as it is now, not as it may grow (or never end) while read
+                size = max(os.fstat(fh.fileno()).st_size - start, 0)
             fh.seek(start)
-            data = fh.read() if size is None else fh.read(size)
+            data = fh.read(size)
         if count:
             self.bytes_read += len(data)
         else:
@@ -179,6 +182,9 @@ class Follower:
             raise ReadError(
                 "is a directory: watch follows one file (metrics.csv, trainer_state.json, ...)", self.source
             )
+        if not stat.S_ISREG(st.st_mode):  # checked on every poll: the file may be replaced by a
+            # symlink to /dev/zero or a FIFO while watched, and neither ever ends
+            raise ReadError(f"is {file_kind(st.st_mode)}, not a regular file: refused", self.source)
         key = (st.st_size, st.st_mtime_ns, st.st_ino)
         self.moved = key != self._stat_key
         if not self.moved:

@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import ReadError
 from ..history import History, object_array, to_float
 from ..naming import SPLITS, parse_name
+from . import _budget
 from ._scalars import epoch_numbers
 
 _EPOCH_KEYS = ("epoch", "epochs")
@@ -86,9 +87,10 @@ def _unwrap_runs(obj: Any, notes: list[str], meta: dict) -> Any:
 
 
 def _records_to_lists(records: list[dict]) -> dict[str, list]:
-    keys: list[str] = []
+    keys: dict[Any, None] = {}  # insertion-ordered set: first appearance decides the order
     for r in records:
-        keys.extend(k for k in r if k not in keys)
+        keys.update(dict.fromkeys(r))
+    _budget.charge(len(keys) * len(records), 8, f"{len(records):,} records of {len(keys):,} keys")
     return {str(k): [r.get(k) for r in records] for k in keys}
 
 
@@ -122,6 +124,7 @@ def _flatten_dict(obj: dict, notes: list[str], meta: dict, prefix: str = "") -> 
 
 def _parallel_lists(obj: Any, notes: list[str]) -> dict[str, Any]:
     rows = list(obj)
+    _budget.charge(sum(_cells(r) for r in rows), 8, f"{len(rows):,} unnamed series")
     if all(len(r) == len(rows[0]) for r in rows) and len(rows) > len(rows[0]) and len(rows[0]) <= 8:
         # Many short tuples (e.g. per-batch (d_loss, g_loss)): rows, not columns.
         cols = list(zip(*rows))
@@ -131,16 +134,27 @@ def _parallel_lists(obj: Any, notes: list[str]) -> dict[str, Any]:
     return {f"series_{i + 1}": list(c) for i, c in enumerate(cols)}
 
 
-def _values(v: Any) -> list:
+def _values(v: Any) -> list | np.ndarray:
     if isinstance(v, np.ndarray):
+        if v.ndim == 1 and v.dtype.kind in "fiub":
+            return v.astype(np.float64)  # numbers already: no per-element Python objects
         if v.ndim > 1:
             return [row for row in v]
         return list(v)
     return list(v)
 
 
+def _cells(v: Any) -> int:
+    if isinstance(v, np.ndarray):
+        return _budget.viewed_elements(v.shape)
+    return len(v)
+
+
 def _align(series: dict[str, Any], source: str | None, validation_freq: int | None,
            notes: list[str], meta: dict) -> Columns:
+    # Every key becomes its own column, so a list shared by a thousand keys (a YAML alias, a
+    # pickle memo reference) costs a thousand copies: charged per use, before any is made.
+    _budget.charge(sum(_cells(v) for v in series.values()), 8, f"{len(series):,} series")
     series = {k: _values(v) for k, v in series.items()}
     epochs = None
     zero_based = False
@@ -180,9 +194,10 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
 def _place(key: str, values: list, n: int, source: str | None, validation_freq: int | None,
            notes: list[str]) -> np.ndarray:
     """A list as n per-epoch values: held-out lists of a validation_freq run land on their epochs."""
-    values = [_item(v) for v in values]
+    if not isinstance(values, np.ndarray):
+        values = [_item(v) for v in values]
     if len(values) == n:
-        return object_array(values)
+        return _numbers(values)
     out = np.full(n, None, dtype=object)
     split = parse_name(key)[0]
     if split in ("val", "test"):
@@ -208,6 +223,19 @@ def _place(key: str, values: list, n: int, source: str | None, validation_freq: 
             out[i] = v
         notes.append(f"'{key}' has {len(values)} values for {n} epochs: placed at epochs 1-{len(values)}")
     return out
+
+
+def _numbers(values: list | np.ndarray) -> np.ndarray:
+    """float64 when every value is a plain number (converted in C, not cell by cell), else the
+    values as they are, for ``History.build`` to judge."""
+    if isinstance(values, np.ndarray):
+        return values
+    if all(type(v) is float or type(v) is int for v in values):
+        try:
+            return np.asarray(values, dtype=np.float64)
+        except OverflowError:  # an integer past float range
+            pass
+    return object_array(values)
 
 
 def _item(v: Any) -> Any:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import History
-from ..steps import last_written, merge_steps, union_frame
+from ..steps import merge_steps, union_frame
 
 _EPOCH_NAMES = ("epoch", "epochs")
 
@@ -39,15 +39,16 @@ def epoch_numbers(values: np.ndarray) -> np.ndarray:
     return (v + (1 if v.min() == 0 else 0)).astype(np.int64)
 
 
-def assemble(points: dict[str, pd.Series], *, source: str | None, fmt: str, notes: list[str],
-             meta: dict[str, Any], epoch_level: set[str] = frozenset(), zero_based_epochs: bool = False
+def assemble(points: dict[str, pd.Series | tuple[np.ndarray, np.ndarray]], *, source: str | None, fmt: str,
+             notes: list[str], meta: dict[str, Any], epoch_level: set[str] = frozenset(),
+             zero_based_epochs: bool = False
              ) -> History:
-    """A History from ``points`` (name -> values indexed by step).
+    """A History from ``points`` (name -> values indexed by step, or a (steps, values) pair).
 
     ``epoch_level`` names series whose steps are known to be epochs (Keras ``epoch_*`` tags,
     0-based when ``zero_based_epochs``); the others are classified as the module says.
     """
-    points = {k: last_written(v) for k, v in points.items() if len(v)}
+    points = last_per_step(points)
     if not points:
         raise ReadError("no scalar series found", source)
     _summaries(points, notes, meta)
@@ -101,6 +102,34 @@ def assemble(points: dict[str, pd.Series], *, source: str | None, fmt: str, note
                  "epoch table is the N-th logged step (plot --x step shows the steps)")
     meta["x"] = "step"
     return _build(cols, present, epochs, zero_based_epochs, steps, step_mask, rank, source, fmt, notes, meta)
+
+
+def last_per_step(points: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """Each series sorted by step, the last value logged at a step winning (a resumed run logs
+    steps again), empty ones dropped: for all series in one sort rather than a groupby per series,
+    which costs milliseconds each and minutes for ten thousand metric keys."""
+    pairs = {k: (v.index.to_numpy(), v.to_numpy(dtype=float)) if isinstance(v, pd.Series) else v
+             for k, v in points.items()}
+    keys = [k for k, (_, v) in pairs.items() if len(v)]
+    if not keys:
+        return {}
+    lengths = np.array([len(pairs[k][1]) for k in keys])
+    steps = np.concatenate([np.asarray(pairs[k][0], dtype=float) for k in keys])
+    values = np.concatenate([np.asarray(pairs[k][1], dtype=float) for k in keys])
+    code = np.repeat(np.arange(len(keys)), lengths)
+    order = np.lexsort((np.arange(len(code)), steps, code))  # by key, step, then logging order
+    code, steps, values = code[order], steps[order], values[order]
+    last = np.ones(len(code), dtype=bool)
+    last[:-1] = (code[1:] != code[:-1]) | (steps[1:] != steps[:-1])
+    code, steps, values = code[last], steps[last], values[last]
+    bounds = np.searchsorted(code, np.arange(len(keys) + 1))
+    out = {}
+    for i, k in enumerate(keys):
+        dtype = np.asarray(pairs[k][0]).dtype
+        index = steps[bounds[i]:bounds[i + 1]]
+        out[k] = pd.Series(values[bounds[i]:bounds[i + 1]],
+                           index=index.astype(dtype) if dtype.kind in "iuf" else index, dtype=float)
+    return out
 
 
 def _build(cols, present, epochs, zero_based, steps, step_mask, step_epochs, source, fmt, notes, meta) -> History:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import History
-from ._io import read_text, strip_head, text_lines
+from ._io import head_text, read_text, strip_head, text_lines
 
 NAME = "keras_csv"
 DESCRIPTION = "Keras CSVLogger or another per-epoch CSV table (any of , ; tab as separator)"
@@ -47,7 +47,7 @@ def _looks_like_table(lines: list[str]) -> tuple[str, list[str]] | None:
 
 
 def sniff(head: bytes, path: str | None) -> float:
-    lines = text_lines(strip_head(head).decode("utf-8", "replace"))
+    lines = text_lines(head_text(strip_head(head)))
     table = _looks_like_table(lines[:2])
     if table is None:
         return 0.0
@@ -59,7 +59,7 @@ def sniff(head: bytes, path: str | None) -> float:
 
 def read(buf: BinaryIO, *, source: str | None = None, run: str | None = None, **_) -> History:
     notes: list[str] = []
-    lines = text_lines(read_text(buf, source), notes)
+    lines = text_lines(read_text(buf, source, notes), notes)
     if not lines:
         raise ReadError("empty file", source)
     table = _looks_like_table(lines[:2])

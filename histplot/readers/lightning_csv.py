@@ -311,9 +311,11 @@ def _hparams(source: str, notes: list[str]) -> dict | None:
         return None
     import yaml
 
+    from ._yaml import safe_load
+
     try:
         with open_source(path) as buf:
-            data = yaml.safe_load(read_text(buf, str(path)))
+            data = safe_load(read_text(buf, str(path)))
     except (yaml.YAMLError, ReadError) as exc:
         notes.append(f"hparams.yaml beside it is not plain YAML ({type(exc).__name__}): skipped")
         return None

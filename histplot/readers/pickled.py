@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from ..history import History
 from ._objects import build_history, from_object
+from ._torch import globals_for
 from ._unpickle import safe_load
 
 NAME = "pickle"
@@ -33,6 +34,6 @@ def sniff(head: bytes, path: str | None) -> float:
 
 def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | None = None,
          trust_pickle: bool = False, **_) -> History:
-    obj = safe_load(buf, source, trust=trust_pickle)
+    obj = safe_load(buf, source, trust=trust_pickle, extra=globals_for(source))
     cols = from_object(obj, source, validation_freq=validation_freq)
     return build_history(cols, source=source, fmt=NAME)

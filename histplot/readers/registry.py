@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 
 from ..errors import ReadError, UnknownFormatError
 from ..history import History
+from . import _budget
 from ._io import open_source, parse_size, peek
 from .aliases import apply_aliases
 
@@ -65,10 +66,22 @@ def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None,
     """
     name = getattr(source, "name", None) if hasattr(source, "read") else os.fspath(source)
     name = str(name) if name is not None else "<stream>"
-    if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
-        return _aliased(_load_dir(Path(source), name, fmt, opts), aliases)
     max_bytes = opts.pop("max_bytes", None)
-    with open_source(source, max_bytes=None if max_bytes is None else parse_size(max_bytes)) as buf:
+    # One budget per read: what it takes in (--max-bytes, a folder's files summed) and what it
+    # may create from that (see _budget).
+    try:
+        with _budget.scope(None if max_bytes is None else parse_size(max_bytes)):
+            if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
+                return _aliased(_load_dir(Path(source), name, fmt, opts), aliases)
+            history = _load_file(source, name, fmt, opts)
+    except ReadError as exc:
+        exc.path = exc.path or name  # a refusal deep in a reader still names the file
+        raise
+    return _aliased(history, aliases)
+
+
+def _load_file(source: str | os.PathLike | BinaryIO, name: str, fmt: str | None, opts: dict) -> History:
+    with open_source(source) as buf:
         head = peek(buf)
         if not head.strip():
             raise ReadError("empty file", name)
@@ -85,7 +98,7 @@ def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None,
             mod = readers()[best_name]
         history = mod.read(buf, source=name, **opts)
     history.meta["format"] = mod.NAME
-    return _aliased(history, aliases)
+    return history
 
 
 def _aliased(history: History, aliases: dict[str, str] | None) -> History:
