@@ -11,7 +11,7 @@ import pandas as pd
 
 from .errors import HistplotError
 from .history import History
-from .output import atomic_write
+from .output import atomic_write, refuse_input_overwrite
 
 CONVERT_FORMATS = ("csv", "json")
 
@@ -59,9 +59,7 @@ def convert(history: History, output: str | os.PathLike | None = None, *, format
     fmt = format or path.suffix.lower().lstrip(".") or "csv"
     if fmt not in CONVERT_FORMATS:
         raise HistplotError(f"cannot tell the output format from '{path.name}'; use .csv or .json or --format", path)
-    source = history.meta.get("source")
-    if source and source != "-" and Path(source).resolve() == path.resolve():
-        raise HistplotError("refusing to overwrite the input file", path)
+    refuse_input_overwrite([path], [history.meta.get("source")])
     text = to_text(history, fmt)
     with atomic_write(path, "w") as fh:
         fh.write(text)

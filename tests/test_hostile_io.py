@@ -89,7 +89,7 @@ def test_report_discovery_skips_fifos_and_symlink_loops(tmp_path):
 
 
 def test_glob_walks_each_directory_once(tmp_path):
-    from histplot.discover import _glob
+    from histplot.readers.discovery import _glob
 
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "h.json").write_text("{}")
@@ -127,7 +127,7 @@ def test_one_event_file_is_counted_once(tmp_path):
 
 
 def test_watch_refuses_a_file_replaced_by_a_device(tmp_path):
-    from histplot.follow import Follower
+    from histplot.live.follow import Follower
 
     p = tmp_path / "metrics.csv"
     p.write_text("epoch,loss\n0,1.0\n1,0.5\n")

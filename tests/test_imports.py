@@ -48,9 +48,12 @@ def histplot_imports(path: Path) -> list[tuple[ast.stmt, bool, set[str]]]:
                 base = node.module or ""
             if base.split(".")[0] != "histplot":
                 continue
-            targets = {base}
-            # ``from histplot.readers import jsonl`` imports the sub-module jsonl as well.
-            targets |= {f"{base}.{a.name}" for a in node.names if is_module(f"{base}.{a.name}")}
+            subs = {f"{base}.{a.name}" for a in node.names if is_module(f"{base}.{a.name}")}
+            # ``from histplot.readers import jsonl`` imports the package and the sub-module jsonl; from
+            # inside the package (``from . import _budget``) the package is already being imported,
+            # so only the sub-modules are new edges.
+            inside = name.startswith(base + ".") and len(subs) == len(node.names)
+            targets = subs if inside else {base} | subs
         if targets:
             out.append((node, id(node) not in nested, targets))
     return out

@@ -7,11 +7,13 @@ line on stderr and exit code 2; exit code 1 is reserved for ``--fail-on`` findin
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import json
 import os
 import signal
 import sys
+import threading
 from typing import Any
 
 import click
@@ -19,7 +21,7 @@ import click
 from .._version import __version__
 from ..diagnosis.settings import resolve_settings
 from ..errors import HistplotError
-from ..output import save_figure
+from ..output import refuse_input_overwrite, save_figure
 from .options import (
     config_option,
     derive_options,
@@ -31,6 +33,7 @@ from .options import (
     reader_options,
 )
 from .painter import warm_up
+from .terminal import Styler, error_line, say
 
 
 class UsageFailure(click.ClickException):
@@ -40,22 +43,57 @@ class UsageFailure(click.ClickException):
 
 
 class HistplotGroup(click.Group):
-    """Turns library errors into exit code 2 with a single line, never a traceback."""
+    """Turns library errors into exit code 2 with a single line, never a traceback; click's own usage
+    errors (a bad option value, an existing file where a folder is wanted) too, as one line."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            # click would print the usage, a hint and a blank line before the message: three lines
+            # for one problem. The message is enough; the hint goes on the same line.
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            error_line(exc.format_message() + hint)
+            sys.exit(2)
+        except click.ClickException as exc:
+            error_line(exc.format_message())
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            say("Interrupted", err=True)
+            sys.exit(130)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                _stdout_gone()
+            raise
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _terminate_as_interrupt():
+                return super().invoke(ctx)
         except HistplotError as exc:
             raise UsageFailure(str(exc)) from None
         except KeyboardInterrupt:
-            click.echo("Interrupted", err=True)
+            say("Interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            _stdout_gone()
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:  # a bug must still not greet the user with a traceback
             if os.environ.get("HISTPLOT_DEBUG"):
                 raise
             raise UsageFailure(f"unexpected {type(exc).__name__}: {exc} (set HISTPLOT_DEBUG=1 to see where)") from None
+
+
+def _stdout_gone() -> None:
+    """The reader of our output went away (``| head``): stop quietly with exit 1, as click does. Our
+    standard output now leads nowhere, so that flushing it at exit raises nothing more."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    sys.exit(1)
 
 
 def _split_list(value: str | None) -> list[str] | None:
@@ -183,7 +221,7 @@ def plot(
             title=title,
             x=x_axis,
         )
-        click.echo(str(path))
+        say(path)
         return
     if labels:
         raise HistplotError("--label names runs for --overlay or --band")
@@ -201,7 +239,7 @@ def plot(
         title=title,
         options=options,
     ):
-        click.echo(str(path))
+        say(path)
 
 
 @cli.command()
@@ -274,8 +312,9 @@ def diagnose(
     settings, failing_kinds = resolve_settings(config, diag_opts, asked, fail_on)
     histories = load_all(files, read_opts)
     results = [diagnose_history(h, kinds=asked or None, settings=settings) for h in histories]
-    colour = fmt == "text" and sys.stdout.isatty()
-    click.echo(render_verdict(results, fmt, failing_kinds, style=click.style if colour else None, rank=rank), nl=False)
+    styler = Styler() if fmt == "text" and sys.stdout.isatty() else None
+    text = render_verdict(results, fmt, failing_kinds, style=styler, rank=rank)
+    say(text, nl=False, lines=True, keep=styler.made if styler else ())
     click.get_current_context().exit(exit_code(results, failing_kinds))
 
 
@@ -342,35 +381,35 @@ def report(
     bar = _ProgressBar() if sys.stderr.isatty() else None
     warm_up()  # once here, before the workers fork, rather than in each of them
     imports_done()
-    with _terminate_as_interrupt():
-        result = build_report(
-            inputs,
-            output,
-            read_opts=read_opts,
-            settings=settings,
-            fail_on=failing_kinds,
-            jobs=jobs,
-            strict=strict,
-            timestamp=stamp,
-            progress=bar,
-            prepare=prepare,
-            options=options,
-        )
+    result = build_report(
+        inputs,
+        output,
+        read_opts=read_opts,
+        settings=settings,
+        fail_on=failing_kinds,
+        jobs=jobs,
+        strict=strict,
+        timestamp=stamp,
+        progress=bar,
+        prepare=prepare,
+        options=options,
+    )
     if bar:
         bar.close()
     for r in result.errors:
-        click.echo(f"Error: {r.source}: {r.error}", err=True)
+        error_line(f"{r.source}: {r.error}")
     if github:
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
+            refuse_input_overwrite([summary_file], [r.source for r in result.runs])
             with open(summary_file, "a", encoding="utf-8") as fh:
                 fh.write((result.output / "summary.md").read_text(encoding="utf-8"))
         else:
-            click.echo("Warning: --github: GITHUB_STEP_SUMMARY is not set; summary not appended", err=True)
+            say("Warning: --github: GITHUB_STEP_SUMMARY is not set; summary not appended", err=True)
         for line in github_annotations(result):
-            click.echo(line)
+            say(line)
     counts = result.to_dict()["counts"]
-    click.echo(
+    say(
         f"{counts['runs']} run(s), {counts['errors']} unreadable, {counts['failing']} failing: "
         f"{result.output / 'index.html'}",
         err=True,
@@ -397,8 +436,9 @@ class _ProgressBar:
             self._bar.__exit__(None, None, None)
 
 
-class _Terminated(Exception):
-    """SIGTERM, turned into an exception so that atomic writes clean up on the way out."""
+class _Terminated(BaseException):
+    """SIGTERM, turned into an exception so that atomic writes clean up on the way out. Not an
+    ``Exception``: code that turns a bad file into an error row must not swallow it."""
 
 
 @contextlib.contextmanager
@@ -408,11 +448,14 @@ def _terminate_as_interrupt():
     def handler(signum, frame):
         raise _Terminated()
 
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
     previous = signal.signal(signal.SIGTERM, handler)
     try:
         yield
     except _Terminated:
-        click.echo("Terminated", err=True)
+        say("Terminated", err=True)
         raise click.exceptions.Exit(143) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -439,9 +482,9 @@ def info(files, as_json, read_opts, prepare):
 
     data = [info_of(prepare(h)) for h in load_all(files, read_opts)]
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        say(json.dumps(data, indent=2), lines=True)
     else:
-        click.echo("\n\n".join(info_text(d) for d in data))
+        say("\n\n".join(info_text(d) for d in data), lines=True)
 
 
 @cli.command()
@@ -465,7 +508,7 @@ def convert(file, output, fmt, read_opts, prepare):
     [history] = load_all((file,), read_opts)
     result = convert_history(prepare(history), output, format=fmt)
     if output is None:
-        click.echo(result, nl=False)
+        say(result, nl=False, lines=True)
 
 
 @cli.command()
@@ -498,7 +541,6 @@ def parallel(files, output, by, color, metrics, dpi, read_opts):
       histplot parallel history.json --color val_loss -o pc.svg
       histplot parallel runs/*.json --by run --color val_accuracy
     """
-    from pathlib import Path
 
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..figures.parallel import parallel as parallel_figure
@@ -511,9 +553,8 @@ def parallel(files, output, by, color, metrics, dpi, read_opts):
         from ..figures.files import safe_stem
 
         output = f"{safe_stem(histories[0].label)}_parallel.png" if by == "epoch" else "parallel.png"
-    if any(Path(f).resolve() == Path(output).resolve() for f in files if f != "-"):
-        raise HistplotError("refusing to overwrite an input file", output)
-    click.echo(str(save_figure(fig, output, dpi=dpi)))
+    refuse_input_overwrite([output], files)
+    say(save_figure(fig, output, dpi=dpi))
 
 
 @cli.command()
@@ -564,13 +605,10 @@ def watch(file, output, every, interval, until_idle, show, dpi, read_opts, diag_
       histplot watch lightning_logs/version_0/metrics.csv --every 5 --show
       histplot watch out/checkpoint-500/trainer_state.json --until-idle 600
     """
-    from pathlib import Path
 
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..live.watch import watch as watch_file
 
-    if Path(file).resolve() == Path(output).resolve():
-        raise HistplotError("refusing to overwrite the input file", output)
     settings, _ = resolve_settings(config, diag_opts, [], None)
     window = None
     if show:
@@ -579,33 +617,32 @@ def watch(file, output, every, interval, until_idle, show, dpi, read_opts, diag_
 
         reason = unavailable()
         if reason:
-            click.echo(f"Warning: --show: {reason}; writing {output} only", err=True)
+            say(f"Warning: --show: {reason}; writing {output} only", err=True)
         else:
             window = Window(f"histplot watch {file}")
 
     def tell(event):
         prefix = "Warning: " if event.kind in ("warning", "problem") else ""
-        click.echo(prefix + event.message, err=event.kind != "finding")
+        say(prefix + event.message, err=event.kind != "finding")
 
     read_opts = dict(read_opts)
     imports_done()
-    with _terminate_as_interrupt():
-        code = watch_file(
-            file,
-            output,
-            every=every,
-            interval=interval,
-            until_idle=until_idle,
-            fmt=read_opts.pop("fmt", None),
-            read_opts=read_opts,
-            prepare=prepare,
-            settings=settings,
-            dpi=dpi,
-            window=window,
-            on_event=tell,
-        )
+    code = watch_file(
+        file,
+        output,
+        every=every,
+        interval=interval,
+        until_idle=until_idle,
+        fmt=read_opts.pop("fmt", None),
+        read_opts=read_opts,
+        prepare=prepare,
+        settings=settings,
+        dpi=dpi,
+        window=window,
+        on_event=tell,
+    )
     if code:
-        click.echo("Interrupted", err=True)
+        say("Interrupted", err=True)
     click.get_current_context().exit(code)
 
 
@@ -621,7 +658,7 @@ def formats():
     from ..readers import readers
 
     for name, mod in readers().items():
-        click.echo(f"{name:<16} {mod.DESCRIPTION}")
+        say(f"{name:<16} {mod.DESCRIPTION}")
 
 
 def main() -> None:

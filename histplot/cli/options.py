@@ -14,6 +14,7 @@ import click
 from ..config import load_config
 from ..errors import HistplotError
 from .painter import Painter
+from .terminal import say
 
 
 def reader_options(f: Callable) -> Callable:
@@ -231,6 +232,6 @@ def load_all(sources: tuple[str, ...], read_opts: dict) -> list:
                 raise
             raise HistplotError(f"could not read: {type(exc).__name__}: {exc}", src) from exc
         for w in h.meta.get("warnings", []):
-            click.echo(f"Warning: {src}: {w}", err=True)
+            say(f"Warning: {src}: {w}", err=True)
         histories.append(h)
     return histories

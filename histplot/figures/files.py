@@ -11,7 +11,7 @@ from pathlib import Path
 from ..diagnosis.run import diagnose
 from ..errors import HistplotError
 from ..history import History
-from ..output import FIGURE_FORMATS, save_figure
+from ..output import FIGURE_FORMATS, refuse_input_overwrite, save_figure
 from .xaxis import default_x
 
 
@@ -49,10 +49,9 @@ def figure_paths(
             while folder / f"{name}.{fmt}" in paths:
                 name, k = f"{stem}_{k}", k + 1
             paths.append(folder / f"{name}.{fmt}")
-    inputs = {Path(s).resolve() for s in sources if s != "-"}
-    for p in paths:
-        if p.resolve() in inputs:
-            raise HistplotError("refusing to overwrite an input file with a figure", p)
+    # -o naming an input that is not a folder (plot x.json -o x.json) would otherwise be taken for a
+    # folder to create; say what it is.
+    refuse_input_overwrite(paths + ([out] if out is not None and not out.is_dir() else []), sources)
     return paths, fmt
 
 
@@ -60,8 +59,7 @@ def overlay_path(sources: Sequence[str], output: str | os.PathLike | None, fmt: 
     """Where ``--overlay``'s one figure of all ``sources`` goes: ``-o`` (a file or a directory), else
     ``overlay.<format>`` in the current directory; never over an input."""
     [path], fmt = figure_paths(["-"], ["overlay"], output, fmt)
-    if path.resolve() in {Path(s).resolve() for s in sources if s != "-"}:
-        raise HistplotError("refusing to overwrite an input file with a figure", path)
+    refuse_input_overwrite([path], sources)
     return path, fmt
 
 

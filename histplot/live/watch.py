@@ -14,6 +14,7 @@ from collections.abc import Callable
 from ..diagnosis.settings import Settings
 from ..errors import ReadError
 from ..history import History
+from ..output import refuse_input_overwrite
 from .follow import Event, Follower
 from .refresh import Refresher
 
@@ -44,6 +45,8 @@ def watch(
     figure and waits in its event loop instead of ``sleep``. ``prepare`` runs on each new history
     (derived metrics). Raises ``ReadError`` when the run ends without the file ever being readable.
     """
+    if output is not None:
+        refuse_input_overwrite([output], [path])
     emit = on_event or (lambda event: None)
     follower = Follower(path, fmt=fmt, read_opts=read_opts, on_event=emit)
     refresher = Refresher(output, every=every, settings=settings, dpi=dpi, draw=window is not None)

@@ -311,7 +311,7 @@ def _hparams(source: str, notes: list[str]) -> dict | None:
         return None
     import yaml
 
-    from ._yaml import safe_load
+    from ._yaml import safe_load  # with yaml: loaded only when a YAML file is read (start-up time)
 
     try:
         with open_source(path) as buf:

@@ -24,7 +24,7 @@ import pandas as pd
 from ..errors import ReadError
 from ..history import History
 from . import _budget, _scalars
-from ._io import open_source, read_text
+from ._io import check_regular, open_source, read_text
 
 NAME = "mlflow"
 DESCRIPTION = "MLflow run: mlruns/ file store (root, experiment, run or metrics folder) or mlflow.db"
@@ -235,7 +235,6 @@ def _db_runs(db: Path) -> list[Run]:
     import shutil
     import tempfile
 
-    from ._io import check_regular
 
     check_regular(db)
     wal = Path(f"{db}-wal")

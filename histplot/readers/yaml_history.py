@@ -35,7 +35,7 @@ def sniff(head: bytes, path: str | None) -> float:
 def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | None = None, **_) -> History:
     import yaml
 
-    from ._yaml import safe_load
+    from ._yaml import safe_load  # with yaml: loaded only when a YAML file is read (start-up time)
 
     try:
         obj = safe_load(read_text(buf, source))
