@@ -2,6 +2,10 @@
 
 ``History.build`` canonicalises raw column names with the rules of ``naming`` (DESIGN §2),
 remembering the originals in ``meta["original_names"]``, and merges step series (``steps``).
+
+A missing value and a logged non-finite value are different facts (docs/formats.md, "Missing and
+non-finite values"): ``frame`` holds float64 with NaN in both cases, and ``present`` says which cells
+the file wrote. Missing is ``~present``; a logged NaN/inf is ``present`` and not finite.
 """
 
 from __future__ import annotations
@@ -23,11 +27,61 @@ MAX_EPOCH = 1_000_000_000
 
 @dataclass
 class History:
-    """A training history: ``frame`` (one row per 1-based epoch), optional ``steps``, and ``meta``."""
+    """A training history: ``frame`` (one row per 1-based epoch), optional ``steps``, and ``meta``.
+
+    ``present`` (and ``step_present`` for ``steps``) is a boolean frame of the same shape: True where
+    the source wrote a value, finite or not. Code that builds a History from a bare frame may leave
+    it out: cells it does not cover count as written where they hold a value and missing where NaN,
+    since a bare frame has no other way to say which is which.
+    """
 
     frame: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
     steps: pd.DataFrame | None = None
+    present: pd.DataFrame | None = None
+    step_present: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        self.present = aligned_mask(self.frame, self.present)
+        self.step_present = None if self.steps is None else aligned_mask(self.steps, self.step_present)
+
+    def sync(self) -> History:
+        """Realign ``present``/``step_present`` after ``frame`` or ``steps`` was replaced."""
+        self.__post_init__()
+        return self
+
+    # -- missing and non-finite -------------------------------------------------------------
+    def _mask(self, col: str) -> tuple[pd.Series, pd.Series]:
+        if self.present is None or not self.present.index.equals(self.frame.index) or col not in self.present:
+            self.sync()
+        return self.frame[col], self.present[col]
+
+    def missing(self, col: str) -> list[int]:
+        """Epochs at which the source wrote no value of ``col``."""
+        _, present = self._mask(col)
+        return [int(e) for e in present.index[~present.to_numpy()]]
+
+    def nonfinite(self, col: str) -> list[int]:
+        """Epochs at which the source logged NaN or +-inf for ``col`` (never a missing value)."""
+        values, present = self._mask(col)
+        bad = present.to_numpy() & ~np.isfinite(values.to_numpy(dtype=float))
+        return [int(e) for e in values.index[bad]]
+
+    def step_nonfinite(self, col: str) -> list[int | float]:
+        """Steps at which the source logged NaN or +-inf for the step series ``col``."""
+        if self.steps is None or col not in self.steps.columns:
+            return []
+        self.step_present = aligned_mask(self.steps, self.step_present)
+        bad = self.step_present[col].to_numpy() & ~np.isfinite(self.steps[col].to_numpy(dtype=float))
+        return self.steps.index[bad].tolist()
+
+    def counts(self, col: str) -> dict[str, int]:
+        """How many epochs hold a value of ``col`` (``present``), none (``missing``), and how many
+        of the present ones are a logged NaN/inf (``nonfinite``)."""
+        values, present = self._mask(col)
+        p = present.to_numpy()
+        bad = int(np.count_nonzero(p & ~np.isfinite(values.to_numpy(dtype=float))))
+        return {"present": int(p.sum()), "missing": int((~p).sum()), "nonfinite": bad}
 
     # -- naming -----------------------------------------------------------------------------
     @staticmethod
@@ -122,6 +176,8 @@ class History:
         meta: Mapping[str, Any] | None = None,
         final: Mapping[str, Any] | None = None,
         final_where: str | None = None,
+        present: Mapping[str, Sequence[bool] | np.ndarray] | None = None,
+        step_present: pd.DataFrame | None = None,
     ) -> History:
         """Normalise raw, equally long columns into a History.
 
@@ -135,6 +191,12 @@ class History:
 
         ``final`` holds values written after training (raw name -> value), ``final_where`` says
         where they came from; they never become an epoch.
+
+        What is missing: None, an empty string or a missing marker (``NA``, ``null``) in a column,
+        and every cell where ``present`` (raw name -> booleans) says False. A float NaN or inf, or
+        the text ``nan``/``inf``, is a value the source logged. ``step_present`` does the same for
+        ``steps``; without it a NaN in ``steps`` is missing (step frames are usually a union of
+        series logged at different steps), so readers with logged NaN steps must pass it.
         """
         notes = list(notes)
         lengths = {len(v) for v in columns.values()}
@@ -153,20 +215,24 @@ class History:
                 )
             index = raw_epochs.astype(np.int64) + (1 if zero_based else 0)
         data: dict[str, np.ndarray] = {}
+        written: dict[str, np.ndarray] = {}
         original: dict[str, str] = {}
         named = {raw: column_name(*parse_name(clean_name(raw))) for raw in columns}
         # A column already spelled canonically claims its name before an alias of it does.
         order = sorted(columns, key=lambda raw: named[raw] != str(raw))
         for raw in order:
-            values = _to_float(raw, columns[raw], source, notes)
-            if values is None:
+            converted = to_float(raw, columns[raw], source, notes)
+            if converted is None:
                 continue
-            if np.isnan(values).all():
+            values, mask = converted
+            if present is not None and raw in present:
+                mask = mask & np.asarray(present[raw], dtype=bool)
+            if not mask.any():
                 notes.append(f"'{raw}' has no values: dropped")
                 continue
             name = named[raw]
             if name in data:
-                if np.array_equal(data[name], values, equal_nan=True):
+                if np.array_equal(data[name], values, equal_nan=True) and np.array_equal(written[name], mask):
                     continue
                 alt = f"{name}__{clean_name(raw)}"
                 notes.append(f"'{raw}' and '{original[name]}' both mean '{name}': '{raw}' kept as '{alt}'")
@@ -174,21 +240,28 @@ class History:
                 if name in data:
                     continue
             data[name] = values
+            written[name] = mask
             original[name] = str(raw)
         # Restore the file's column order: one pass over each (not a scan of data per column,
         # which made ten thousand columns take minutes).
         by_raw: dict[str, list[str]] = {}
         for k in data:
             by_raw.setdefault(original[k], []).append(k)
-        data = {k: data[k] for raw in columns for k in by_raw.pop(str(raw), ())}
-        frame = pd.DataFrame(data, index=pd.Index(index, name="epoch"))
+        order = [k for raw in columns for k in by_raw.pop(str(raw), ())]
+        frame = pd.DataFrame({k: data[k] for k in order}, index=pd.Index(index, name="epoch"))
+        mask_frame = pd.DataFrame({k: written[k] for k in order}, index=frame.index, dtype=bool)
         extra_meta: dict[str, Any] = {}
+        step_mask = None
         if steps is not None and len(steps.columns):
-            frame, steps, extra_meta = merge_steps(frame, steps, step_epochs, zero_based, original, notes)
+            frame, mask_frame, steps, step_mask, extra_meta = merge_steps(
+                frame, mask_frame, steps, step_present, step_epochs, zero_based, original, notes
+            )
         else:
             steps = None
         if frame.empty or not len(frame.columns):
             raise ReadError("no numeric series found: this does not look like a training history", source)
+        if not np.isfinite(frame.to_numpy(dtype=float)).any():
+            raise ReadError("no numeric series found with a finite value: every value is NaN or inf", source)
         full_meta = {
             "source": source,
             "format": fmt,
@@ -222,7 +295,21 @@ class History:
                     f"final evaluation ({final_where or 'after training'}): "
                     f"{', '.join(values)} kept apart, not an epoch"
                 )
-        return cls(frame=frame, meta=full_meta, steps=steps)
+        return cls(frame=frame, meta=full_meta, steps=steps, present=mask_frame, step_present=step_mask)
+
+
+def aligned_mask(frame: pd.DataFrame, mask: pd.DataFrame | None) -> pd.DataFrame:
+    """``mask`` on ``frame``'s index and columns; cells it does not cover: written where not NaN."""
+    if mask is not None and mask.index.equals(frame.index) and mask.columns.equals(frame.columns):
+        return mask.astype(bool)
+    default = frame.notna()
+    if mask is None or mask.empty:
+        return default
+    # duplicate epochs (a frame concatenated by hand) cannot be aligned by label: by position then
+    if mask.shape == frame.shape and (not frame.index.is_unique or not mask.index.is_unique):
+        return pd.DataFrame(mask.to_numpy(dtype=bool), index=frame.index, columns=frame.columns)
+    covered = mask.reindex(index=frame.index, columns=frame.columns)
+    return covered.fillna(default).astype(bool)
 
 
 def _num(k: Any) -> int | float:
@@ -251,35 +338,41 @@ def object_array(values: Any) -> np.ndarray:
     return out
 
 
-def _to_float(raw: Any, values: Any, source: str | None, notes: list[str]) -> np.ndarray | None:
-    """Values as float64; None (with a note) for a series that holds no numbers at all.
+def to_float(raw: Any, values: Any, source: str | None, notes: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(values as float64, written) for one series; None (with a note) for a series that holds no
+    numbers at all.
 
-    Missing cells (None, "", "NA", "nan") become NaN and "inf" stays infinite: those are data.
-    A series of numbers with a stray word in it is an error, because guessing would hide it.
+    Not written (missing): None, "", and the missing markers ``NA``, ``null``, ``none``, ``n/a``.
+    Written: every number, including a float NaN or inf, and the texts ``nan``, ``inf``,
+    ``-Infinity``: a run that logged NaN wrote NaN. A series of numbers with a stray word in it is
+    an error, because guessing would hide it.
     """
     if not isinstance(values, np.ndarray) and all(type(v) in (float, int) for v in values):
         # Plain lists of numbers (JSON, YAML) convert in C. Anything else (None, words, nested lists:
         # numpy would expand a YAML alias bomb) goes through the cell-by-cell loop below.
         try:
-            return np.asarray(values, dtype=np.float64)
+            out = np.asarray(values, dtype=np.float64)
+            return out, np.ones(out.shape, dtype=bool)
         except OverflowError:  # an integer past float range
             pass
     arr = object_array(values)
     if arr.dtype.kind in "fiub":
-        return arr.astype(np.float64)
+        return arr.astype(np.float64), np.ones(arr.shape, dtype=bool)
     out = np.full(len(arr), np.nan)
+    written = np.zeros(len(arr), dtype=bool)
     bad: list[tuple[int, Any]] = []
-    numeric = 0
     for i, v in enumerate(arr):
+        if v is None or (isinstance(v, str) and v.strip().lower() in MISSING_MARKERS):
+            continue
         f = _as_number(v)
         if f is None:
             bad.append((i, v))
         else:
             out[i] = f
-            numeric += not (v is None or (isinstance(v, str) and v.strip().lower() in _MISSING))
+            written[i] = True
     if not bad:
-        return out
-    if numeric == 0:
+        return out, written
+    if not written.any():
         kind = type(bad[0][1]).__name__
         notes.append(f"'{raw}' is not numeric ({kind} values): skipped")
         return None
@@ -287,12 +380,11 @@ def _to_float(raw: Any, values: Any, source: str | None, notes: list[str]) -> np
     raise ReadError(f"series '{raw}' has a non-numeric value {str(v)[:40]!r} at row {i + 1}", source)
 
 
-_MISSING = {"", "na", "nan", "none", "null", "n/a"}
+# Texts that say "no value here" (Keras CSVLogger writes NA); "nan" is a value a run logged.
+MISSING_MARKERS = frozenset({"", "na", "none", "null", "n/a"})
 
 
 def _as_number(v: Any) -> float | None:
-    if v is None:
-        return np.nan
     if isinstance(v, (bool, np.bool_)):
         return float(v)
     if isinstance(v, (int, float, np.integer, np.floating)):
@@ -303,11 +395,8 @@ def _as_number(v: Any) -> float | None:
     if isinstance(v, np.ndarray) and v.size == 1 and v.dtype.kind in "fiub":
         return float(v.reshape(()))
     if isinstance(v, str):
-        s = v.strip()
-        if s.lower() in _MISSING:
-            return np.nan
         try:
-            return float(s)
+            return float(v.strip())
         except ValueError:
             return None
     return None

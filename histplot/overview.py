@@ -81,10 +81,10 @@ def _series_summary(s, col: str, history: History, *, directed: bool = True) -> 
     v = s.to_numpy(dtype=float)
     ok = np.isfinite(v)
     finite = v[ok]
-    counts = _counts(history, col, v)
+    counts = _counts(history, col)
     out = {
         "column": col,
-        "values": int(np.count_nonzero(~np.isnan(v))),
+        "values": counts["present"],
         "non_finite": counts["non_finite"],
         "present": counts["present"],
         "missing": counts["missing"],
@@ -114,20 +114,10 @@ def _direction(col: str) -> str | None:
     return None if base in COUNT_KINDS else auto_mode(col)
 
 
-def _counts(history: History, col: str, v: np.ndarray) -> dict[str, int]:
-    """present / missing / non-finite epochs of a column: the History's own counts when it keeps a
-    mask of what was logged, else from the values (a NaN then reads as missing)."""
-    own = getattr(history, "counts", None)
-    if callable(own):
-        c = own(col)
-        get = c.get if isinstance(c, dict) else lambda k, c=c: getattr(c, k)
-        return {k: int(get(k)) for k in ("present", "missing", "non_finite")}
-    nan = np.isnan(v)
-    return {
-        "present": int(np.count_nonzero(~nan)),
-        "missing": int(np.count_nonzero(nan)),
-        "non_finite": int(np.count_nonzero(np.isinf(v))),
-    }
+def _counts(history: History, col: str) -> dict[str, int]:
+    """present / missing / non-finite (logged NaN or inf) epochs of a column, from the History's mask."""
+    c = history.counts(col)
+    return {"present": c["present"], "missing": c["missing"], "non_finite": c["nonfinite"]}
 
 
 def _trend(v: np.ndarray) -> list[float | None]:

@@ -276,7 +276,12 @@ def _plot_to_stdout(painter, histories, fmt, options, labels, overlay, band, met
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--overfit", is_flag=True, help="Check for overfitting.")
-@click.option("--divergence", is_flag=True, help="Check for NaN/inf losses and a training loss that blew up.")
+@click.option(
+    "--divergence",
+    is_flag=True,
+    help="Check for logged NaN/inf losses (not recovered: divergence; recovered: transient), "
+    "a training loss that blew up, or one that ran away to large negative values.",
+)
 @click.option("--plateau", is_flag=True, help="Check whether the monitored value stopped moving.")
 @click.option("--spike", is_flag=True, help="Check for training-loss spikes the run recovered from.")
 @click.option("--still-improving", is_flag=True, help="Check whether more epochs would probably help.")
@@ -292,7 +297,7 @@ def _plot_to_stdout(painter, histories, fmt, options, labels, overlay, band, met
     "--fail-on",
     metavar="KINDS",
     help="Exit 1 when one of these kinds is found (comma-separated: "
-    "overfitting, divergence, spike, plateau, still_improving, early_stopping, all, none). "
+    "overfitting, divergence, transient, spike, plateau, still_improving, early_stopping, all, none). "
     "Default: the kinds asked for by flag.",
 )
 @click.option(

@@ -1,4 +1,4 @@
-"""The monitored series: which column to watch, whether lower or higher is better, logged NaN/inf."""
+"""The monitored series: which column to watch, and whether lower or higher is better."""
 
 from __future__ import annotations
 
@@ -46,6 +46,19 @@ def has_values(frame: pd.DataFrame, col: str) -> bool:
     return col in frame.columns and bool(np.isfinite(frame[col].to_numpy(dtype=float)).any())
 
 
+# A held-out metric a loop never computed is often written as a placeholder: 0 or -1 on every epoch.
+_PLACEHOLDERS = (0.0, -1.0)
+
+
+def never_computed(frame: pd.DataFrame, col: str) -> float | None:
+    """The placeholder (0 or -1) a series holds on every one of its (at least two) finite values."""
+    v = frame[col].to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 2:
+        return None
+    return next((p for p in _PLACEHOLDERS if np.all(v == p)), None)
+
+
 def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, list[str]]:
     """The column to monitor and notes on the choice (DESIGN §5 default order)."""
     frame = history.frame
@@ -61,8 +74,20 @@ def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, l
         return col, []
     notes: list[str] = []
     groups = history.metrics()
+    placeholder = {}
+    for cols in groups.values():
+        for split in ("val", "test"):
+            if split in cols and has_values(frame, cols[split]):
+                p = never_computed(frame, cols[split])
+                if p is not None:
+                    placeholder[cols[split]] = p
+                    notes.append(f"'{cols[split]}' is {p:g} on every epoch (never computed): not monitored")
+
+    def usable(col: str) -> bool:
+        return has_values(frame, col) and col not in placeholder
+
     for name in ("val_loss", "test_loss"):
-        if has_values(frame, name):
+        if usable(name):
             return name, notes
     for split in ("val", "test"):
         empty = [c[split] for c in groups.values() if split in c and not has_values(frame, c[split])]
@@ -70,11 +95,11 @@ def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, l
     for base, cols in groups.items():
         if is_loss_like(base):
             for split in ("val", "test"):
-                if split in cols and has_values(frame, cols[split]):
+                if split in cols and usable(cols[split]):
                     return cols[split], notes
     for cols in groups.values():
         for split in ("val", "test"):
-            if split in cols and has_values(frame, cols[split]):
+            if split in cols and usable(cols[split]):
                 return cols[split], notes + [f"no held-out loss: monitoring '{cols[split]}'"]
     train = [cols["train"] for cols in groups.values() if "train" in cols and has_values(frame, cols["train"])]
     train.sort(key=lambda c: (c != "loss", not is_loss_like(parse_name(c)[1])))
@@ -101,47 +126,3 @@ def training_column(history: History, monitor: str) -> str | None:
         if c and parse_name(c)[0] == "train" and has_values(frame, c):
             return c
     return None
-
-
-def logged_nonfinite(series: pd.Series, dense: bool = False, trailing: bool = True) -> list[int]:
-    """Epochs where the series logged a non-finite value, telling a logged NaN from a missing one.
-
-    ``History`` stores both as NaN. Infinities are always logged. A NaN counts as logged when it
-    falls on the series' own cadence (every epoch, or every k-th for sparse validation), from its
-    first value on: a diverged run keeps logging NaN where a sparse one simply has no value.
-    ``dense`` assumes a cadence of one epoch when the series has too few values to tell;
-    ``trailing=False`` ignores NaN after the last value (a series the reader knows to be short).
-    """
-    v = series.to_numpy(dtype=float)
-    ep = series.index.to_numpy()
-    present = ep[~np.isnan(v)]
-    bad = set(ep[np.isinf(v)].tolist())
-    if present.size >= 2:
-        diffs = np.diff(present)
-        values, counts = np.unique(diffs, return_counts=True)
-        cadence = int(values[np.argmax(counts)])
-    elif present.size == 1 and dense:
-        cadence = 1
-    else:
-        return sorted(int(e) for e in bad)
-    first = int(present[0])
-    expected = (ep >= first) & ((ep - first) % cadence == 0) & np.isnan(v)
-    if not trailing:
-        expected &= ep < present[-1]
-    bad.update(ep[expected].tolist())
-    return sorted(int(e) for e in bad)
-
-
-# A reader's note that it placed a short list at the first epochs (readers/_objects.py): the NaN
-# after such a list is padding, not a logged NaN.
-def padded_columns(history: History) -> set[str]:
-    """Columns the reader padded with NaN because their list was shorter than the others."""
-    raw = set(history.meta.get("padded", ()))
-    return {column_name(*parse_name(r)) for r in raw} | raw
-
-
-def nonfinite_epochs(history: History, col: str) -> list[int]:
-    """``logged_nonfinite`` of one column of a history, knowing which columns were padded."""
-    return logged_nonfinite(
-        history.frame[col], dense=parse_name(col)[0] == "train", trailing=col not in padded_columns(history)
-    )

@@ -46,6 +46,9 @@ def diagnose(
     history = as_history(history)
     s = make_settings(settings, **overrides)
     wanted = list(KINDS) if kinds is None else parse_kinds(list(kinds))
+    if "divergence" in wanted and "transient" not in wanted:
+        # asking whether a run diverged is also asking about the NaN it came back from
+        wanted.append("transient")
     if len(history.frame) == 0:
         raise HistplotError("the history has no epochs", history.meta.get("source"))
     ctx = checks.Context.build(history, s)

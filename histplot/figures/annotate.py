@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
 from ..diagnosis.findings import Diagnosis
-from ..diagnosis.monitor import is_loss_like, nonfinite_epochs
+from ..diagnosis.monitor import is_loss_like
 from ..diagnosis.run import diagnose_or_none
 from ..display import number
 from ..history import History
@@ -78,7 +78,7 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
         touched.add(mon_ax)
 
     for name, ax in panels.items():
-        bad = sorted({e for col in _panel_columns(history, name) for e in nonfinite_epochs(history, col)})
+        bad = sorted({e for col in _panel_columns(history, name) for e in history.nonfinite(col)})
         if bad:
             _mark_nonfinite(ax, bad)
             touched.add(ax)

@@ -23,7 +23,7 @@ from ..output import DEFAULT_DPI, save_figure
 
 # The kinds worth interrupting a run for. The best epoch moves with every improvement, and "still
 # improving" is the normal state of a run in progress: both are drawn, not announced.
-ANNOUNCED = ("overfitting", "divergence", "spike", "plateau", "early_stopping")
+ANNOUNCED = ("overfitting", "divergence", "transient", "spike", "plateau", "early_stopping")
 
 
 def finding_key(f: Finding, d: Diagnosis) -> tuple:

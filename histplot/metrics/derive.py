@@ -203,23 +203,27 @@ def derive(
     """
     history = as_history(history)
     frame = history.frame.copy()
+    present = history.present.copy()
     derived: dict[str, list[str]] = dict(history.meta.get("derived", {}))
     kept: list[str] = list(history.meta.get("derive_kept", []))
 
     def apply(steps: list[Step]) -> None:
-        nonlocal frame
+        nonlocal frame, present
         # One concat per batch: steps of a batch never read each other's output, and inserting
         # hundreds of per-class columns one by one fragments the frame.
         new: dict[str, np.ndarray] = {}
+        written: dict[str, np.ndarray] = {}
         for name, inputs, fn in steps:
             if name in frame.columns or name in new:
                 if name in frame.columns and name not in derived and name not in kept:
                     kept.append(name)
                 continue
             new[name] = np.asarray(fn(frame), dtype=float)
+            written[name] = derived_present(frame, present, list(inputs), new[name])
             derived[name] = list(inputs)
         if new:
             frame = pd.concat([frame, pd.DataFrame(new, index=frame.index)], axis=1)
+            present = pd.concat([present, pd.DataFrame(written, index=frame.index)], axis=1)
 
     apply(_count_steps(history))
     apply(_rmse_steps(history))
@@ -229,7 +233,20 @@ def derive(
         for expr in compiled:
             apply(expression_steps(expr, list(frame.columns), history.meta.get("source")))
     meta = {**history.meta, "derived": derived, "derive_kept": kept}
-    return History(frame=frame, meta=meta, steps=history.steps)
+    return History(frame=frame, meta=meta, steps=history.steps, present=present, step_present=history.step_present)
+
+
+def derived_present(frame: pd.DataFrame, present: pd.DataFrame, inputs: list[str], values: np.ndarray) -> np.ndarray:
+    """Where a derived value exists: every input was written, and either the value is finite (0/0
+    is undefined: a gap, not a NaN the run logged) or an input was itself a logged NaN/inf,
+    which the derived value carries on."""
+    cols = [c for c in inputs if c in frame.columns]
+    if not cols:
+        return np.isfinite(values)
+    p = present[cols].to_numpy(dtype=bool)
+    all_written = p.all(axis=1)
+    logged_bad = (p & ~np.isfinite(frame[cols].to_numpy(dtype=float))).any(axis=1)
+    return all_written & (np.isfinite(values) | logged_bad)
 
 
 def derivable(

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReadError
-from ..history import History, object_array
+from ..history import History, object_array, to_float
 from ..naming import SPLITS, parse_name
 from . import _budget, segments
 from ._scalars import epoch_numbers
@@ -202,10 +202,8 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
     n = max(len(v) for v in series.values())
     columns: dict[str, np.ndarray] = {}
     for key, values in series.items():
+        # a shorter list is placed on its epochs; the epochs it has no value for are missing (None)
         columns[key] = _place(key, values, n, source, validation_freq, notes)
-        if len(values) < n and parse_name(key)[0] not in ("val", "test"):
-            # Padded at the end with NaN: diagnose must not read that as a loss that went NaN.
-            meta.setdefault("padded", []).append(key)
     if epochs is not None:
         try:
             ep = np.asarray([float(e) for e in epochs], dtype=float)
@@ -329,7 +327,13 @@ def build_history(cols: Columns, *, source: str | None, fmt: str, final: dict | 
         return History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
                              fmt=fmt, notes=cols.notes, meta=cols.meta, final=final, final_where=final_where)
     meta = {k: v for k, v in cols.meta.items() if k not in ("steps_of_rows", "epochs_of_rows")}
-    frame = pd.DataFrame(cols.columns, index=steps)
+    values, written = {}, {}
+    for key, column in cols.columns.items():
+        converted = to_float(key, column, source, cols.notes)
+        if converted is not None:
+            values[key], written[key] = converted
+    frame = pd.DataFrame(values, index=steps)
+    present = pd.DataFrame(written, index=steps)
     raw_epochs = cols.meta.get("epochs_of_rows")
     if raw_epochs is not None:
         step_epochs = epoch_numbers(raw_epochs)
@@ -341,7 +345,8 @@ def build_history(cols: Columns, *, source: str | None, fmt: str, final: dict | 
                           "table is the N-th logged step (plot --x step shows the steps)")
         meta["x"] = "step"
     return History.build({}, source=source, fmt=fmt, notes=cols.notes, steps=frame,
-                         step_epochs=step_epochs, meta=meta, final=final, final_where=final_where)
+                         step_epochs=step_epochs, meta=meta, step_present=present, final=final,
+                         final_where=final_where)
 
 
 def _with_batches(cols: Columns, source: str | None, fmt: str, final: dict | None,

@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import ReadError
 from ..history import History
 from ..naming import clean_name, column_name, parse_name
-from ..steps import merge_steps
+from ..steps import merge_steps, union_frame
 
 # Lightning's TensorBoardLogger logs ``epoch``; Hugging Face's TensorBoardCallback ``train/epoch``
 _EPOCH_NAMES = ("epoch", "epochs", "train/epoch")
@@ -63,52 +63,58 @@ def assemble(points: dict[str, pd.Series | tuple[np.ndarray, np.ndarray]], *, so
     _summaries(points, notes, meta)
     epoch_key = next((k for k in points if k.lower() in _EPOCH_NAMES and k not in epoch_level), None)
     columns: dict[str, pd.Series] = {k: points.pop(k) for k in list(points) if k in epoch_level}
+    present: dict[str, np.ndarray] = {}
     if columns:
-        frame = pd.DataFrame(columns)
+        frame, mask = union_frame(columns)
         epochs = frame.index.to_numpy(dtype=np.int64)
         cols = {k: frame[k].to_numpy() for k in frame.columns}
+        present = {k: mask[k].to_numpy() for k in mask.columns}
     else:
         epochs, cols = None, {}
     meta["final_points"] = (final, where)
     meta["_step_shift"] = -1 if zero_based_epochs else 0
     if not points:
         return _with_final(History.build(cols, epochs=epochs, zero_based=zero_based_epochs, source=source, fmt=fmt,
-                                         notes=notes, meta=meta))
+                                         notes=notes, meta=meta, present=present))
     if epoch_key is not None:
         ep = points.pop(epoch_key)
-        steps = pd.DataFrame(points)
+        ep = ep[np.isfinite(ep.to_numpy(dtype=float))]
+        steps, step_mask = union_frame(points) if points else (pd.DataFrame(), None)
         if steps.empty:
             raise ReadError("only an 'epoch' series, no metrics", source)
         at = np.searchsorted(ep.index.to_numpy(), steps.index.to_numpy(), side="left")
         at = np.minimum(at, len(ep) - 1)
         step_epochs = epoch_numbers(ep.to_numpy())[at]
         notes.append(f"steps mapped to epochs by the logged '{epoch_key}' series")
-        return _with_final(_build(cols, epochs, zero_based_epochs, steps, step_epochs, source, fmt, notes, meta))
+        return _with_final(_build(cols, present, epochs, zero_based_epochs, steps, step_mask, step_epochs, source,
+                                  fmt, notes, meta))
     all_steps = np.unique(np.concatenate([v.index.to_numpy(dtype=float) for v in points.values()]))
     counts_epochs = (not cols and len(all_steps) > 0 and np.all(all_steps == np.round(all_steps))
                      and (len(all_steps) == 1 or np.all(np.diff(all_steps) == 1)))
     if counts_epochs:
-        frame = pd.DataFrame(points)
+        frame, mask = union_frame(points)
         zero = bool(all_steps[0] == 0)
         meta["_step_shift"] = -1 if zero else 0
         notes.append(f"steps {int(all_steps[0])}..{int(all_steps[-1])} count epochs"
                      + (" from 0" if zero else ""))
         return _with_final(History.build({k: frame[k].to_numpy() for k in frame.columns},
                                          epochs=frame.index.to_numpy(dtype=np.int64), zero_based=zero,
-                                         source=source, fmt=fmt, notes=notes, meta=meta))
-    steps = pd.DataFrame(points)
+                                         source=source, fmt=fmt, notes=notes, meta=meta,
+                                         present={k: mask[k].to_numpy() for k in mask.columns}))
+    steps, step_mask = union_frame(points)
     if cols:
         # Keras writes batch_* series by batch next to epoch_* series by epoch: no mapping between them.
         notes.append(f"{len(steps.columns)} series logged by batch step kept as step series only")
         h = History.build(cols, epochs=epochs, zero_based=zero_based_epochs, source=source, fmt=fmt,
-                          notes=notes, meta=meta)
-        h.steps = _canonical_steps(steps)
+                          notes=notes, meta=meta, present=present)
+        h.steps, h.step_present = _canonical_steps(steps, step_mask)
         return _with_final(h)
     rank = np.searchsorted(all_steps, steps.index.to_numpy(dtype=float)) + 1
     notes.append(f"steps ({_few(all_steps)}) are not epochs and no epoch is recorded: row N of the "
                  "epoch table is the N-th logged step (plot --x step shows the steps)")
     meta["x"] = "step"
-    return _with_final(_build(cols, epochs, zero_based_epochs, steps, rank, source, fmt, notes, meta))
+    return _with_final(_build(cols, present, epochs, zero_based_epochs, steps, step_mask, rank, source, fmt, notes,
+                              meta))
 
 
 def _final_points(points: dict[str, pd.Series]) -> tuple[dict[str, float], str | None]:
@@ -224,16 +230,18 @@ def last_per_step(points: dict[str, pd.Series]) -> dict[str, pd.Series]:
     return out
 
 
-def _build(cols, epochs, zero_based, steps, step_epochs, source, fmt, notes, meta) -> History:
+def _build(cols, present, epochs, zero_based, steps, step_mask, step_epochs, source, fmt, notes, meta) -> History:
     """``step_epochs`` are 1-based here; History.build numbers them like ``epochs``."""
     step_epochs = np.asarray(step_epochs, dtype=float) - (1 if zero_based else 0)
     return History.build(cols, epochs=epochs, zero_based=zero_based, source=source, fmt=fmt, notes=notes,
-                         steps=steps, step_epochs=step_epochs, meta=meta)
+                         steps=steps, step_epochs=step_epochs, meta=meta, present=present,
+                         step_present=step_mask)
 
 
-def _canonical_steps(steps: pd.DataFrame) -> pd.DataFrame:
-    _, out, _ = merge_steps(pd.DataFrame(), steps, None, False, {}, [])
-    return out
+def _canonical_steps(steps: pd.DataFrame, mask: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    empty = pd.DataFrame()
+    _, _, out, out_mask, _ = merge_steps(empty, empty, steps, mask, None, False, {}, [])
+    return out, out_mask
 
 
 def _summaries(points: dict[str, pd.Series], notes: list[str], meta: dict) -> None:

@@ -46,14 +46,17 @@ def apply_aliases(history: History, aliases: Mapping[str, str]) -> History:
             continue
         kept[old] = new
     if not kept:
-        return History(frame=history.frame, meta={**history.meta, "notes": notes}, steps=history.steps)
+        return History(frame=history.frame, meta={**history.meta, "notes": notes}, steps=history.steps,
+                       present=history.present, step_present=history.step_present)
     frame = history.frame.rename(columns=kept)
     steps = history.steps.rename(columns=kept) if history.steps is not None else None
+    present = history.present.rename(columns=kept)
+    step_present = history.step_present.rename(columns=kept) if history.step_present is not None else None
     for old, new in kept.items():
         original[new] = original.pop(old, old)
     meta = {**history.meta, "original_names": original, "notes": notes,
             "aliased": {**history.meta.get("aliased", {}), **{new: old for old, new in kept.items()}}}
-    return History(frame=frame, meta=meta, steps=steps)
+    return History(frame=frame, meta=meta, steps=steps, present=present, step_present=step_present)
 
 
 def _renames(columns: list[str], original: Mapping[str, str], aliases: Mapping[str, str]) -> dict[str, str]:

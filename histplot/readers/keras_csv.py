@@ -73,14 +73,14 @@ def read(buf: BinaryIO, *, source: str | None = None, run: str | None = None, **
 
 
 def parse_rows(header: str, lines: list[str], source: str | None = None) -> pd.DataFrame:
-    """Rows under a header line as a table of strings (missing cells NaN), for ``from_table``.
+    """Rows under a header line as a table of strings, for ``from_table``: every cell as written
+    (``NA``, ``nan`` and empty cells told apart later), NaN only where a row has no such field.
 
     ``histplot watch`` calls it on each batch of appended lines, so the file is parsed once.
     """
     try:
         df = pd.read_csv(io.StringIO("\n".join([header, *lines])), sep=_separator(header) or ",",
-                         na_values=["NA", "nan", "NaN", ""], keep_default_na=True, skipinitialspace=True,
-                         dtype=str)
+                         na_filter=False, skipinitialspace=True, dtype=str)
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReadError(f"malformed CSV: {str(exc).splitlines()[0]}", source) from exc
     df.columns = [str(c).strip() for c in df.columns]
@@ -111,7 +111,7 @@ def from_table(df: pd.DataFrame, *, source: str | None = None, run: str | None =
         epochs = ep
     else:
         notes.append("no 'epoch' column: row N is epoch N")
-    columns = {c: _clock_to_seconds(df[c], c, notes) for c in df.columns}
+    columns = {c: _clock_to_seconds(_cells(df[c]), c, notes) for c in df.columns}
     h = History.build(columns, epochs=epochs, zero_based=zero_based, source=source, fmt=NAME,
                       notes=notes + warnings, meta=meta, final=final.get("values"), final_where=final.get("where"))
     h.meta["warnings"] = warnings
@@ -119,13 +119,20 @@ def from_table(df: pd.DataFrame, *, source: str | None = None, run: str | None =
     return h
 
 
-def _clock_to_seconds(col: pd.Series, name: str, notes: list[str]) -> np.ndarray:
+def _cells(col: pd.Series) -> np.ndarray:
+    """A column's cells as written; None where the row has no such field (a missing value, like
+    an empty cell or CSVLogger's ``NA``; the text ``nan`` is a logged NaN)."""
+    values = col.to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = None
+    return values
+
+
+def _clock_to_seconds(values: np.ndarray, name: str, notes: list[str]) -> np.ndarray:
     """fastai writes epoch time as ``mm:ss`` (or ``h:mm:ss``): seconds, so it can be drawn."""
-    values = col.to_numpy(dtype=object)
     cells = [v for v in values if isinstance(v, str) and v.strip()]
     if not cells or not all(_CLOCK_RE.match(v) for v in cells):
         return values
-    out = np.full(len(values), np.nan)
+    out = np.full(len(values), None, dtype=object)
     for i, v in enumerate(values):
         m = _CLOCK_RE.match(v) if isinstance(v, str) else None
         if m:
