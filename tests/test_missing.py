@@ -389,7 +389,7 @@ def test_info_text_and_json_show_counts(run, tmp_path):
         "non_finite": 1,
     }
     r = run("info", p)
-    assert "4 present, 1 missing, 1 non-finite" in r.output
+    assert " 4/1/1 " in r.output  # present/missing/non-finite column of the info table
 
 
 # -- the corpus: sparse evaluation is missing, literal NaN is logged ----------------------------------------

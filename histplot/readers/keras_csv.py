@@ -161,7 +161,8 @@ def _closing_row(df: pd.DataFrame, ep: np.ndarray, final: dict) -> tuple[pd.Data
     whose other rows are full is such a summary: a final evaluation, never an epoch."""
     if len(ep) < 3 or ep[-1] != ep[-2] + 1:
         return df, ep
-    filled = df.notna().to_numpy()
+    # a cell is filled when it has text: short rows read as empty cells (the table keeps cells as written)
+    filled = (df.fillna("").astype(str).apply(lambda c: c.str.strip()) != "").to_numpy()
     if not filled[:-1].all() or filled[-1].all():
         return df, ep
     k = int(filled[-1].sum())
