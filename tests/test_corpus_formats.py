@@ -73,21 +73,21 @@ CASES = [
     ("lightning_csv/JulioContrerasH__eurosat_github__logs_my_model_version_1_metrics.csv", "lightning_csv", 10, ['val_loss']),
     ("lightning_csv/NMVRodrigues__RecSys__lightning_logs_version_0_metrics.csv", "lightning_csv", 65, ['val_loss']),
     ("mlflow/AttentionSeekers__CNNtention__mlruns_998492728198223474_63d2a0913fb8432abd45f92446950e0b_metrics", "mlflow", 182, ['dur', 'err', 'loss', 'val_accuracy']),
-    ("mlflow/BozzoloLu__GAN__mlruns_1_e97c553c14fb4a4c8faf67020e2caeea_metrics", "mlflow", 270, ['Discriminator loss', 'Generator loss']),
-    ("mlflow/ChallapalliHemanthsaikumar__image-classification-regression-models__notebooks_mlruns_0_f36e1500e91a4ec0a7477f8bd0f85a35_metrics", "mlflow", 25, ['val_loss', 'runtime', 'samples_per_second', 'steps_per_second']),
+    ("mlflow/BozzoloLu__GAN__mlruns_1_e97c553c14fb4a4c8faf67020e2caeea_metrics", "mlflow", 270, ['discriminator_loss', 'generator_loss']),
+    ("mlflow/ChallapalliHemanthsaikumar__image-classification-regression-models__notebooks_mlruns_0_f36e1500e91a4ec0a7477f8bd0f85a35_metrics", "mlflow", 25, ['val_loss', 'eval_runtime', 'eval_samples_per_second', 'eval_steps_per_second']),
     ("mlflow/DiegoFabianTondo__DS20_DeepLearning__mlruns_1_8cdd951737d0480bad434f04484d3c8a_metrics", "mlflow", 3, ['loss', 'val_bacc', 'val_loss']),
     ("mlflow/GhadeerElmkaiel__SegFormer__mlruns_1_3c7adce791d244d8bf5779f654f8e2e8_metrics", "mlflow", 6, ['learning_rate', 'momentum', 'decode.acc_seg', 'decode.loss_seg']),
-    ("other/1-off__Yolodog__runs_detect_train_results.csv", "keras_csv", 3, ['box_loss', 'cls_loss', 'dfl_loss', 'metrics/precision(B)']),
+    ("other/1-off__Yolodog__runs_detect_train_results.csv", "keras_csv", 3, ['box_loss', 'cls_loss', 'dfl_loss', 'val_precision(B)']),
     ("other/27hrs__YOLOv8__runs_detect_train2_results.csv", "keras_csv", 704, ['time', 'box_loss', 'cls_loss', 'dfl_loss']),
     ("other/Aman2125__Rooftop-Image-segmentation__training.log", "reject", 'not a training history in any known form'),
     ("other/AmmarRashed__EmoNetTCN__training.log", "reject", 'not a training history in any known form'),
-    ("other/Dewey-Wang__HEVisum__output_folder_fold1_training_log.csv", "keras_csv", 24, ['TrainLoss', 'ValLoss', 'ValSpearman', 'learning_rate']),
+    ("other/Dewey-Wang__HEVisum__output_folder_fold1_training_log.csv", "keras_csv", 24, ['loss', 'val_loss', 'val_spearman', 'learning_rate']),
     ("other/Elbhnasy__Medical_Waste_Detection_Detectron2__output_metrics.json", "jsonl", 200, ['data_time', 'eta_seconds', 'fast_rcnn/cls_accuracy', 'fast_rcnn/false_negative']),
-    ("other/Grafit-Kil__helmet-detection-yolov5__runs_train_exp_results.csv", "keras_csv", 3, ['box_loss', 'obj_loss', 'cls_loss', 'metrics/precision']),
+    ("other/Grafit-Kil__helmet-detection-yolov5__runs_train_exp_results.csv", "keras_csv", 3, ['box_loss', 'obj_loss', 'cls_loss', 'val_precision']),
     ("other/Levi-Magny__Train-Detectron2__output_metrics.json", "jsonl", 5, ['data_time', 'eta_seconds', 'fast_rcnn/cls_accuracy', 'fast_rcnn/false_negative']),
-    ("other/asrafulashiq__deit__outputs_log.txt", "jsonl", 298, ['learning_rate', 'loss', 'test_acc1']),
+    ("other/asrafulashiq__deit__outputs_log.txt", "jsonl", 298, ['learning_rate', 'loss', 'val_acc1']),
     ("other/holtin__detr__outputs_log.txt", "jsonl", 300, ['learning_rate', 'class_error', 'loss', 'loss_ce']),
-    ("other/matcgoes__fastai-sportsball-classifier__history.csv", "keras_csv", 19, ['loss', 'val_loss', 'accuracy', 'time']),
+    ("other/matcgoes__fastai-sportsball-classifier__history.csv", "keras_csv", 19, ['loss', 'val_loss', 'val_accuracy', 'time']),
     ("other/nicetea17__CIFAR10-Classifier-AlexNet-and-Resnet18__wandb_latest-run_files_wandb-summary.json", "reject", 'not a training history: no per-epoch lis'),
     ("pickle/HussenYesufAlli__Me-DrugBAN__training_history.pkl", "pickle", 20, ['loss', 'accuracy', 'val_loss', 'val_accuracy']),
     ("pickle/IgorJoaquimn__pix2pix__training_history.pkl", "pickle", 73, ['gen_losses', 'disc_losses', 'val_gen_losses', 'val_rmses']),
@@ -147,7 +147,7 @@ def test_spot_values(corpus):
     assert h.frame.loc[1, "loss"] == pytest.approx(4.0303, abs=1e-3)
     h = histplot.load(corpus / "other/asrafulashiq__deit__outputs_log.txt")
     assert any("last occurrence" in w for w in h.meta["warnings"])
-    assert h.frame.loc[1, "test_acc1"] == pytest.approx(0.3210631238909259)  # the resumed run's epoch 0
+    assert h.frame.loc[1, "val_acc1"] == pytest.approx(0.3210631238909259)  # the resumed run's epoch 0; test_* is DeiT's validation set
 
 
 @pytest.mark.tensorboard

@@ -156,9 +156,14 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
         raise ReadError("not a training history: every list is empty", source)
     n = max(len(v) for v in series.values())
     columns: dict[str, np.ndarray] = {}
+    train_lengths = {parse_name(k)[1]: len(v) for k, v in series.items() if parse_name(k)[0] == "train"}
     for key, values in series.items():
-        columns[key] = _place(key, values, n, source, validation_freq, notes)
-        if len(values) < n and parse_name(key)[0] not in ("val", "test"):
+        split, base = parse_name(key)
+        # A held-out list as long as its training twin is a phase of its own (Keras multi-output
+        # `fine_tune_val_accuracy` next to `fine_tune_accuracy`), not a sparse validation.
+        phase = split in ("val", "test") and train_lengths.get(base) == len(values)
+        columns[key] = _place(key, values, n, source, None if phase else validation_freq, notes, phase)
+        if len(values) < n and (phase or split not in ("val", "test")):
             # Padded at the end with NaN: diagnose must not read that as a loss that went NaN.
             meta.setdefault("padded", []).append(key)
     if epochs is not None:
@@ -180,14 +185,14 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
 
 
 def _place(key: str, values: list, n: int, source: str | None, validation_freq: int | None,
-           notes: list[str]) -> np.ndarray:
+           notes: list[str], phase: bool = False) -> np.ndarray:
     """A list as n per-epoch values: held-out lists of a validation_freq run land on their epochs."""
     values = [_item(v) for v in values]
     if len(values) == n:
         return object_array(values)
     out = np.full(n, None, dtype=object)
     split = parse_name(key)[0]
-    if split in ("val", "test"):
+    if split in ("val", "test") and not phase:
         k = validation_freq
         if k is None:
             if n % len(values):
