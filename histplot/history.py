@@ -14,8 +14,18 @@ import numpy as np
 import pandas as pd
 
 from .errors import ReadError
-from .naming import LEARNING_RATE, META, METRIC, SPLITS, UNSPLIT, SeriesInfo, clean_name, column_name, describe
-from .naming import detect_framework
+from .naming import (
+    LEARNING_RATE,
+    META,
+    METRIC,
+    SPLITS,
+    UNSPLIT,
+    SeriesInfo,
+    clean_name,
+    column_name,
+    describe,
+    detect_framework,
+)
 from .steps import merge_steps
 
 # No run has a billion epochs: a larger number is a corrupt file (or steps mistaken for epochs).

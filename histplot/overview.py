@@ -27,6 +27,12 @@ def info(history: History) -> dict[str, Any]:
         "first_epoch": int(frame.index[0]) if len(frame) else None,
         "last_epoch": int(frame.index[-1]) if len(frame) else None,
         "splits": history.splits(),
+        "framework": history.meta.get("framework"),
+        "unsplit": history.unsplit(),
+        "roles": {
+            col: {"split": i.split, "base": i.base, "role": i.role, "direction": i.direction or "unknown"}
+            for col, i in history.roles.items()
+        },
         "metrics": metrics,
         "other_series": {col: _series_summary(frame[col], col) for col in history.aux()},
         "step_series": list(history.steps.columns) if history.steps is not None else [],
@@ -84,8 +90,12 @@ def info_text(data: dict[str, Any]) -> str:
         f"  format   {data['format']}",
         f"  epochs   {data['epochs']} ({data['first_epoch']}-{data['last_epoch']})",
         f"  splits   {', '.join(data['splits']) or '-'}",
-        "  metrics",
     ]
+    if data.get("framework"):
+        lines.append(f"  writer   {data['framework']} (naming conventions applied)")
+    if data.get("unsplit"):
+        lines.append(f"  unsplit  {', '.join(map(_short, data['unsplit']))} (the file does not say train or held-out)")
+    lines.append("  metrics")
     width = min(max([len(b) for b in data["metrics"]] + [len(c) for c in data["other_series"]] + [6]), MAX_NAME)
     members = class_members(data["metrics"])
     for base, splits in data["metrics"].items():
@@ -101,7 +111,9 @@ def info_text(data: dict[str, Any]) -> str:
     if data["other_series"]:
         lines.append("  other series")
         for col, s in data["other_series"].items():
-            lines.append(f"    {_short(col):<{width}}  {s['first']:.4g} -> {s['last']:.4g}")
+            role = data.get("roles", {}).get(col, {}).get("role", "aux")
+            rng = f"{s['first']:.4g} -> {s['last']:.4g}" if s["first"] is not None else "no finite values"
+            lines.append(f"    {_short(col):<{width}}  {rng}  ({role.replace('_', ' ')})")
     if data.get("step_series"):
         lines.append(
             f"  steps    {data['steps']['rows']} logged steps ({data['steps']['first']}-"

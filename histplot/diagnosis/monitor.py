@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import HistplotError
 from ..history import History
-from ..naming import UNSPLIT, column_name, direction, parse_name
+from ..naming import column_name, direction, parse_name
 
 # Loss-like bases are minimised and are what "the held-out loss" means when `loss` itself is absent.
 _LOSS_WORDS = re.compile(

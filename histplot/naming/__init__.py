@@ -20,8 +20,22 @@ from .direction import direction
 from .frameworks import detect_framework
 
 __all__ = [
-    "AUX", "FINAL_EVAL", "LEARNING_RATE", "META", "METRIC", "ROLES", "UNSPLIT", "SPLITS", "SPLIT_PREFIX",
-    "ALIASES", "SeriesInfo", "clean_name", "column_name", "describe", "detect_framework", "direction",
+    "AUX",
+    "FINAL_EVAL",
+    "LEARNING_RATE",
+    "META",
+    "METRIC",
+    "ROLES",
+    "UNSPLIT",
+    "SPLITS",
+    "SPLIT_PREFIX",
+    "ALIASES",
+    "SeriesInfo",
+    "clean_name",
+    "column_name",
+    "describe",
+    "detect_framework",
+    "direction",
     "parse_name",
 ]
 
@@ -45,6 +59,7 @@ class SeriesInfo(NamedTuple):
     def drawn_as(self) -> str:
         """The word ``info`` prints: the split of a metric, else the role."""
         return self.split if self.role in (METRIC, FINAL_EVAL) and self.split else self.role
+
 
 # Longest first, so "validation_" wins over "val_".
 _PREFIXES = (
@@ -167,8 +182,14 @@ def describe(raw: str, framework: str | None = None) -> SeriesInfo:
         return SeriesInfo(None, base, role, None, framework, "generic run-level name")
     if _UNNAMED.match(name):
         return SeriesInfo(UNSPLIT, base, METRIC, None, framework, "an unnamed series: the file does not say")
-    return SeriesInfo(split or "train", base, METRIC, direction(base), framework,
-                      "" if split else "no split marker: train, as Keras names it")
+    return SeriesInfo(
+        split or "train",
+        base,
+        METRIC,
+        direction(base),
+        framework,
+        "" if split else "no split marker: train, as Keras names it",
+    )
 
 
 # Series a reader had to name itself (lists without names): their split is unknown.

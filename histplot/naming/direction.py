@@ -56,7 +56,8 @@ def direction(name: str) -> str | None:
 def _direction(name: str) -> str | None:
     if _PHRASES_LOWER.search(name):
         return LOWER
-    ws = words(name)
+    # Whole lower-cased parts too: CamelCase splitting would cut an acronym plural (`APs`) in two.
+    ws = words(name) + [w for w in re.split(r"[\s_/\-.:()\[\]@,]+", name.lower()) if w]
     # Plural lists (`val_psnrs`, `losses`, `accuracies`) name the same quantity.
     ws += [w[:-1] for w in ws if w.endswith("s") and len(w) > 3] + [w[:-3] + "y" for w in ws if w.endswith("ies")]
     if any(_LOWER_WORDS.match(w) for w in ws):

@@ -226,13 +226,14 @@ def _item(v: Any) -> Any:
     return v
 
 
-def build_history(cols: Columns, *, source: str | None, fmt: str) -> History:
+def build_history(cols: Columns, *, source: str | None, fmt: str,
+                  split_evidence: dict[str, str] | None = None) -> History:
     """``History.build`` for decoded objects; rows that carry a step (``step``, ``iteration``)
     become step series, mapped to epochs by an ``epoch`` field when there is one."""
     steps = _row_steps(cols)
     if steps is None:
         return History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
-                             fmt=fmt, notes=cols.notes, meta=cols.meta)
+                             fmt=fmt, notes=cols.notes, meta=cols.meta, split_evidence=split_evidence)
     meta = {k: v for k, v in cols.meta.items() if k not in ("steps_of_rows", "epochs_of_rows")}
     frame = pd.DataFrame(cols.columns, index=steps)
     raw_epochs = cols.meta.get("epochs_of_rows")
@@ -246,7 +247,7 @@ def build_history(cols: Columns, *, source: str | None, fmt: str) -> History:
                           "table is the N-th logged step (plot --x step shows the steps)")
         meta["x"] = "step"
     return History.build({}, source=source, fmt=fmt, notes=cols.notes, steps=frame,
-                         step_epochs=step_epochs, meta=meta)
+                         step_epochs=step_epochs, meta=meta, split_evidence=split_evidence)
 
 
 def _row_steps(cols: Columns) -> np.ndarray | None:

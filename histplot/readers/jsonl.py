@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 
 from ..errors import ReadError
 from ..history import History
+from ._evidence import split_evidence
 from ._io import read_text, strip_head
 from ._objects import build_history, from_object
 
@@ -73,7 +74,8 @@ def from_records(records: list[dict[str, Any]], *, source: str | None = None,
         notes.append(f"run constant(s) {', '.join(constant)} kept in meta, not drawn")
     cols = from_object(records, source, validation_freq=validation_freq)
     cols.notes[:0] = notes + warnings
-    h = build_history(cols, source=source, fmt=NAME)
+    evidence = split_evidence([[k for k, v in r.items() if v is not None] for r in records])
+    h = build_history(cols, source=source, fmt=NAME, split_evidence=evidence)
     h.meta["warnings"] = warnings
     h.meta.setdefault("scalars", {}).update({k: float(v) for k, v in constant.items()
                                              if isinstance(v, (int, float))})

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..diagnosis.monitor import auto_mode
 from ..diagnosis.run import diagnose
 from ..errors import HistplotError
 from ..figures.annotate import annotate
 from ..figures.files import safe_stem
 from ..figures.panels import render
 from ..metrics.derive import derive
+from ..metrics.families import COUNT_KINDS, split_suffix
+from ..naming import direction
 from ..output import save_figure
 from ..readers import load
 from ..readers.discovery import Candidate
@@ -154,19 +155,31 @@ def _last_finite(series) -> float | None:
 
 
 def _main_metrics(h) -> dict[str, dict[str, float | None]]:
-    """Final and best (by the metric's direction) of loss and the first few other metrics, per split."""
+    """Final and best (by the metric's direction) of loss and the first few quality metrics, per split.
+
+    Quality metrics are those whose direction the naming table knows; raw confusion counts
+    (``val_tp``) and series of unknown direction are left out. Bases with a held-out series come first.
+    """
     out: dict[str, dict[str, float | None]] = {}
     groups = h.metrics()
-    bases = sorted(groups, key=lambda b: (b != "loss", list(groups).index(b)))[:4]
-    for base in bases:
+    order = list(groups)
+    quality = [b for b in groups if b == "loss" or (direction(b) and not _is_count(b))]
+    quality.sort(key=lambda b: (b != "loss", not ({"val", "test"} & set(groups[b])), order.index(b)))
+    for base in quality[:4]:
         for col in groups[base].values():
             s = h.frame[col]
             s = s[s.map(math.isfinite)]
             if s.empty:
                 continue
-            best = s.max() if auto_mode(col) == "max" else s.min()
+            best = s.max() if direction(base) == "higher" else s.min()
             out[col] = {"final": _num(s.iloc[-1]), "best": _num(best)}
     return out
+
+
+def _is_count(base: str) -> bool:
+    parsed = split_suffix(base)
+    stem = parsed[0] if parsed else base
+    return stem.lower() in COUNT_KINDS or stem.lower() in ("support", "count", "number")
 
 
 def slugs(candidates: Sequence[Candidate]) -> list[str]:
