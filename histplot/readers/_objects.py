@@ -71,7 +71,22 @@ def _is_records(obj: Any) -> bool:
 
 
 def _unwrap_runs(obj: Any, notes: list[str], meta: dict) -> Any:
-    """``{"0": {"acc": [...]}}`` wraps one run under an id: unwrap it and keep the id as the label."""
+    """``{"0": {"acc": [...]}}`` wraps one run under an id: unwrap it and keep the id as the label.
+    ``[{"loss": [...], ...}]`` (a list or tuple holding one history dict of lists) is unwrapped too; a
+    pickled Keras ``History`` object gives its ``history`` dict, with ``epoch`` and ``params`` in meta."""
+    if hasattr(obj, "keras_history"):
+        obj, extra = obj.keras_history()
+        meta.update(extra)
+        notes.append("a pickled Keras History object: read its history dict as data (no keras code run)")
+    if (
+        isinstance(obj, (list, tuple))
+        and len(obj) == 1
+        and isinstance(obj[0], dict)
+        and obj[0]
+        and all(_is_sequence(v) for v in obj[0].values())
+    ):
+        notes.append(f"a {type(obj).__name__} wrapping one history dict: unwrapped")
+        obj = obj[0]
     while (
         isinstance(obj, dict)
         and len(obj) == 1

@@ -55,6 +55,62 @@ _TORCH_FUNCTIONS = {
 _TORCH_TYPES = {("torch", "Tensor"), ("torch.nn.parameter", "Parameter"), ("torch.nn", "Parameter")}
 
 
+# Keras' History callback under every path it has been pickled from (Keras 3, Keras 2/tf.keras, tf_keras,
+# Keras 2.2). It is rebuilt as a plain stand-in that stores data only.
+KERAS_HISTORY_CLASSES = {
+    ("keras.callbacks", "History"),
+    ("keras.src.callbacks.history", "History"),
+    ("keras.src.callbacks", "History"),
+    ("keras.callbacks.history", "History"),
+    ("tensorflow.python.keras.callbacks", "History"),
+    ("tensorflow.keras.callbacks", "History"),
+    ("tf_keras.callbacks", "History"),
+    ("tf_keras.src.callbacks", "History"),
+    ("keras.callbacks.callbacks", "History"),
+}
+
+
+class KerasHistoryStandIn:
+    """What a pickled ``keras.callbacks.History`` is rebuilt as: its state, kept as data, never code."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> KerasHistoryStandIn:
+        return object.__new__(cls)
+
+    def __setstate__(self, state: Any) -> None:
+        self.state = state if isinstance(state, dict) else {}
+
+    def keras_history(self) -> tuple[Any, dict[str, Any]]:
+        """(the ``history`` dict, meta: the ``epoch`` list and ``params``) for the readers."""
+        state = getattr(self, "state", {})
+        meta: dict[str, Any] = {}
+        if isinstance(state.get("params"), dict):
+            meta["params"] = {str(k): v for k, v in state["params"].items() if isinstance(v, (int, float, str))}
+        if isinstance(state.get("epoch"), list):
+            meta["keras_epochs"] = [e for e in state["epoch"] if isinstance(e, int)]
+        return state.get("history", {}), meta
+
+
+class _Skipped:
+    """Anything a pickled Keras History holds besides data (its ``model``): built as an inert object.
+    The file's callable is never looked up, let alone called."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> _Skipped:
+        return object.__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        pass
+
+    def __call__(self, *args: Any, **kwargs: Any) -> _Skipped:
+        return _Skipped()
+
+
+def _skipped_global(*args: Any, **kwargs: Any) -> _Skipped:
+    return _Skipped()
+
+
 class SafeUnpickler(pickle.Unpickler):
     """``pickle.Unpickler`` whose ``find_class`` admits only what histories are made of."""
 
@@ -77,6 +133,12 @@ class SafeUnpickler(pickle.Unpickler):
         torch_piece = _torch_global(module, name, self.source)
         if torch_piece is not None:
             return torch_piece
+        if (module, name) in KERAS_HISTORY_CLASSES:
+            self.keras_history = True
+            return KerasHistoryStandIn
+        if (module, name) not in ALLOWED and getattr(self, "keras_history", False):
+            # Inside a Keras History: the model and its pieces are skipped, not built.
+            return _Skipped if name[:1].isupper() else _skipped_global
         if (module, name) not in ALLOWED:
             raise UnsafePickleError(
                 f"pickle refers to '{module}.{name}', which a training history does not need; "
@@ -145,6 +207,8 @@ def _torch_global(module: str, name: str, source: str | None) -> Any:
 
 
 def _safe_reconstructor(cls: Any, base: Any, state: Any) -> Any:
+    if cls is _Skipped or cls is KerasHistoryStandIn:
+        return cls()
     if getattr(cls, "__name__", None) not in _RECONSTRUCTABLE:
         raise pickle.UnpicklingError(f"refused to reconstruct {cls!r}")
     import copyreg
