@@ -62,7 +62,7 @@ CASES = [
     ("keras_json/dhairyasheelsutar__Food-11-image-classification__model_history.json", "reject", 'truncated JSON: Expecting value at line '),
     ("keras_json/tariksetia__QuickDraw__model_history.json", "keras_json", 1000, ['accuracy', 'val_loss', 'loss', 'val_accuracy']),
     ("lightning_csv/0729max0729__PINNforEM__lightning_logs_version_0_metrics.csv", "lightning_csv", 736, ['Conductor_Copper_loss', 'Dielectric_Air_loss', 'initial_phi_port_port1_loss', 'initial_phi_port_port2_loss']),
-    ("lightning_csv/ALEGATOR1209__kse-deep-audio-lab2__lightning_logs_version_0_metrics.csv", "lightning_csv", 1, ['DiarizationErrorRate', 'DiarizationErrorRate/Confusion', 'DiarizationErrorRate/DetectionErrorRate', 'DiarizationErrorRate/FalseAlarm']),
+    ("lightning_csv/ALEGATOR1209__kse-deep-audio-lab2__lightning_logs_version_0_metrics.csv", "lightning_csv", 1, ['val_DiarizationErrorRate', 'val_DiarizationErrorRate/Confusion', 'val_DiarizationErrorRate/DetectionErrorRate', 'val_DiarizationErrorRate/FalseAlarm']),
     ("lightning_csv/AndyC80297__glitch-classification-lightning__lightning_logs_version_0_metrics.csv", "lightning_csv", 2, ['loss', 'val_loss']),
     ("lightning_csv/CooperBigFoot__CAMELS-CH__lightning_logs_version_1_metrics.csv", "lightning_csv", 4, ['lr-Adam', 'val_loss', 'val_mse', 'loss']),
     ("lightning_csv/ETH-DISCO__self-ensembling__lightning_logs_version_0_metrics.csv", "lightning_csv", 1, ['loss']),
