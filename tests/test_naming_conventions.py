@@ -276,3 +276,17 @@ def test_aliases_set_roles():
     assert h.aux() == ["gpu_temp"]
     assert h.split("score") == "val"
     assert "seed" not in h.frame.columns and h.meta["meta_series"]["seed"] == [1.0, 1.0]
+
+
+def test_figures_draw_unsplit_series_as_such_and_one_lr_panel():
+    from histplot.figures.panels import panels
+
+    h = History.build({f"series_{i}": [1.0 / i, 0.5, 0.2] for i in range(1, 5)})
+    ps = panels(h)
+    assert [p.name for p in ps] == ["series_1", "series_2", "series_3", "series_4"]  # not "classes 1-4"
+    assert all(style["label"] == "split unknown" for p in ps for _, style in p.series)
+    lr = [1e-3, 5e-4, 1e-4]
+    h = History.build({"train/box_loss": [3, 2, 1], "lr/pg0": lr, "lr/pg1": [2e-3, 1e-3, 2e-4], "lr/pg2": lr})
+    lr_panels = [p for p in panels(h) if "learning_rate" in p.name]
+    assert len(lr_panels) == 1
+    assert [c for c, _ in lr_panels[0].series] == ["learning_rate/pg0", "learning_rate/pg1"]

@@ -42,7 +42,7 @@ METRIC_COLORS.update({f"macro_{m}": METRIC_COLORS[m] for m in ("precision", "rec
 METRIC_LABELS = {"f1": "F1", "mcc": "MCC", "balanced_accuracy": "balanced acc.", "macro_f1": "macro F1"}
 CLASS_SHOWN = ("f1", "recall", "precision")
 HELD_OUT_FIRST = ("val", "test", "train")
-SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
+SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test", "unsplit": "split unknown"}
 _CLASS_COLORS = (
     "#1f77b4",
     "#ff7f0e",
@@ -166,7 +166,7 @@ def group_panel(name: str, title: str, metrics: list[str], groups: dict) -> Pane
     """Several metrics in one panel: colour tells the metric, line style the split."""
     if len(metrics) == 1:
         [m] = metrics
-        series = [(groups[m][s], SPLIT_STYLE[s]) for s in ("train", "val", "test") if s in groups[m]]
+        series = [(groups[m][s], SPLIT_STYLE[s]) for s in SPLIT_STYLE if s in groups[m]]
         return Panel(name=name, title=title, series=series, ylabel=_label(m))
     series = []
     splits = []

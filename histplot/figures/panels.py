@@ -37,7 +37,7 @@ def panels(history: History, metrics: Sequence[str] | None = None) -> list[Panel
     out: list[Panel] = []
     for base in order:
         p = Panel(name=base, title=pretty(base), ylabel=pretty(base))
-        for split in ("train", "val", "test"):
+        for split in SPLIT_STYLE:
             if split in groups[base]:
                 p.series.append((groups[base][split], SPLIT_STYLE[split]))
         out.append(p)

@@ -10,6 +10,8 @@ SPLIT_STYLE = {
     "train": {"color": "#1f77b4", "linestyle": "-", "label": "train"},
     "val": {"color": "#d62728", "linestyle": "--", "label": "validation"},
     "test": {"color": "#2ca02c", "linestyle": "-.", "label": "test"},
+    # A series whose split the file does not say: drawn, and labelled so, never as train.
+    "unsplit": {"color": "#9467bd", "linestyle": ":", "label": "split unknown"},
 }
 AUX_COLOR = "#555555"
 
