@@ -290,3 +290,13 @@ def test_figures_draw_unsplit_series_as_such_and_one_lr_panel():
     lr_panels = [p for p in panels(h) if "learning_rate" in p.name]
     assert len(lr_panels) == 1
     assert [c for c, _ in lr_panels[0].series] == ["learning_rate/pg0", "learning_rate/pg1"]
+
+
+def test_tab_separated_log_with_trailing_tabs_and_human_headers(tmp_path):
+    import histplot
+
+    path = tmp_path / "train.log"
+    path.write_text("epoch\tTrain Loss\tValid Loss\tValid Acc.\t\n1\t0.9\t1.0\t50\t\n2\t0.7\t0.8\t60\t\n")
+    h = histplot.load(path)
+    assert list(h.frame.columns) == ["loss", "val_loss", "val_accuracy"]
+    assert h.frame["val_accuracy"].tolist() == [50.0, 60.0]
