@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 # What each split is called in legends, titles and messages.
-SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
+SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test", "unsplit": "split unknown"}
 
 MISSING = "–"
 

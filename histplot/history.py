@@ -18,11 +18,34 @@ import numpy as np
 import pandas as pd
 
 from .errors import ReadError
-from .naming import SPLITS, clean_name, column_name, parse_name
+from .naming import (
+    LEARNING_RATE,
+    META,
+    METRIC,
+    SPLITS,
+    UNSPLIT,
+    SeriesInfo,
+    clean_name,
+    column_name,
+    describe,
+    detect_framework,
+)
 from .steps import merge_steps
 
 # No run has a billion epochs: a larger number is a corrupt file (or steps mistaken for epochs).
 MAX_EPOCH = 1_000_000_000
+
+
+class _ClassOrInstance:
+    """A method that answers from the name rules on the class (``History.split("val_loss")``) and from
+    the roles the reader recorded on an instance (``history.split(col)``)."""
+
+    def __init__(self, func):
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj, owner=None):
+        return lambda col: self.func(obj, col)
 
 
 @dataclass
@@ -84,15 +107,27 @@ class History:
         return {"present": int(p.sum()), "missing": int((~p).sum()), "nonfinite": bad}
 
     # -- naming -----------------------------------------------------------------------------
-    @staticmethod
-    def split(col: str) -> str | None:
-        """``train``, ``val`` or ``test`` for a canonical column; None for run-level series."""
-        return parse_name(col)[0]
+    @_ClassOrInstance
+    def info(self, col: str) -> SeriesInfo:
+        """The ``SeriesInfo`` of a column: as the reader recorded it, else by the name rules."""
+        roles = self.meta.get("roles", {}) if self is not None else {}
+        return roles.get(col) or describe(col)
 
-    @staticmethod
-    def base(col: str) -> str:
+    @_ClassOrInstance
+    def split(self, col: str) -> str | None:
+        """``train``, ``val``, ``test`` or ``unsplit`` for a metric column; None for run-level series."""
+        info = History.info(col) if self is None else self.info(col)
+        return info.split if info.role == METRIC else None
+
+    @_ClassOrInstance
+    def base(self, col: str) -> str:
         """The metric a canonical column measures: ``val_accuracy`` -> ``accuracy``."""
-        return parse_name(col)[1]
+        return (History.info(col) if self is None else self.info(col)).base
+
+    @property
+    def roles(self) -> dict[str, SeriesInfo]:
+        """Column -> SeriesInfo for every column of the frame."""
+        return {c: self.info(c) for c in self.frame.columns}
 
     # -- views ------------------------------------------------------------------------------
     @property
@@ -147,17 +182,25 @@ class History:
         """Base metric -> {split: column}, in column order; run-level series excluded."""
         out: dict[str, dict[str, str]] = {}
         for col in self.frame.columns:
-            split, base = parse_name(col)
+            split = self.split(col)
             if split is not None:
-                out.setdefault(base, {})[split] = col
+                out.setdefault(self.base(col), {})[split] = col
         return out
 
     def aux(self) -> list[str]:
         """Run-level series (learning rate, time, grad norm)."""
-        return [c for c in self.frame.columns if parse_name(c)[0] is None]
+        return [c for c in self.frame.columns if self.split(c) is None]
+
+    def learning_rates(self) -> list[str]:
+        """The learning-rate columns (one per parameter group or optimizer): drawn in one panel."""
+        return [c for c in self.frame.columns if self.info(c).role == LEARNING_RATE]
+
+    def unsplit(self) -> list[str]:
+        """Metric columns whose split the file does not say."""
+        return [c for c in self.frame.columns if self.split(c) == UNSPLIT]
 
     def splits(self) -> list[str]:
-        present = {parse_name(c)[0] for c in self.frame.columns}
+        present = {self.split(c) for c in self.frame.columns}
         return [s for s in SPLITS if s in present]
 
     # -- construction -----------------------------------------------------------------------
@@ -178,6 +221,8 @@ class History:
         final_where: str | None = None,
         present: Mapping[str, Sequence[bool] | np.ndarray] | None = None,
         step_present: pd.DataFrame | None = None,
+        framework: str | None = None,
+        split_evidence: Mapping[str, str] | None = None,
     ) -> History:
         """Normalise raw, equally long columns into a History.
 
@@ -197,6 +242,14 @@ class History:
         the text ``nan``/``inf``, is a value the source logged. ``step_present`` does the same for
         ``steps``; without it a NaN in ``steps`` is missing (step frames are usually a union of
         series logged at different steps), so readers with logged NaN steps must pass it.
+
+        ``framework`` names the writer when the reader knows it; otherwise it is detected from the
+        names (``naming.detect_framework``). ``split_evidence`` maps raw names to the split the file
+        itself shows for them (mmengine val lines, rows that hold only validation values) and wins
+        over the name rules for names that carry no split of their own. Columns whose role is
+        ``meta`` (an index list, a parameter count) are kept in ``meta["scalars"]`` or
+        ``meta["meta_series"]``, not in the frame; learning rates of parameter groups that are
+        identical to an earlier group are kept once.
         """
         notes = list(notes)
         lengths = {len(v) for v in columns.values()}
@@ -217,7 +270,12 @@ class History:
         data: dict[str, np.ndarray] = {}
         written: dict[str, np.ndarray] = {}
         original: dict[str, str] = {}
-        named = {raw: column_name(*parse_name(clean_name(raw))) for raw in columns}
+        step_names = list(steps.columns) if steps is not None else []
+        framework = detect_framework([*map(str, columns), *map(str, step_names)], framework)
+        infos = {raw: _describe(raw, framework, split_evidence) for raw in [*columns, *step_names]}
+        named = {raw: _canonical(infos[raw]) for raw in columns}
+        roles: dict[str, SeriesInfo] = {}
+        kept_meta: dict[str, Any] = {}
         # A column already spelled canonically claims its name before an alias of it does.
         order = sorted(columns, key=lambda raw: named[raw] != str(raw))
         for raw in order:
@@ -229,6 +287,11 @@ class History:
                 mask = mask & np.asarray(present[raw], dtype=bool)
             if not mask.any():
                 notes.append(f"'{raw}' has no values: dropped")
+                continue
+            if infos[raw].role == META:
+                kept_meta[str(raw)] = values
+                continue
+            if infos[raw].role == LEARNING_RATE and _same_as_kept(values, data, roles, raw, original, notes):
                 continue
             name = named[raw]
             if name in data:
@@ -242,6 +305,7 @@ class History:
             data[name] = values
             written[name] = mask
             original[name] = str(raw)
+            roles[name] = infos[raw]
         # Restore the file's column order: one pass over each (not a scan of data per column,
         # which made ten thousand columns take minutes).
         by_raw: dict[str, list[str]] = {}
@@ -252,6 +316,8 @@ class History:
         mask_frame = pd.DataFrame({k: written[k] for k in order}, index=frame.index, dtype=bool)
         extra_meta: dict[str, Any] = {}
         step_mask = None
+        if steps is not None and len(steps.columns):
+            steps, step_present = _canonical_steps(steps, step_present, infos, original, roles, kept_meta)
         if steps is not None and len(steps.columns):
             frame, mask_frame, steps, step_mask, extra_meta = merge_steps(
                 frame, mask_frame, steps, step_present, step_epochs, zero_based, original, notes
@@ -265,6 +331,8 @@ class History:
         full_meta = {
             "source": source,
             "format": fmt,
+            "framework": framework,
+            "roles": roles,
             "original_names": original,
             "label": _label_from_source(source),
             "notes": notes,
@@ -286,8 +354,10 @@ class History:
                 num = _as_number(v)
                 if num is None or np.isnan(num) and v is None:
                     continue
-                values[column_name(*parse_name(clean_name(raw)))] = num
-                original.setdefault(column_name(*parse_name(clean_name(raw))), str(raw))
+                # named as the frame's columns are: the framework's conventions (val_precision(B))
+                name = _canonical(_describe(raw, framework, split_evidence))
+                values[name] = num
+                original.setdefault(name, str(raw))
             if values:
                 full_meta["final"] = values
                 full_meta["final_eval"] = {"where": final_where or "written after training", "series": list(values)}
@@ -295,6 +365,7 @@ class History:
                     f"final evaluation ({final_where or 'after training'}): "
                     f"{', '.join(values)} kept apart, not an epoch"
                 )
+        _keep_meta_values(kept_meta, {str(k): v.why for k, v in infos.items()}, full_meta)
         return cls(frame=frame, meta=full_meta, steps=steps, present=mask_frame, step_present=step_mask)
 
 
@@ -315,6 +386,64 @@ def aligned_mask(frame: pd.DataFrame, mask: pd.DataFrame | None) -> pd.DataFrame
 def _num(k: Any) -> int | float:
     f = float(k)
     return int(f) if f.is_integer() else f
+
+
+def _describe(raw: Any, framework: str | None, evidence: Mapping[str, str] | None) -> SeriesInfo:
+    info = describe(clean_name(raw), framework)
+    seen = (evidence or {}).get(str(raw))
+    # The file's own evidence settles a split the name does not state (a bare name on a val line).
+    if seen and info.role == METRIC and info.why.startswith("no split marker"):
+        return info._replace(split=seen, why=f"logged only where the file's {seen} values are")
+    return info
+
+
+def _canonical(info: SeriesInfo) -> str:
+    split = info.split if info.role == METRIC else None
+    return column_name(split, info.base)
+
+
+def _same_as_kept(values, data, roles, raw, original, notes) -> bool:
+    """A parameter group's learning rate identical to one already kept: one line, with a note."""
+    for name, info in roles.items():
+        if info.role == LEARNING_RATE and np.array_equal(data[name], values, equal_nan=True):
+            notes.append(f"learning rate '{raw}' is identical to '{original[name]}': drawn once")
+            return True
+    return False
+
+
+def _canonical_steps(
+    steps: pd.DataFrame, step_present: pd.DataFrame | None, infos, original, roles, kept_meta
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Step series (and their mask) under their canonical names (the epoch frame's rules), meta series
+    taken out."""
+    rename: dict[Any, str] = {}
+    drop = []
+    for raw in steps.columns:
+        info = infos[raw]
+        if info.role == META:
+            drop.append(raw)
+            kept_meta[str(raw)] = pd.to_numeric(steps[raw], errors="coerce").to_numpy(dtype=float)
+            continue
+        name = _canonical(info)
+        if name in rename.values():
+            name = str(raw)
+        rename[raw] = name
+        original.setdefault(name, str(raw))
+        roles.setdefault(name, info)
+    if step_present is not None:
+        step_present = step_present.drop(columns=[c for c in drop if c in step_present.columns]).rename(columns=rename)
+    return steps.drop(columns=drop).rename(columns=rename), step_present
+
+
+def _keep_meta_values(kept: Mapping[str, np.ndarray], why: Mapping[str, str], meta: dict[str, Any]) -> None:
+    """Meta-role series: one value in ``scalars``, several in ``meta_series``; a note says where."""
+    for raw, values in kept.items():
+        finite = values[~np.isnan(values)]
+        if finite.size and np.all(finite == finite[0]):
+            meta.setdefault("scalars", {})[raw] = float(finite[0])
+        else:
+            meta.setdefault("meta_series", {})[raw] = finite.tolist()
+        meta["notes"].append(f"'{raw}' is not a series over epochs ({why.get(raw) or 'meta'}): kept in meta")
 
 
 def _label_from_source(source: str | None) -> str | None:

@@ -41,6 +41,12 @@ def info(history: History) -> dict[str, Any]:
         "runs": history.meta.get("runs"),
         "time": _time_range(history),
         "splits": history.splits(),
+        "framework": history.meta.get("framework"),
+        "unsplit": history.unsplit(),
+        "roles": {
+            col: {"split": i.split, "base": i.base, "role": i.role, "direction": i.direction or "unknown"}
+            for col, i in history.roles.items()
+        },
         "metrics": metrics,
         "other_series": {col: _series_summary(frame[col], col, history, directed=False) for col in history.aux()},
         "step_series": list(history.steps.columns) if history.steps is not None else [],
@@ -155,8 +161,11 @@ def info_text(data: dict[str, Any], width: int = 80) -> str:
             else f"  epochs   none: logged by step only ({data.get('logged_rows')} logged rows)"
         ),
         f"  splits   {', '.join(data['splits']) or '-'}",
-        "  metrics",
     ]
+    if data.get("framework"):
+        lines.append(f"  writer   {data['framework']} (naming conventions applied)")
+    if data.get("unsplit"):
+        lines.append(f"  unsplit  {', '.join(map(_short, data['unsplit']))} (the file does not say train or held-out)")
     name_width = min(max([len(b) for b in data["metrics"]] + [len(c) for c in data["other_series"]] + [6]), MAX_NAME)
     members = class_members(data["metrics"])
     lines.extend(series_table(rows_of(data["metrics"], data["other_series"], set(members)), width=width))

@@ -21,10 +21,10 @@ LOADS = [
             "accuracy",
             "fine_tune_accuracy",
             "fine_tune_loss",
-            "fine_tune_val_accuracy",
-            "fine_tune_val_loss",
             "loss",
             "val_accuracy",
+            "val_fine_tune_accuracy",  # Keras multi-output: `<output>_val_<metric>` pairs per output
+            "val_fine_tune_loss",
             "val_loss",
         ],
         ("accuracy", 0.624365508556366),

@@ -18,7 +18,7 @@ from ..history import History
 from ..naming import column_name, parse_name
 from . import criteria
 from .findings import Finding
-from .monitor import auto_mode, choose_monitor, is_loss_like, training_column
+from .monitor import auto_mode, choose_monitor, is_loss_like, mode_is_known, training_column
 from .settings import Settings
 
 Result = tuple[list[Finding], list[str]]
@@ -67,6 +67,8 @@ class Context:
     def build(cls, history: History, s: Settings) -> Context:
         monitor, notes = choose_monitor(history, s.monitor)
         mode = auto_mode(monitor) if s.mode == "auto" else s.mode
+        if s.mode == "auto" and not mode_is_known(monitor):
+            notes.append(f"direction unknown for '{monitor}': taken as lower-is-better (--mode max to change)")
         series = history.frame[monitor]
         v = series.to_numpy(dtype=float)
         ok = np.isfinite(v)

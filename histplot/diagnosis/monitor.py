@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import HistplotError
 from ..history import History
-from ..naming import column_name, parse_name
+from ..naming import column_name, direction, parse_name
 
 # Loss-like bases are minimised and are what "the held-out loss" means when `loss` itself is absent.
 _LOSS_WORDS = re.compile(
@@ -31,15 +31,25 @@ _MAX_WORDS = re.compile(
 
 
 def is_loss_like(base: str) -> bool:
-    return bool(_LOSS_WORDS.search(base))
+    return bool(_LOSS_WORDS.search(base)) or direction(base) == "lower"
 
 
 def auto_mode(name: str) -> str:
-    """``min`` for losses and errors, ``max`` for accuracy-like names (like Keras' metric direction)."""
+    """``min`` for losses and errors, ``max`` for higher-is-better names (``naming.direction``'s table);
+    ``min`` when the direction is unknown (``mode_is_known`` says so)."""
     base = parse_name(name)[1]
     if is_loss_like(base):
         return "min"
+    known = direction(base)
+    if known:
+        return "max" if known == "higher" else "min"
     return "max" if _MAX_WORDS.search(base) else "min"
+
+
+def mode_is_known(name: str) -> bool:
+    """Whether the direction of a series comes from its name (else ``auto_mode`` assumed ``min``)."""
+    base = parse_name(name)[1]
+    return bool(direction(base) or _LOSS_WORDS.search(base) or _MAX_WORDS.search(base))
 
 
 def has_values(frame: pd.DataFrame, col: str) -> bool:
@@ -106,6 +116,11 @@ def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, l
     if train:
         return train[0], notes + [
             f"no validation series: monitoring the training series '{train[0]}'; overfitting cannot be assessed"
+        ]
+    unsplit = [c for c in history.unsplit() if has_values(frame, c)]
+    if unsplit:
+        return unsplit[0], notes + [
+            f"no series says its split: monitoring '{unsplit[0]}' (split unknown); overfitting cannot be assessed"
         ]
     raise HistplotError("no metric series with finite values to diagnose", history.meta.get("source"))
 

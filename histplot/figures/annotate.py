@@ -48,7 +48,7 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
     """Draw the diagnosis onto ``fig`` (a figure of ``history`` from ``render``); returns ``fig``."""
     panels = _panels(fig)
     monitor = diagnosis.monitor
-    mon_ax = panels.get(History.base(monitor)) if monitor else None
+    mon_ax = panels.get(history.base(monitor)) if monitor else None
     if mon_ax is None and monitor:
         mon_ax = panels.get(monitor)
     loss_axes = [ax for name, ax in panels.items() if name in history.metrics() and is_loss_like(name)]
@@ -85,7 +85,7 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
 
     for f in diagnosis.found("divergence"):
         if "onset" in f.numbers and f.numbers.get("column"):
-            ax = panels.get(History.base(f.numbers["column"]))
+            ax = panels.get(history.base(f.numbers["column"]))
             if ax is not None:
                 ax.axvline(
                     f.numbers["onset"],
@@ -98,7 +98,7 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
 
     for f in diagnosis.found("spike"):
         col = f.numbers.get("column")
-        ax = panels.get(History.base(col)) if col else None
+        ax = panels.get(history.base(col)) if col else None
         if ax is not None and f.epochs:
             y = history.frame.loc[f.epochs, col].to_numpy(dtype=float)
             ax.plot(

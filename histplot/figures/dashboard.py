@@ -84,9 +84,9 @@ def arrange(history: History, standard: list[Panel]) -> tuple[list[Panel], list[
     members = class_members(groups)
     has_counts = bool(count_sets(history))
     from_counts = {
-        History.base(c)
+        history.base(c)
         for c, inputs in history.meta.get("derived", {}).items()
-        if _count_derived(History.base(c), members)
+        if _count_derived(history.base(c), members)
     }
     by_name = {p.name: p for p in standard}
     aux = set(history.aux())
@@ -102,7 +102,7 @@ def arrange(history: History, standard: list[Panel]) -> tuple[list[Panel], list[
             grouped.update(present)
 
     # rmse is mse's curve on another scale: selectable, but not drawn twice by default.
-    derived_rmse = {"rmse"} if any(History.base(c) == "rmse" for c in history.meta.get("derived", {})) else set()
+    derived_rmse = {"rmse"} if any(history.base(c) == "rmse" for c in history.meta.get("derived", {})) else set()
     shown: list[Panel] = []
     extra: list[Panel] = []
     for p in standard:
@@ -166,7 +166,7 @@ def group_panel(name: str, title: str, metrics: list[str], groups: dict) -> Pane
     """Several metrics in one panel: colour tells the metric, line style the split."""
     if len(metrics) == 1:
         [m] = metrics
-        series = [(groups[m][s], SPLIT_STYLE[s]) for s in ("train", "val", "test") if s in groups[m]]
+        series = [(groups[m][s], SPLIT_STYLE[s]) for s in SPLIT_STYLE if s in groups[m]]
         return Panel(name=name, title=title, series=series, ylabel=_label(m))
     series = []
     splits = []

@@ -39,11 +39,23 @@ def panels(history: History, metrics: Sequence[str] | None = None) -> list[Panel
     out: list[Panel] = []
     for base in order:
         p = Panel(name=base, title=pretty(base), ylabel=pretty(base))
-        for split in ("train", "val", "test"):
+        for split in SPLIT_STYLE:
             if split in groups[base]:
                 p.series.append((groups[base][split], SPLIT_STYLE[split]))
         out.append(p)
+    rates = history.learning_rates()
+    if len(rates) > 1:
+        # Parameter groups (lr/pg0..2, x/lr0..2) share one panel; identical groups were kept once.
+        p = Panel(name="learning_rate", title=pretty("learning_rate"), ylabel=pretty("learning_rate"), log=True)
+        for i, col in enumerate(rates):
+            p.series.append(
+                (col, {"color": AUX_COLOR, "linestyle": ("-", "--", ":", "-.")[i % 4], "label": pretty(col)})
+            )
+        p.aliases = tuple(rates)
+        out.append(p)
     for col in history.aux():
+        if len(rates) > 1 and col in rates:
+            continue
         style = {"color": AUX_COLOR, "linestyle": "-", "label": pretty(col)}
         out.append(
             Panel(
@@ -70,7 +82,7 @@ def select(all_panels: list[Panel], metrics: Sequence[str], history: History) ->
     by_col = {col: p for p in all_panels for col, _ in p.series}
     chosen: list[Panel] = []
     for m in metrics:
-        p = by_name.get(m) or by_col.get(m) or by_name.get(History.base(m))
+        p = by_name.get(m) or by_col.get(m) or by_name.get(history.base(m))
         if p is None:
             known = ", ".join(list(by_name)[:40]) + (", ..." if len(by_name) > 40 else "")
             raise HistplotError(f"no metric '{m}' in this history; it has: {known}", history.meta.get("source"))
@@ -260,7 +272,7 @@ def figure_panels(history, spec: Sequence[Sequence[str]]) -> list:
     groups = history.metrics()
     out = []
     for names in spec:
-        present = list(dict.fromkeys(History.base(n) for n in names if History.base(n) in groups))
+        present = list(dict.fromkeys(history.base(n) for n in names if history.base(n) in groups))
         if len(names) > 1 and len(present) > 1:
             out.append(
                 group_panel("+".join(present), " / ".join(n.replace("_", " ") for n in present), present, groups)

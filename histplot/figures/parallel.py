@@ -114,7 +114,7 @@ def run_axes(histories: Sequence[History], metrics: Sequence[str] | None = None)
             return (1 + (n == "epochs"), n, 0)
         col = n[5:]
         base = History.base(col)
-        return (0, (base != "loss", base), ("train", "val", "test").index(History.split(col)))
+        return (0, (base != "loss", base), ("train", "val", "test", "unsplit").index(History.split(col) or "unsplit"))
 
     order = sorted(columns, key=key)
     return [_axis(n, columns[n]) for n in order if any(v is not None for v in columns[n])]

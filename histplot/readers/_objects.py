@@ -74,7 +74,22 @@ def _is_records(obj: Any) -> bool:
 
 
 def _unwrap_runs(obj: Any, notes: list[str], meta: dict) -> Any:
-    """``{"0": {"acc": [...]}}`` wraps one run under an id: unwrap it and keep the id as the label."""
+    """``{"0": {"acc": [...]}}`` wraps one run under an id: unwrap it and keep the id as the label.
+    ``[{"loss": [...], ...}]`` (a list or tuple holding one history dict of lists) is unwrapped too; a
+    pickled Keras ``History`` object gives its ``history`` dict, with ``epoch`` and ``params`` in meta."""
+    if hasattr(obj, "keras_history"):
+        obj, extra = obj.keras_history()
+        meta.update(extra)
+        notes.append("a pickled Keras History object: read its history dict as data (no keras code run)")
+    if (
+        isinstance(obj, (list, tuple))
+        and len(obj) == 1
+        and isinstance(obj[0], dict)
+        and obj[0]
+        and all(_is_sequence(v) for v in obj[0].values())
+    ):
+        notes.append(f"a {type(obj).__name__} wrapping one history dict: unwrapped")
+        obj = obj[0]
     while (
         isinstance(obj, dict)
         and len(obj) == 1
@@ -201,9 +216,14 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
     _per_batch(series, notes, meta)
     n = max(len(v) for v in series.values())
     columns: dict[str, np.ndarray] = {}
+    train_lengths = {parse_name(k)[1]: len(v) for k, v in series.items() if parse_name(k)[0] == "train"}
     for key, values in series.items():
-        # a shorter list is placed on its epochs; the epochs it has no value for are missing (None)
-        columns[key] = _place(key, values, n, source, validation_freq, notes)
+        split, base = parse_name(key)
+        # A held-out list as long as its training twin is a phase of its own (Keras multi-output
+        # `fine_tune_val_accuracy` next to `fine_tune_accuracy`), not a sparse validation; a shorter list
+        # is placed on its epochs, and the epochs it has no value for are missing (None).
+        phase = split in ("val", "test") and train_lengths.get(base) == len(values)
+        columns[key] = _place(key, values, n, source, None if phase else validation_freq, notes, phase)
     if epochs is not None:
         try:
             ep = np.asarray([float(e) for e in epochs], dtype=float)
@@ -261,7 +281,7 @@ def _per_batch(series: dict[str, list], notes: list[str], meta: dict) -> None:
 
 
 def _place(key: str, values: list, n: int, source: str | None, validation_freq: int | None,
-           notes: list[str]) -> np.ndarray:
+           notes: list[str], phase: bool = False) -> np.ndarray:
     """A list as n per-epoch values: held-out lists of a validation_freq run land on their epochs."""
     if not isinstance(values, np.ndarray):
         values = [_item(v) for v in values]
@@ -269,7 +289,7 @@ def _place(key: str, values: list, n: int, source: str | None, validation_freq: 
         return _numbers(values)
     out = np.full(n, None, dtype=object)
     split = parse_name(key)[0]
-    if split in ("val", "test"):
+    if split in ("val", "test") and not phase:
         k = validation_freq
         if k is None:
             if n % len(values):
@@ -317,7 +337,7 @@ def _item(v: Any) -> Any:
 
 
 def build_history(cols: Columns, *, source: str | None, fmt: str, final: dict | None = None,
-                  final_where: str | None = None) -> History:
+                  final_where: str | None = None, split_evidence: dict[str, str] | None = None) -> History:
     """``History.build`` for decoded objects; rows that carry a step (``step``, ``iteration``)
     become step series, mapped to epochs by an ``epoch`` field when there is one."""
     steps = _row_steps(cols)
@@ -325,7 +345,8 @@ def build_history(cols: Columns, *, source: str | None, fmt: str, final: dict | 
         return _with_batches(cols, source, fmt, final, final_where)
     if steps is None:
         return History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
-                             fmt=fmt, notes=cols.notes, meta=cols.meta, final=final, final_where=final_where)
+                             fmt=fmt, notes=cols.notes, meta=cols.meta, final=final, final_where=final_where,
+                             split_evidence=split_evidence)
     meta = {k: v for k, v in cols.meta.items() if k not in ("steps_of_rows", "epochs_of_rows")}
     values, written = {}, {}
     for key, column in cols.columns.items():
@@ -346,7 +367,7 @@ def build_history(cols: Columns, *, source: str | None, fmt: str, final: dict | 
         meta["x"] = "step"
     return History.build({}, source=source, fmt=fmt, notes=cols.notes, steps=frame,
                          step_epochs=step_epochs, meta=meta, step_present=present, final=final,
-                         final_where=final_where)
+                         final_where=final_where, split_evidence=split_evidence)
 
 
 def _with_batches(cols: Columns, source: str | None, fmt: str, final: dict | None,

@@ -61,6 +61,62 @@ _DEFAULT_FACTORIES = (None, list, dict, int, float)
 _MEMO_SLACK = 1024
 
 
+# Keras' History callback under every path it has been pickled from (Keras 3, Keras 2/tf.keras, tf_keras,
+# Keras 2.2). It is rebuilt as a plain stand-in that stores data only.
+KERAS_HISTORY_CLASSES = {
+    ("keras.callbacks", "History"),
+    ("keras.src.callbacks.history", "History"),
+    ("keras.src.callbacks", "History"),
+    ("keras.callbacks.history", "History"),
+    ("tensorflow.python.keras.callbacks", "History"),
+    ("tensorflow.keras.callbacks", "History"),
+    ("tf_keras.callbacks", "History"),
+    ("tf_keras.src.callbacks", "History"),
+    ("keras.callbacks.callbacks", "History"),
+}
+
+
+class KerasHistoryStandIn:
+    """What a pickled ``keras.callbacks.History`` is rebuilt as: its state, kept as data, never code."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> KerasHistoryStandIn:
+        return object.__new__(cls)
+
+    def __setstate__(self, state: Any) -> None:
+        self.state = state if isinstance(state, dict) else {}
+
+    def keras_history(self) -> tuple[Any, dict[str, Any]]:
+        """(the ``history`` dict, meta: the ``epoch`` list and ``params``) for the readers."""
+        state = getattr(self, "state", {})
+        meta: dict[str, Any] = {}
+        if isinstance(state.get("params"), dict):
+            meta["params"] = {str(k): v for k, v in state["params"].items() if isinstance(v, (int, float, str))}
+        if isinstance(state.get("epoch"), list):
+            meta["keras_epochs"] = [e for e in state["epoch"] if isinstance(e, int)]
+        return state.get("history", {}), meta
+
+
+class _Skipped:
+    """Anything a pickled Keras History holds besides data (its ``model``): built as an inert object.
+    The file's callable is never looked up, let alone called."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> _Skipped:
+        return object.__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        pass
+
+    def __call__(self, *args: Any, **kwargs: Any) -> _Skipped:
+        return _Skipped()
+
+
+def _skipped_global(*args: Any, **kwargs: Any) -> _Skipped:
+    return _Skipped()
+
+
 class SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
     """The pure-Python unpickler with ``find_class`` admitting only what histories are made of,
     and every allocation the file asks for checked and charged first."""
@@ -84,6 +140,12 @@ class SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in self.extra:
             return self.extra[(module, name)]
+        if (module, name) in KERAS_HISTORY_CLASSES:
+            self.keras_history = True
+            return KerasHistoryStandIn
+        if (module, name) not in ALLOWED and getattr(self, "keras_history", False):
+            # Inside a Keras History: the model and its pieces are skipped, not built.
+            return _Skipped if name[:1].isupper() else _skipped_global
         if (module, name) not in ALLOWED:
             raise UnsafePickleError(
                 f"pickle refers to '{module}.{name}', which a training history does not need; "
@@ -314,6 +376,8 @@ def _latin1_encode(text: Any, encoding: str = "utf-8") -> bytes:
 
 
 def _safe_reconstructor(cls: Any, base: Any, state: Any) -> Any:
+    if cls is _Skipped or cls is KerasHistoryStandIn:
+        return cls()
     if getattr(cls, "__name__", None) not in _RECONSTRUCTABLE or cls is not base \
             or cls not in (np.ndarray, *_CONTAINERS):
         raise pickle.UnpicklingError(f"refused to reconstruct {str(cls)[:60]}")

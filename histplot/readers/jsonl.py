@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import ReadError
 from ..history import History
 from . import segments
+from ._evidence import split_evidence
 from ._io import read_text, strip_head
 from ._objects import build_history, from_object
 
@@ -88,7 +89,8 @@ def from_records(records: list[dict[str, Any]], *, source: str | None = None,
     cols = from_object(records, source, validation_freq=validation_freq)
     cols.notes[:0] = notes + warnings
     cols.meta.update(runs_meta)
-    h = build_history(cols, source=source, fmt=NAME, final=final, final_where=where)
+    evidence = split_evidence([[k for k, v in r.items() if v is not None] for r in records])
+    h = build_history(cols, source=source, fmt=NAME, final=final, final_where=where, split_evidence=evidence)
     h.meta["warnings"] = warnings
     h.meta.setdefault("scalars", {}).update({k: float(v) for k, v in constant.items()
                                              if isinstance(v, (int, float))})

@@ -37,6 +37,7 @@ def _looks_like_table(lines: list[str]) -> tuple[str, list[str]] | None:
     if not lines:
         return None
     sep = _separator(lines[0]) or ","
+    lines = _without_trailing_separator(lines, sep)
     header = [h.strip().strip('"') for h in next(csv.reader([lines[0]], delimiter=sep))]
     if not header or not all(_NAME_RE.match(h) for h in header):
         return None
@@ -45,6 +46,13 @@ def _looks_like_table(lines: list[str]) -> tuple[str, list[str]] | None:
         if len(row) != len(header) or not all(_NUM_RE.match(c) or c.startswith("[") for c in row):
             return None
     return sep, header
+
+
+def _without_trailing_separator(lines: list[str], sep: str) -> list[str]:
+    """A log that ends every line with its separator (``loss\tval_loss\t``) has no empty last column."""
+    if not lines or not lines[0].rstrip(" \r").endswith(sep):
+        return lines
+    return [ln.rstrip(" \r")[: -len(sep)] if ln.rstrip(" \r").endswith(sep) else ln for ln in lines]
 
 
 def sniff(head: bytes, path: str | None) -> float:
@@ -78,6 +86,7 @@ def parse_rows(header: str, lines: list[str], source: str | None = None) -> pd.D
 
     ``histplot watch`` calls it on each batch of appended lines, so the file is parsed once.
     """
+    header, *lines = _without_trailing_separator([header, *lines], _separator(header) or ",")
     try:
         df = pd.read_csv(io.StringIO("\n".join([header, *lines])), sep=_separator(header) or ",",
                          na_filter=False, skipinitialspace=True, dtype=str)

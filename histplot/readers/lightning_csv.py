@@ -20,8 +20,10 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import MAX_EPOCH, History
+from ..naming.conventions import LIGHTNING
 from ..steps import Runs, last_written, union_frame
 from . import _scalars
+from ._evidence import split_evidence
 from ._io import open_source, read_text, strip_head, text_lines, whole_file_path
 
 NAME = "lightning_csv"
@@ -360,9 +362,13 @@ def _assemble(values: dict[str, pd.Series], written: dict[str, np.ndarray], step
         step_epochs = _first_epoch(epoch, step, steps.index.to_numpy())
     by_epoch = Runs(epoch.to_numpy().astype(np.int64))
     meta["epoch_steps"] = {int(e) + 1: int(s) for e, s in zip(by_epoch.keys, by_epoch.max(step.to_numpy()))}
+    present = pd.DataFrame({raw: v.notna() for raw, v in values.items()})
+    rows = [present.columns[mask].tolist() for mask in present.to_numpy()]
+    evidence = {_split_name(raw)[0]: split for raw, split in split_evidence(rows).items()}
     return History.build(cols, epochs=epochs, zero_based=True, source=source, fmt=NAME, notes=notes,
                          steps=steps, step_epochs=step_epochs, meta=meta, final=final, final_where=where,
-                         present={c: present[c].to_numpy() for c in present.columns}, step_present=step_present)
+                         present={c: present[c].to_numpy() for c in present.columns}, step_present=step_present,
+                         framework=LIGHTNING, split_evidence=evidence)
 
 
 def _repeats(values: np.ndarray) -> bool:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..diagnosis.monitor import auto_mode
 from ..diagnosis.run import diagnose
 from ..display import rounded
 from ..errors import HistplotError
@@ -18,6 +17,8 @@ from ..figures.annotate import annotate
 from ..figures.files import safe_stem
 from ..figures.panels import render
 from ..metrics.derive import derive
+from ..metrics.families import COUNT_KINDS, split_suffix
+from ..naming import direction
 from ..output import save_figure
 from ..readers import load
 from ..readers.discovery import Candidate
@@ -177,19 +178,31 @@ def _thinned(h, columns: list[str]) -> dict[str, list]:
 
 
 def _main_metrics(h) -> dict[str, dict[str, float | None]]:
-    """Final and best (by the metric's direction) of loss and the first few other metrics, per split."""
+    """Final and best (by the metric's direction) of loss and the first few quality metrics, per split.
+
+    Quality metrics are those whose direction the naming table knows; raw confusion counts
+    (``val_tp``) and series of unknown direction are left out. Bases with a held-out series come first.
+    """
     out: dict[str, dict[str, float | None]] = {}
     groups = h.metrics()
-    bases = sorted(groups, key=lambda b: (b != "loss", list(groups).index(b)))[:4]
-    for base in bases:
+    order = list(groups)
+    quality = [b for b in groups if b == "loss" or (direction(b) and not _is_count(b))]
+    quality.sort(key=lambda b: (b != "loss", not ({"val", "test"} & set(groups[b])), order.index(b)))
+    for base in quality[:4]:
         for col in groups[base].values():
             s = h.frame[col]
             s = s[s.map(math.isfinite)]
             if s.empty:
                 continue
-            best = s.max() if auto_mode(col) == "max" else s.min()
+            best = s.max() if direction(base) == "higher" else s.min()
             out[col] = {"final": rounded(s.iloc[-1]), "best": rounded(best)}
     return out
+
+
+def _is_count(base: str) -> bool:
+    parsed = split_suffix(base)
+    stem = parsed[0] if parsed else base
+    return stem.lower() in COUNT_KINDS or stem.lower() in ("support", "count", "number")
 
 
 def slugs(candidates: Sequence[Candidate]) -> list[str]:
