@@ -116,7 +116,7 @@ def _direction(col: str) -> str | None:
     base = History.base(col)
     table = getattr(naming, "direction", None)
     if table is not None:
-        return table(base)
+        return {"higher": "max", "lower": "min"}.get(table(base))
     return None if base in COUNT_KINDS else auto_mode(col)
 
 

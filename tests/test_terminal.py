@@ -48,7 +48,8 @@ def test_info_counts_missing_and_non_finite(run, tmp_path):
     (tmp_path / "h.json").write_text('{"loss": [1.0, NaN, Infinity, 0.5], "val_loss": [1.0, 0.9, 0.8, 0.7]}')
     r = run("info", tmp_path / "h.json", ok=True)
     row = next(line for line in r.stdout.splitlines() if line.strip().startswith("loss")).split()
-    assert row[1:4] == ["train", "0.5", "0.5"] and row[7] == "3/1/1"
+    # a JSON NaN is a logged value like Infinity: 4 present, none missing, 2 non-finite
+    assert row[1:4] == ["train", "0.5", "0.5"] and row[7] == "4/0/2"
 
 
 def test_info_is_wider_in_a_wide_terminal(run, monkeypatch):

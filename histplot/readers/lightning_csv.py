@@ -362,8 +362,8 @@ def _assemble(values: dict[str, pd.Series], written: dict[str, np.ndarray], step
         step_epochs = _first_epoch(epoch, step, steps.index.to_numpy())
     by_epoch = Runs(epoch.to_numpy().astype(np.int64))
     meta["epoch_steps"] = {int(e) + 1: int(s) for e, s in zip(by_epoch.keys, by_epoch.max(step.to_numpy()))}
-    present = pd.DataFrame({raw: v.notna() for raw, v in values.items()})
-    rows = [present.columns[mask].tolist() for mask in present.to_numpy()]
+    logged = pd.DataFrame({raw: w for raw, w in written.items()})
+    rows = [logged.columns[mask].tolist() for mask in logged.to_numpy()]
     evidence = {_split_name(raw)[0]: split for raw, split in split_evidence(rows).items()}
     return History.build(cols, epochs=epochs, zero_based=True, source=source, fmt=NAME, notes=notes,
                          steps=steps, step_epochs=step_epochs, meta=meta, final=final, final_where=where,
