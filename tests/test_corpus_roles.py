@@ -38,10 +38,11 @@ class _Api:
         return None
 
 
-# Refused by the reader (a history nested under a config mapping): reading, not naming; left to issue 14.
-REFUSED = {"keras_json/chicocaine__age-gender-cnn__experiments_exp01_baseline_results.json"}
+# Known wrong, to fix: mmpose's evaluator metrics (PCK, AUC, NME) lose the evidence of their
+# validation lines since the JSON-lines reader groups lines by clock (issue 15 stays open for it).
+KNOWN_WRONG = {"mmengine/kv-chiu__Fruit-Classification__Ear-Keypoints-Detection_logs_mmpose_scalars.json"}
 CASES = [
-    pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="refused")) if k in REFUSED else k
+    pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="mmpose evaluator split")) if k in KNOWN_WRONG else k
     for k in sorted(ENTRIES)
 ]
 

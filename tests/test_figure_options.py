@@ -195,7 +195,8 @@ def test_report_honours_formats_and_figure_options_from_yaml(tmp_path, run):
     run("report", runs, "-o", "out", "-j", "1", ok=True)
     assert sorted(p.name for p in (tmp_path / "out/figures").iterdir()) == ["a.png"]
     html = (tmp_path / "out/index.html").read_text()
-    assert 'src="data:image/png;base64,' in html and "<svg" not in html
+    # PNG figures only: no SVG figure stored in the page (the page's own parallel-coordinates <svg> aside)
+    assert 'src="data:image/png;base64,' in html and 'data-mime="image/svg+xml"' not in html
     summary = json.loads((tmp_path / "out/summary.json").read_text())
     assert summary["runs"][0]["figures"] == {"png": "figures/a.png"}
     write(tmp_path / "histplot.yaml", "plot:\n  formats: [svg, pdf]\n")

@@ -28,6 +28,15 @@ def split_evidence(rows: Sequence[Iterable[str]]) -> dict[str, str]:
     marked = {n: i.split for n, i in infos.items() if i.role == METRIC and not i.why.startswith("no split marker")}
     bare = [n for n, i in infos.items() if i.role == METRIC and i.why.startswith("no split marker")]
     has_train_lines = any(k in r for r in rows for k in _TRAIN_LINE_KEYS)
+    # Rows only tell a split apart where the file has rows of its own for training (Lightning's train
+    # steps, mmengine's iteration lines). A file with one row per epoch holding train and validation
+    # values together (Keras, DeiT log.txt) says nothing about a bare name beside val_* names.
+    index_keys = {"epoch", "step", *_TRAIN_LINE_KEYS}
+    has_train_rows = has_train_lines or any(
+        (r - index_keys) and not any(marked.get(k) in ("val", "test") for k in r) for r in rows
+    )
+    if not has_train_rows:
+        return {}
     out: dict[str, str] = {}
     for name in bare:
         seen: set[str | None] = set()
