@@ -17,6 +17,20 @@ _NP = "numpy._core.multiarray"
 
 
 # -- pickle opcodes, protocol 2/3 ------------------------------------------------------------------
+def global_call(module: str, name: str, arg: str) -> bytes:
+    """A protocol-2 pickle that calls module.name(arg): what a hand-made exploit looks like."""
+    return (
+        b"\x80\x02c"
+        + module.encode()
+        + b"\n"
+        + name.encode()
+        + b"\n(X"
+        + len(arg.encode()).to_bytes(4, "little")
+        + arg.encode()
+        + b"tR."
+    )
+
+
 def _global(module: str, name: str) -> bytes:
     return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
 
