@@ -25,9 +25,10 @@ demo: $(STAMP)
 	@cat $(OUT)/summary.md
 	@echo "open $(OUT)/index.html for every figure"
 
-## test: install, then run the whole test suite
+## test: install, then run the whole test suite, one pytest-xdist worker per core (a test file stays on
+## one worker, so that its module fixtures, such as the shared report, are built once)
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 ## lint: ruff's checks and its formatting check (configured in pyproject.toml)
 lint: $(STAMP)

@@ -136,3 +136,24 @@ def many(folder: Path, runs: int = 500, epochs: int = 100) -> list[Path]:
     root = folder / "sweep"
     root.mkdir()
     return [WRITERS[i % len(WRITERS)](root / f"run{i:03d}", _epochs(rng, epochs)) for i in range(runs)]
+
+
+WIDE_COLUMNS = 10_000
+
+
+def wide(folder: Path, columns: int = WIDE_COLUMNS, epochs: int = 20) -> dict[str, Path]:
+    """The same 10,000 series as a Keras JSON (keys), a CSV (columns) and an MLflow run (one metric
+    file each): reading them must stay linear in the number of series."""
+    rng = np.random.default_rng(10_000)
+    values = np.round(rng.uniform(0, 1, (columns, epochs)), 6)
+    names = [f"m{i:05d}" for i in range(columns)]
+    out = {"json": folder / "wide.json", "csv": folder / "wide.csv", "mlflow": folder / "wide_mlruns" / "0" / "run1"}
+    out["json"].write_text(json.dumps({n: v.tolist() for n, v in zip(names, values)}), encoding="utf-8")
+    header = "epoch," + ",".join(names)
+    rows = [f"{e}," + ",".join(f"{x:g}" for x in values[:, e]) for e in range(epochs)]
+    out["csv"].write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    metrics = out["mlflow"] / "metrics"
+    metrics.mkdir(parents=True)
+    for n, v in zip(names, values):
+        (metrics / n).write_text("".join(f"{1700000000000 + e} {x:g} {e}\n" for e, x in enumerate(v)))
+    return out

@@ -187,6 +187,15 @@ def large(runs: int, tmp: Path) -> list[dict]:
     ]
 
 
+def wide(runs: int, tmp: Path) -> list[dict]:
+    inputs = data.wide(tmp)
+    t = compare({kind: [HISTPLOT, "info", str(path)] for kind, path in inputs.items()}, runs, tmp)
+    return [
+        row("wide", f"histplot info, {data.WIDE_COLUMNS:,} series as {what}", t[kind])
+        for kind, what in (("json", "JSON keys"), ("csv", "CSV columns"), ("mlflow", "MLflow metric files"))
+    ]
+
+
 def many(runs: int, tmp: Path, n_runs: int, sample: int) -> list[dict]:
     inputs = data.many(tmp, runs=n_runs)
     out = tmp / "many_out"
@@ -357,9 +366,9 @@ def main() -> None:
     parser.add_argument(
         "--sample", type=int, default=30, help="`histplot plot` processes timed for the many baseline, default 30"
     )
-    parser.add_argument("--only", help="comma-separated cases: startup,small,large,many,watch")
+    parser.add_argument("--only", help="comma-separated cases: startup,small,large,wide,many,watch")
     args = parser.parse_args()
-    cases = set((args.only or "startup,small,large,many,watch").split(","))
+    cases = set((args.only or "startup,small,large,wide,many,watch").split(","))
     os.environ.setdefault("MPLBACKEND", "Agg")
     started = time.perf_counter()
     rows: list[dict] = []
@@ -369,6 +378,7 @@ def main() -> None:
             ("startup", lambda: startup(args.runs, tmp)),
             ("small", lambda: small(args.runs, tmp)),
             ("large", lambda: large(args.large_runs, tmp)),
+            ("wide", lambda: wide(args.runs, tmp)),
             ("many", lambda: many(args.many_runs, tmp, args.many, args.sample)),
             ("watch", lambda: watch(tmp)),
         ):

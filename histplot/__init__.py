@@ -10,6 +10,11 @@
 >>> live = histplot.Live("live.png", on_finding=print)   # in a training loop:
 >>> live.update(epoch, {"loss": loss, "val_loss": val_loss})
 
+In Jupyter, a figure returned by ``render``, ``overlay`` or ``parallel`` shows itself (PNG; set
+``histplot.display_format = "svg"`` for SVG); ``load`` and every function taking a history also take
+a dict of lists (Keras ``history.history``), a Keras ``History``, a list of per-epoch dicts, a
+DataFrame or a ``Live``.
+
 Heavy packages (pandas, matplotlib) load on first use, so ``import histplot`` stays fast.
 """
 
@@ -19,6 +24,9 @@ from importlib import import_module
 from typing import Any
 
 from ._version import __version__
+
+#: How figures show themselves in Jupyter: "png" or "svg" (read each time a figure is displayed).
+display_format = "png"
 
 # Public name -> the module that defines it. No sub-module of histplot has a public name: importing
 # a sub-module binds it on this package under its name, which would hide the function of that name.

@@ -6,29 +6,49 @@ from typing import Any
 
 import numpy as np
 
+import histplot.naming as naming  # the module, so that a direction table added to it is seen
+
+from .diagnosis.monitor import auto_mode
+from .display import rounded
 from .history import History
 from .metrics.derive import summary as derive_summary
 from .metrics.describe import derived_lines, family_lines
-from .metrics.families import class_members
+from .metrics.families import COUNT_KINDS, class_members
+from .metrics.series_table import MAX_SPARK, rows_of, series_table
+from .readers.memory import as_history
 
 
 def info(history: History) -> dict[str, Any]:
     """Format, epochs, metrics by split, run-level series, and what the reader noted."""
+    history = as_history(history)
     frame = history.frame
     metrics = {
-        base: {split: _series_summary(frame[col], col) for split, col in cols.items()}
+        base: {split: _series_summary(frame[col], col, history) for split, col in cols.items()}
         for base, cols in history.metrics().items()
     }
+    by_epoch = history.epoch_clock and len(frame) > 0
     return {
         "source": history.meta.get("source"),
         "format": history.meta.get("format"),
         "label": history.label,
-        "epochs": history.epochs,
-        "first_epoch": int(frame.index[0]) if len(frame) else None,
-        "last_epoch": int(frame.index[-1]) if len(frame) else None,
+        # a source that logs by step only has no epoch axis: its rows are logged steps
+        "epochs": history.epochs if by_epoch else None,
+        "first_epoch": int(frame.index[0]) if by_epoch else None,
+        "last_epoch": int(frame.index[-1]) if by_epoch else None,
+        "logged_rows": None if by_epoch else len(frame),
+        "clocks": dict(history.clocks),
+        "final_eval": _final(history),
+        "runs": history.meta.get("runs"),
+        "time": _time_range(history),
         "splits": history.splits(),
+        "framework": history.meta.get("framework"),
+        "unsplit": history.unsplit(),
+        "roles": {
+            col: {"split": i.split, "base": i.base, "role": i.role, "direction": i.direction or "unknown"}
+            for col, i in history.roles.items()
+        },
         "metrics": metrics,
-        "other_series": {col: _series_summary(frame[col], col) for col in history.aux()},
+        "other_series": {col: _series_summary(frame[col], col, history, directed=False) for col in history.aux()},
         "step_series": list(history.steps.columns) if history.steps is not None else [],
         "steps": _steps_range(history),
         "original_names": history.meta.get("original_names", {}),
@@ -46,6 +66,22 @@ def info(history: History) -> dict[str, Any]:
     }
 
 
+def _final(history: History) -> dict[str, Any] | None:
+    if not history.final:
+        return None
+    where = history.meta.get("final_eval", {}).get("where", "written after training")
+    return {"where": where, "values": {k: rounded(v) if np.isfinite(v) else v for k, v in history.final.items()}}
+
+
+def _time_range(history: History) -> dict[str, Any] | None:
+    t = history.time
+    if t is None or t.empty:
+        t = history.step_time
+    if t is None or t.empty:
+        return None
+    return {"clock": t.index.name, "elapsed_seconds": rounded(float(t.max()))}
+
+
 def _steps_range(history: History) -> dict[str, Any] | None:
     steps = history.steps
     if steps is None or steps.empty:
@@ -55,22 +91,59 @@ def _steps_range(history: History) -> dict[str, Any] | None:
     return {"rows": len(steps), "first": as_num(first), "last": as_num(last)}
 
 
-def _series_summary(s, col: str) -> dict[str, Any]:
+def _series_summary(s, col: str, history: History, *, directed: bool = True) -> dict[str, Any]:
     v = s.to_numpy(dtype=float)
-    finite = v[np.isfinite(v)]
-    return {
+    ok = np.isfinite(v)
+    finite = v[ok]
+    counts = _counts(history, col)
+    out = {
         "column": col,
-        "values": int(np.count_nonzero(~np.isnan(v))),
-        "non_finite": int(np.count_nonzero(np.isinf(v))),
-        "first": _num(finite[0]) if finite.size else None,
-        "last": _num(finite[-1]) if finite.size else None,
-        "min": _num(finite.min()) if finite.size else None,
-        "max": _num(finite.max()) if finite.size else None,
+        "values": counts["present"],
+        "non_finite": counts["non_finite"],
+        "present": counts["present"],
+        "missing": counts["missing"],
+        "first": rounded(finite[0]) if finite.size else None,
+        "last": rounded(finite[-1]) if finite.size else None,
+        "min": rounded(finite.min()) if finite.size else None,
+        "max": rounded(finite.max()) if finite.size else None,
+        "mode": None,
+        "best": None,
+        "best_epoch": None,
+        "trend": _trend(v),
     }
+    mode = _direction(col) if directed else None
+    if mode and finite.size:
+        i = int(np.flatnonzero(ok)[np.argmax(finite) if mode == "max" else np.argmin(finite)])
+        out.update(mode=mode, best=rounded(v[i]), best_epoch=int(s.index[i]))
+    return out
 
 
-def _num(x: float) -> float:
-    return float(f"{x:.6g}")
+def _direction(col: str) -> str | None:
+    """max, min, or None for a series with no better end (confusion counts): the naming table's
+    direction when this version has one, else the monitor's auto mode."""
+    base = History.base(col)
+    table = getattr(naming, "direction", None)
+    if table is not None:
+        return {"higher": "max", "lower": "min"}.get(table(base))
+    return None if base in COUNT_KINDS else auto_mode(col)
+
+
+def _counts(history: History, col: str) -> dict[str, int]:
+    """present / missing / non-finite (logged NaN or inf) epochs of a column, from the History's mask."""
+    c = history.counts(col)
+    return {"present": c["present"], "missing": c["missing"], "non_finite": c["nonfinite"]}
+
+
+def _trend(v: np.ndarray) -> list[float | None]:
+    """At most ``MAX_SPARK`` bin means of the finite values, for the sparkline (None: no value in the bin)."""
+    n = len(v)
+    k = min(n, MAX_SPARK)
+    out: list[float | None] = []
+    for i in range(k):
+        part = v[i * n // k : (i + 1) * n // k]
+        part = part[np.isfinite(part)]
+        out.append(rounded(float(part.mean())) if part.size else None)
+    return out
 
 
 MAX_NAME = 40
@@ -85,31 +158,27 @@ def _show(text: str) -> str:
     return text if text.isprintable() else repr(text)[1:-1]
 
 
-def info_text(data: dict[str, Any]) -> str:
-    """The ``info`` dict as a short, aligned text block."""
+def info_text(data: dict[str, Any], width: int = 80) -> str:
+    """The ``info`` dict as a short, aligned text block, its table of series fitting ``width`` columns."""
     lines = [
         f"{data['source']}",
         f"  format   {data['format']}",
-        f"  epochs   {data['epochs']} ({data['first_epoch']}-{data['last_epoch']})",
+        (
+            f"  epochs   {data['epochs']} ({data['first_epoch']}-{data['last_epoch']})"
+            if data["epochs"] is not None
+            else f"  epochs   none: logged by step only ({data.get('logged_rows')} logged rows)"
+        ),
         f"  splits   {', '.join(data['splits']) or '-'}",
-        "  metrics",
     ]
-    width = min(max([len(b) for b in data["metrics"]] + [len(c) for c in data["other_series"]] + [6]), MAX_NAME)
+    if data.get("framework"):
+        lines.append(f"  writer   {data['framework']} (naming conventions applied)")
+    if data.get("unsplit"):
+        lines.append(f"  unsplit  {', '.join(map(_short, data['unsplit']))} (the file does not say train or held-out)")
+    name_width = min(max([len(b) for b in data["metrics"]] + [len(c) for c in data["other_series"]] + [6]), MAX_NAME)
     members = class_members(data["metrics"])
-    for base, splits in data["metrics"].items():
-        if base in members:
-            continue
-        parts = []
-        for split, s in splits.items():
-            rng = f"{s['first']:.4g} -> {s['last']:.4g}" if s["first"] is not None else "no finite values"
-            parts.append(f"{split}: {rng}" + (f" ({s['values']} values)" if s["values"] != data["epochs"] else ""))
-        lines.append(f"    {_short(base):<{width}}  " + "; ".join(parts))
-    lines.extend(family_lines(data["metrics"], members, width))
+    lines.extend(series_table(rows_of(data["metrics"], data["other_series"], set(members)), width=width))
+    lines.extend(family_lines(data["metrics"], members, name_width))
     lines.extend(derived_lines(data))
-    if data["other_series"]:
-        lines.append("  other series")
-        for col, s in data["other_series"].items():
-            lines.append(f"    {_short(col):<{width}}  {s['first']:.4g} -> {s['last']:.4g}")
     if data.get("step_series"):
         lines.append(
             f"  steps    {data['steps']['rows']} logged steps ({data['steps']['first']}-"
@@ -131,6 +200,12 @@ def info_text(data: dict[str, Any]) -> str:
     renamed = {k: v for k, v in data["original_names"].items() if k != v}
     if renamed:
         lines.append("  renamed  " + ", ".join(f"{_show(v)} -> {_short(k)}" for k, v in renamed.items()))
+    final = data.get("final_eval")
+    if final:
+        shown = ", ".join(f"{_short(k)} = {v:.4g}" for k, v in final["values"].items())
+        lines.append(f"  final    {_show(final['where'])}: {shown}")
+    for run in data.get("runs") or []:
+        lines.append(f"  run      {_show(str(run))}")
     for name, value in data["scalars"].items():
         lines.append(f"  scalar   {name} = {value:.6g}")
     for note in data["notes"]:

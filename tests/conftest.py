@@ -42,6 +42,7 @@ def run(tmp_path, monkeypatch):
     from histplot.cli import cli
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COLUMNS", raising=False)  # wrapping follows $COLUMNS; xdist workers may set it
     runner = CliRunner()
 
     def invoke(*args, input=None, ok=None):
@@ -51,3 +52,8 @@ def run(tmp_path, monkeypatch):
         return result
 
     return invoke
+
+
+def visible_axes(fig) -> dict:
+    """A figure's visible axes by label (each panel's axes is labelled with its metric)."""
+    return {ax.get_label(): ax for ax in fig.axes if ax.get_visible()}

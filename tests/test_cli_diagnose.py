@@ -74,6 +74,7 @@ def test_json_schema(run):
         "settings",
         "findings",
         "notes",
+        "final_eval",
         "failed",
         "failing_kinds",
     }

@@ -13,7 +13,7 @@ from histplot.history import History
 from histplot.metrics.derive import derive
 from histplot.readers import load
 
-from conftest import SAMPLES
+from conftest import SAMPLES, visible_axes
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +26,6 @@ def multi():
     return derive(load(str(SAMPLES / "multiclass_10.json")))
 
 
-def axes_by_label(fig):
-    return {ax.get_label(): ax for ax in fig.axes if ax.get_visible()}
-
-
 def test_binary_dashboard_layout(binary):
     assert [p.name for p in panels(binary)] == [
         "loss",
@@ -39,7 +35,7 @@ def test_binary_dashboard_layout(binary):
         "accuracy",
     ]
     fig = render(binary)
-    ax = axes_by_label(fig)["precision_recall_f1"]
+    ax = visible_axes(fig)["precision_recall_f1"]
     lines = {line.get_label(): line for line in ax.lines}
     assert set(lines) == {f"{m} ({s})" for m in ("precision", "recall", "F1") for s in ("train", "validation")}
     # one colour per metric, the split in the line style
@@ -96,7 +92,7 @@ def test_multiclass_dashboard_and_per_class_panels(multi):
         "precision_per_class",
     ]
     fig = render(multi)
-    ax = axes_by_label(fig)["f1_per_class"]
+    ax = visible_axes(fig)["f1_per_class"]
     assert ax.get_title() == "F1 per class (validation)"
     labels = [line.get_label() for line in ax.lines]
     assert sorted(labels[:-1], key=int) == [str(k) for k in range(10)] and labels[-1] == "macro"

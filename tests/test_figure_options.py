@@ -14,6 +14,8 @@ from histplot.figures.smoothing import ema
 from histplot.history import History
 from histplot.readers.aliases import apply_aliases
 
+from conftest import visible_axes
+
 
 def test_ema_is_tensorboards_debiased_average_computed_by_hand():
     # w = 0.5: last = 0.5*last + 0.5*v, divided by 1 - 0.5**n (n = finite values so far)
@@ -52,14 +54,10 @@ def history():
     )
 
 
-def axes_by_name(fig):
-    return {ax.get_label(): ax for ax in fig.axes if ax.get_visible()}
-
-
 def test_smoothing_draws_the_smoothed_curve_over_a_faint_raw_one_and_leaves_the_history_alone():
     h = history()
     before = h.frame.copy()
-    loss = axes_by_name(render(h, options=FigureOptions(smooth=0.6)))["loss"]
+    loss = visible_axes(render(h, options=FigureOptions(smooth=0.6)))["loss"]
     raw_train, train, raw_val, val = loss.lines
     assert raw_train.get_alpha() == RAW_ALPHA and train.get_alpha() is None
     np.testing.assert_array_equal(raw_train.get_ydata(), [2.0, 1.0, 0.5, 0.4])
@@ -67,21 +65,21 @@ def test_smoothing_draws_the_smoothed_curve_over_a_faint_raw_one_and_leaves_the_
     np.testing.assert_allclose(val.get_ydata(), ema([2.1, 1.2, 0.9], 0.6))
     assert [t.get_text() for t in loss.get_legend().get_texts()] == ["train", "validation"]
     assert h.frame.equals(before)
-    lr = axes_by_name(render(h, options=FigureOptions(smooth=0.6)))["learning_rate"]
+    lr = visible_axes(render(h, options=FigureOptions(smooth=0.6)))["learning_rate"]
     assert len(lr.lines) == 1  # a schedule is drawn as it is
 
 
 def test_log_y_and_ylim_apply_to_the_named_panels_only():
     opts = figure_options(log_y="accuracy", ylim=("loss=0:3", "accuracy=0.1:"))
-    axes = axes_by_name(render(history(), options=opts))
+    axes = visible_axes(render(history(), options=opts))
     assert axes["accuracy"].get_yscale() == "log" and axes["loss"].get_yscale() == "linear"
     assert axes["loss"].get_ylim() == (0.0, 3.0)
     assert axes["accuracy"].get_ylim()[0] == pytest.approx(0.1) and axes["accuracy"].get_ylim()[1] > 0.8
-    every = axes_by_name(render(history(), options=figure_options(log_y="all", ylim=(":5",))))
+    every = visible_axes(render(history(), options=figure_options(log_y="all", ylim=(":5",))))
     assert all(ax.get_yscale() == "log" for ax in every.values())
     assert all(ax.get_ylim()[1] == 5.0 for ax in every.values())
     # validation's column name also names its panel
-    assert axes_by_name(render(history(), options=figure_options(log_y="val_loss")))["loss"].get_yscale() == "log"
+    assert visible_axes(render(history(), options=figure_options(log_y="val_loss")))["loss"].get_yscale() == "log"
 
 
 @pytest.mark.parametrize(
@@ -95,13 +93,13 @@ def test_bad_ylim_is_an_error(value, message):
 def test_yaml_panels_group_metrics_and_skip_missing_ones():
     cfg = {"plot": {"panels": [["accuracy", "loss"], ["learning_rate"], ["f1"]]}}
     fig = render(history(), options=figure_options(cfg))
-    axes = axes_by_name(fig)
+    axes = visible_axes(fig)
     assert list(axes) == ["accuracy+loss", "learning_rate"]
     shared = axes["accuracy+loss"]
     assert len({ln.get_color() for ln in shared.lines}) == 2  # a colour per metric
     assert {ln.get_linestyle() for ln in shared.lines} == {"-", "--"}
     # --metrics beats the config's panels
-    assert list(axes_by_name(render(history(), metrics=["loss"], options=figure_options(cfg)))) == ["loss"]
+    assert list(visible_axes(render(history(), metrics=["loss"], options=figure_options(cfg)))) == ["loss"]
 
 
 def test_precedence_option_over_config_over_default():
@@ -197,7 +195,8 @@ def test_report_honours_formats_and_figure_options_from_yaml(tmp_path, run):
     run("report", runs, "-o", "out", "-j", "1", ok=True)
     assert sorted(p.name for p in (tmp_path / "out/figures").iterdir()) == ["a.png"]
     html = (tmp_path / "out/index.html").read_text()
-    assert 'src="data:image/png;base64,' in html and "<svg" not in html
+    # PNG figures only: no SVG figure stored in the page (the page's own parallel-coordinates <svg> aside)
+    assert 'src="data:image/png;base64,' in html and 'data-mime="image/svg+xml"' not in html
     summary = json.loads((tmp_path / "out/summary.json").read_text())
     assert summary["runs"][0]["figures"] == {"png": "figures/a.png"}
     write(tmp_path / "histplot.yaml", "plot:\n  formats: [svg, pdf]\n")

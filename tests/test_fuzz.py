@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from histplot.errors import HistplotError
 from histplot.history import History
-from histplot.readers import load
+from histplot.readers import load, readers
 
 from conftest import SAMPLES
 
@@ -75,5 +75,8 @@ def test_mutated_sample_reads_or_fails_cleanly(sample, ops):
         assert str(exc).strip() and "\n" not in str(exc).strip()
         return
     assert isinstance(h, History) and h.epochs >= 1
-    assert h.frame.index.is_unique or h.meta.get("format") is not None
+    # whatever the mutation, the epoch index is what History promises: unique, increasing, from 1
+    assert h.frame.index.is_unique and h.frame.index.is_monotonic_increasing
+    assert h.frame.index[0] >= 1
+    assert h.meta["format"] in readers()
     assert all(h.frame[c].dtype == "float64" for c in h.frame.columns)

@@ -7,23 +7,10 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from hostile_cases import global_call
 
 from histplot.errors import HistplotError
 from histplot.readers import load
-
-
-def _global_call(module, name, arg):
-    """A protocol-2 pickle that calls module.name(arg): what a hand-made exploit looks like."""
-    return (
-        b"\x80\x02c"
-        + module.encode()
-        + b"\n"
-        + name.encode()
-        + b"\n(X"
-        + len(arg.encode()).to_bytes(4, "little")
-        + arg.encode()
-        + b"tR."
-    )
 
 
 @pytest.mark.parametrize(
@@ -48,7 +35,7 @@ def test_pickle_calls_are_refused_and_never_run(run, tmp_path, module, name):
     marker = tmp_path / "MARKER"
     evil = tmp_path / "history.pkl"
     evil.write_bytes(
-        _global_call(module, name, f"open('{marker}', 'w')" if "eval" in name or "exec" in name else f"touch {marker}")
+        global_call(module, name, f"open('{marker}', 'w')" if "eval" in name or "exec" in name else f"touch {marker}")
     )
     r = run("plot", evil)
     assert r.exit_code == 2

@@ -9,24 +9,12 @@ import sys
 import zipfile
 
 import pytest
+from hostile_cases import global_call
 
 from conftest import REPO
 
 MEMORY_LIMIT = 3 * 1024**3
 TIME_LIMIT = 60
-
-
-def _call(module: str, name: str, arg: str) -> bytes:
-    return (
-        b"\x80\x02c"
-        + module.encode()
-        + b"\n"
-        + name.encode()
-        + b"\n(X"
-        + len(arg.encode()).to_bytes(4, "little")
-        + arg.encode()
-        + b"tR."
-    )
 
 
 def _torch_zip(payload: bytes) -> bytes:
@@ -52,10 +40,10 @@ def hostile_files(marker):
         + "loss: [1.0, 0.5]\n"
     )
     return {
-        "system.pt": _torch_zip(_call("os", "system", touch)),
-        "subprocess.pt": _torch_zip(_call("subprocess", "call", touch)),
-        "eval_legacy.pt": _torch_legacy(_call("builtins", "eval", f"open('{marker}', 'w')")),
-        "reduce_numpy.pkl": _call("numpy", "load", str(marker)),
+        "system.pt": _torch_zip(global_call("os", "system", touch)),
+        "subprocess.pt": _torch_zip(global_call("subprocess", "call", touch)),
+        "eval_legacy.pt": _torch_legacy(global_call("builtins", "eval", f"open('{marker}', 'w')")),
+        "reduce_numpy.pkl": global_call("numpy", "load", str(marker)),
         "getattr.pkl": b"\x80\x02cbuiltins\ngetattr\ncos\nsystem\nX\x04\x00\x00\x00callR.",
         "bomb.yaml": bomb.encode(),
         "python_tag.yaml": f"loss: !!python/object/apply:os.system ['{touch}']\nval_loss: [1, 2]\n".encode(),

@@ -127,50 +127,95 @@ def test_sigterm_ends_a_waiting_child(monkeypatch):
     assert os.WIFSIGNALED(status) or os.waitstatus_to_exitcode(status) != 0
 
 
-@pytest.mark.parametrize("delay", [0.3, 0.6, 0.9, 1.2, 1.5])
-def test_ctrl_c_during_plot_leaves_no_file_and_no_process(tmp_path, delay):
-    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it, at several moments:
-    reading, drawing, writing. Either the figure is whole or it is not there; no temporary file and
-    no drawing process are left."""
+# Each phase of `histplot plot` held open by a stand-in that says it has started and then waits, so
+# that Ctrl-C lands in that phase every time. The stand-ins are patched in before the command starts,
+# so the drawing process, forked from it, has them too.
+_HOLD = """
+import os, sys, time
+import histplot.figures.files, histplot.output, histplot.readers
+from histplot.cli import main
+
+def hold(real):
+    def held(*args, **kwargs):
+        open(os.environ["PHASE_STARTED"], "w").close()
+        time.sleep(60)
+        return real(*args, **kwargs)
+    return held
+
+def half_written(fig, fh, **kwargs):
+    fh.write(b"\\x89PNG half")
+    fh.flush()
+    hold(None)()
+
+phase = os.environ["PHASE"]
+if phase == "reading":
+    histplot.readers.load = hold(histplot.readers.load)
+elif phase == "drawing":
+    held_save = hold(histplot.figures.files.save_figures)
+    held_save.__qualname__ = held_save.__name__ = "held_save"  # pickled by name for the drawing process
+    histplot.figures.files.save_figures = held_save
+elif phase == "writing":
+    histplot.output.write_figure = half_written
+sys.argv = ["histplot", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("phase", ["reading", "drawing", "writing"])
+def test_ctrl_c_during_plot_leaves_no_file_and_no_process(tmp_path, phase):
+    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it, while the command reads,
+    while the drawing process draws, and in the middle of writing the figure: exit 130, "Interrupted"
+    and nothing else on stderr, no figure, no temporary file, and no drawing process left."""
     import subprocess
     import sys
     import time
 
-    import numpy as np
-
     csv = tmp_path / "metrics.csv"
-    n = 300_000
-    step = np.arange(n)
-    body = "\n".join(f"{s // 1000},{s},{v:.5f},," for s, v in zip(step, 1 / (1 + step / 1e4)))
-    evals = "\n".join(
-        f"{e},{e * 1000 + 999},,{0.5 + 1 / (e + 1):.5f},{0.3 + 1 / (e + 2):.5f}" for e in range(n // 1000)
-    )
-    csv.write_text("epoch,step,train_loss_step,val_loss,train_loss_epoch\n" + body + "\n" + evals + "\n")
+    csv.write_text("epoch,loss,val_loss\n" + "".join(f"{e},{1 / (e + 1):.4f},{1 / (e + 2):.4f}\n" for e in range(20)))
     out = tmp_path / "out"
     out.mkdir()
-    histplot = [sys.executable, "-c", "from histplot.cli import main; main()"]
+    started = tmp_path / "started"
+    env = {**os.environ, "PHASE": phase, "PHASE_STARTED": str(started)}
+    env.pop("HISTPLOT_DEBUG", None)
     proc = subprocess.Popen(
-        [*histplot, "plot", str(csv), "-o", str(out / "m.png")],
+        [sys.executable, "-c", _HOLD, "plot", str(csv), "-o", str(out / "m.png")],
         start_new_session=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    time.sleep(delay)
-    try:
-        os.killpg(proc.pid, signal.SIGINT)
-    except ProcessLookupError:
-        pass  # already done
+    deadline = time.monotonic() + 60
+    while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert started.exists(), proc.communicate()
+    if phase == "writing":
+        assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")]  # the half-written figure
+    os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    # -SIGINT: the signal came as the interpreter was exiting, after the command's work was done
-    assert proc.returncode in (0, 130, -signal.SIGINT), err
-    files = sorted(p.name for p in out.iterdir())
-    # interrupted after the figure was written (and before the command said so), it stays: whole
-    assert files == ["m.png"] if proc.returncode == 0 else files in ([], ["m.png"]), (proc.returncode, files)
-    if files:
-        assert (out / "m.png").read_bytes().endswith(b"IEND\xaeB`\x82")
-    if proc.returncode == 130:
-        assert err.strip() == "Interrupted"
+    assert proc.returncode == 130, err
+    assert err.strip() == "Interrupted"
+    assert list(out.iterdir()) == []
+    assert not _processes_mentioning(str(csv))
+
+
+def test_ctrl_c_after_plot_finished_changes_nothing(tmp_path):
+    """The figure written, the command done: whole, and exit 0."""
+    import subprocess
+    import sys
+
+    csv = tmp_path / "metrics.csv"
+    csv.write_text("epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n2,0.7,0.85\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "histplot", "plot", str(csv), "-o", str(tmp_path / "m.png")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(tmp_path / "m.png")
+    assert (tmp_path / "m.png").read_bytes().endswith(b"IEND\xaeB`\x82")
     assert not _processes_mentioning(str(csv))
 
 

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 
@@ -24,10 +26,8 @@ MIXED = [
 ]
 
 
-@pytest.fixture
-def runs(tmp_path):
+def make_runs(d):
     """A directory mixing formats and nesting, one corrupt history, and a file that is no history."""
-    d = tmp_path / "runs"
     (d / "a").mkdir(parents=True)
     (d / "b").mkdir()
     for name in MIXED:
@@ -36,6 +36,36 @@ def runs(tmp_path):
     (d / "b" / "corrupt.json").write_text('{"loss": [0.5, 0.4], "val_loss": [')
     (d / "b" / "notes.txt").write_text("remember to try a lower learning rate\n")
     return d
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The mixed runs, made once for the module: tests read them and never write there."""
+    return make_runs(tmp_path_factory.mktemp("inputs") / "runs")
+
+
+@pytest.fixture(scope="module")
+def shared(runs, tmp_path_factory):
+    """`histplot report runs -o out -j 1 --github`, run once for the module; the tests assert on its
+    outputs (the figures, summaries and index.html), its exit code and its output streams.
+
+    ``--github`` only adds the step summary and the annotations on stdout; the files are the same."""
+    from click.testing import CliRunner
+
+    from histplot.cli import cli
+
+    home = tmp_path_factory.mktemp("report")
+    summary = home / "step_summary.md"
+    summary.write_text("previous step\n")
+    out = home / "out"
+    env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    cwd = os.getcwd()
+    os.chdir(home)  # as the `run` fixture does: no histplot.yaml of the caller's is read
+    try:
+        result = CliRunner().invoke(cli, ["report", str(runs), "-o", str(out), "-j", "1", "--github"], env=env)
+    finally:
+        os.chdir(cwd)
+    return SimpleNamespace(result=result, out=out, step_summary=summary)
 
 
 def read_report(out):
@@ -65,10 +95,9 @@ RUN_KEYS = {
 }
 
 
-def test_report_over_a_mixed_directory_with_one_corrupt_file(run, runs, tmp_path):
-    r = run("report", runs, "-o", tmp_path / "out", "-j", "1")
+def test_report_over_a_mixed_directory_with_one_corrupt_file(shared, runs):
+    r, out = shared.result, shared.out
     assert r.exit_code == 0, r.stderr
-    out = tmp_path / "out"
     data = read_report(out)
     assert data["schema"] == "histplot.report/1"
     assert set(data) == {"schema", "fail_on", "counts", "failed", "runs"}
@@ -97,6 +126,10 @@ def test_report_over_a_mixed_directory_with_one_corrupt_file(run, runs, tmp_path
     assert overfit["monitor"] == "val_loss" and overfit["best_epoch"] == 16
     assert overfit["best"] == pytest.approx(0.61719)
     assert "overfitting" in [f["kind"] for f in overfit["findings"]]
+    # what --fail-on overfitting fails: that run alone
+    assert [row["source"] for row in good if "overfitting" in [f["kind"] for f in row["findings"]]] == [
+        overfit["source"]
+    ]
     assert overfit["metrics"]["val_loss"]["best"] == pytest.approx(0.61719)
     md = (out / "summary.md").read_text()
     assert md.count("\n| ") == 1 + data["counts"]["runs"]  # header + one row per run
@@ -106,13 +139,22 @@ def test_report_over_a_mixed_directory_with_one_corrupt_file(run, runs, tmp_path
     assert "notes.txt" not in md
 
 
-def test_fail_on_and_strict_exit_codes(run, runs, tmp_path):
-    r = run("report", runs, "-o", tmp_path / "o1", "--fail-on", "overfitting", "-j", "1")
-    assert r.exit_code == 1
-    assert read_report(tmp_path / "o1")["counts"]["failing"] == 1  # b/history.json, the overfitting sample
-    r = run("report", runs, "-o", tmp_path / "o2", "--strict", "-j", "1")
-    assert r.exit_code == 2
-    assert (tmp_path / "o2" / "index.html").exists()  # the report is still complete
+def test_fail_on_and_strict_exit_codes(tmp_path):
+    """The exit code is the report's ``return_code``: 1 for a --fail-on finding, 2 with --strict and an
+    unreadable input (the report still complete), else 0."""
+    from histplot.reports.build import build_report
+
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(SAMPLES / "overfitting_run.json", d / "history.json")
+    (d / "corrupt.json").write_text('{"loss": [0.5, 0.4], "val_loss": [')
+    report = build_report([str(d)], tmp_path / "o1", fail_on=("overfitting",), jobs=1, formats=("svg",))
+    assert read_report(tmp_path / "o1")["counts"]["failing"] == 1
+    assert report.return_code() == 1
+    assert replace(report, fail_on=(), runs=[replace(r, failing=[]) for r in report.runs]).return_code() == 0
+    strict = replace(report, strict=True)
+    assert strict.return_code() == 2
+    assert (tmp_path / "o1" / "index.html").exists()  # the report is still complete
 
 
 def test_globs_and_files(run, tmp_path):
@@ -122,26 +164,30 @@ def test_globs_and_files(run, tmp_path):
     assert "0 unreadable" in r.stderr
 
 
-def test_index_html_is_self_contained(run, runs, tmp_path):
-    run("report", runs, "-o", tmp_path / "out", "-j", "1")
-    html = (tmp_path / "out" / "index.html").read_text()
-    assert html.count("<svg") == sum(1 for r in read_report(tmp_path / "out")["runs"] if not r["error"])
-    assert not re.search(r"""(src\s*=|<link|<script|@import|url\(\s*['"]?(https?:|//))""", html, re.I)
+def test_index_html_is_self_contained(shared):
+    html = (shared.out / "index.html").read_text()
+    read = [r for r in read_report(shared.out)["runs"] if not r["error"]]
+    # Every run's full figure is stored in the page (gzip'd SVG), and a thumbnail shows in its row.
+    assert html.count('data-mime="image/svg+xml"') == len(read)
+    assert html.count('<img alt="') == len(read)
+    # Nothing is fetched: images are data: URIs, scripts and styles inline, no link to anywhere.
+    assert re.findall(r"""\bsrc\s*=\s*["']?([a-z]+:)""", html, re.I) == ["data:"] * len(read)
+    assert not re.search(r"""(<script[^>]*\bsrc\s*=|<link|@import|url\(\s*['"]?(https?:|//))""", html, re.I)
     assert not re.search(r"""href\s*=\s*["'](https?:|//|file:)""", html, re.I)
     ids = re.findall(r'\bid="([^"]+)"', html)
-    assert len(ids) == len(set(ids))  # figures' ids made unique when inlined
+    assert len(ids) == len(set(ids))
 
 
-def test_parallel_and_serial_reports_are_identical_and_deterministic(run, runs, tmp_path):
-    run("report", runs, "-o", tmp_path / "serial", "-j", "1")
+def test_parallel_and_serial_reports_are_identical_and_deterministic(run, runs, shared, tmp_path):
+    """The shared report (serial, one process) against a fresh one with two workers: same bytes."""
     run("report", runs, "-o", tmp_path / "parallel", "-j", "2")
-    run("report", runs, "-o", tmp_path / "again", "-j", "2")
+    serial = shared.out
     for name in ("summary.json", "summary.md", "index.html"):
-        a = (tmp_path / "serial" / name).read_bytes()
-        assert a == (tmp_path / "parallel" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
-    svgs = sorted(p.name for p in (tmp_path / "serial" / "figures").glob("*.svg"))
+        assert (serial / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes(), name
+    svgs = sorted(p.name for p in (serial / "figures").glob("*.svg"))
+    assert len(svgs) == len(MIXED) + 1
     for name in svgs:
-        assert (tmp_path / "serial/figures" / name).read_bytes() == (tmp_path / "parallel/figures" / name).read_bytes()
+        assert (serial / "figures" / name).read_bytes() == (tmp_path / "parallel/figures" / name).read_bytes()
 
 
 def test_timestamp_only_when_asked(run, tmp_path):
@@ -150,20 +196,18 @@ def test_timestamp_only_when_asked(run, tmp_path):
     assert "Generated " in (tmp_path / "out" / "summary.md").read_text()
 
 
-def test_github_summary_and_annotations(run, runs, tmp_path, monkeypatch):
-    summary = tmp_path / "step_summary.md"
-    summary.write_text("previous step\n")
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    r = run("report", runs, "-o", tmp_path / "out", "--github", "-j", "1")
-    text = summary.read_text()
+def test_github_summary_and_annotations(run, shared, tmp_path, monkeypatch):
+    text = shared.step_summary.read_text()
     assert text.startswith("previous step\n# histplot report")
-    lines = r.stdout.splitlines()
+    assert text.endswith((shared.out / "summary.md").read_text())
+    lines = shared.result.stdout.splitlines()
     assert any(ln.startswith("::warning file=") and "title=histplot overfitting::" in ln for ln in lines)
     assert any(
         ln.startswith("::error file=") and "corrupt.json" in ln and "title=histplot unreadable::" in ln for ln in lines
     )
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY")
-    r = run("report", runs, "-o", tmp_path / "out2", "--github", "-j", "1")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    r = run("report", SAMPLES / "overfitting_run.json", "-o", tmp_path / "out2", "--github", "-j", "1")
+    assert r.exit_code == 0
     assert "GITHUB_STEP_SUMMARY is not set" in r.stderr
 
 
@@ -270,3 +314,30 @@ def test_two_reports_into_one_directory_do_not_corrupt_each_other(runs, tmp_path
     for row in data["runs"]:
         for rel in row["figures"].values():
             assert (out / rel).stat().st_size > 1000
+
+
+def test_index_html_stays_compact(run, tmp_path):
+    """PNG thumbnails and gzip'd SVGs keep a run's share of index.html small: under 30 kB for a
+    typical run, so a 500-run sweep stays under about 15 MB."""
+    import json
+    import math
+
+    runs = tmp_path / "sweep"
+    runs.mkdir()
+    for i in range(6):
+        k = 0.05 + 0.02 * i
+        loss = [2.3 * math.exp(-k * e) + 0.05 for e in range(60)]
+        val = [v + 0.1 + max(0.0, (e - 20) * 0.01 * (i % 3)) for e, v in enumerate(loss)]
+        history = {"loss": loss, "val_loss": val, "accuracy": [1 - v / 2.5 for v in loss]}
+        history["val_accuracy"] = [1 - v / 2.6 for v in val]
+        (runs / f"lr_{i}.json").write_text(json.dumps(history))
+    run("report", runs, "-o", tmp_path / "out", "-j", "1", ok=True)
+    html = (tmp_path / "out" / "index.html").read_bytes()
+    empty = tmp_path / "one"
+    empty.mkdir()
+    (empty / "a.json").write_text((runs / "lr_0.json").read_text())
+    run("report", empty, "-o", tmp_path / "out1", "-j", "1", ok=True)
+    fixed = (tmp_path / "out1" / "index.html").stat().st_size
+    per_run = (len(html) - fixed) / 5
+    assert per_run < 30_000, per_run
+    assert fixed + 500 * per_run < 15_000_000

@@ -26,7 +26,8 @@ def _spikes_by_hand(values, factor, neighbours, recovery):
         if len(window) >= 4:
             median = float(np.median(window))
             after = values[i + 1 : i + 1 + neighbours]
-            if not (median <= 0 or v <= factor * median) and len(after) and np.min(after) <= recovery * median:
+            rose = i > 0 and v > np.fmin.reduce(values[:i])  # above every earlier value: not the first descent
+            if not (median <= 0 or v <= factor * median) and len(after) and np.min(after) <= recovery * median and rose:
                 found.append((i, float(v / median)))
     return found
 
@@ -58,13 +59,13 @@ def test_spike_chunks_join_up(monkeypatch):
 # -- Lightning metrics.csv: the C-parser path and the cell-by-cell path -------------------------------------
 
 
-def _metrics_csv(newline: str = "\n") -> bytes:
+def _metrics_csv(newline: str = "\n", nan: str = "0.25") -> bytes:
     rng = np.random.default_rng(3)
     rows = ["epoch,lr-Adam,step,train_loss_step,val_loss , val_acc"]
     for e in range(4):
         rows.append(f",0.001,{e * 10},,,")
         rows += [f"{e},,{e * 10 + s},{v!r},," for s, v in enumerate(rng.lognormal(0, 1, 10).tolist())]
-        rows.append(f"{e},,{e * 10 + 9},,{['nan', 'inf', '0.5', '-inf'][e]},1e-3")
+        rows.append(f"{e},,{e * 10 + 9},,{[nan, 'inf', '0.5', '-inf'][e]},1e-3")
     rows.insert(3, "")
     return (newline.join(rows) + newline).encode()
 
@@ -75,6 +76,16 @@ def test_plain_numeric_path_gives_what_the_careful_path_gives(newline):
     plain = lightning_csv._read_plain(io.BytesIO(data))
     assert plain is not None
     pd.testing.assert_frame_equal(plain, lightning_csv._read_checked(data, "metrics.csv"))
+
+
+def test_a_logged_nan_takes_the_careful_path_and_stays_a_logged_nan():
+    # the C parser reads "nan" and an empty cell as the same NaN: a file with "nan" is read cell by cell
+    data = _metrics_csv(nan="nan")
+    assert lightning_csv._read_plain(io.BytesIO(data)) is None
+    h = lightning_csv.read(io.BytesIO(data), source="metrics.csv")
+    assert h.nonfinite("val_loss") == [1, 2, 4]  # nan (epoch 1), inf, -inf: never the empty cells
+    assert h.missing("val_loss") == []
+    assert h.counts("loss") == {"present": 4, "missing": 0, "nonfinite": 0}
 
 
 def test_plain_file_read_by_path_gives_what_its_bytes_give(tmp_path, monkeypatch):
@@ -194,15 +205,17 @@ def test_report_slugs_stay_unique():
     ],
 )
 def test_number_lists_convert_as_cell_by_cell(values):
-    from histplot.history import _as_number, _to_float
+    from histplot.history import MISSING_MARKERS, _as_number, to_float
 
     notes: list[str] = []
     try:
-        got = _to_float("x", values, "h.json", notes)
+        got = to_float("x", values, "h.json", notes)
     except ReadError as exc:
         got = exc
-    cells = [_as_number(v) for v in values]
+    missing = [v is None or (isinstance(v, str) and v.strip().lower() in MISSING_MARKERS) for v in values]
+    cells = [np.nan if m else _as_number(v) for v, m in zip(values, missing)]
     if any(c is None for c in cells):
         assert got is None or isinstance(got, ReadError)
     else:
-        np.testing.assert_array_equal(got, np.array(cells, dtype=float))
+        np.testing.assert_array_equal(got[0], np.array(cells, dtype=float))
+        np.testing.assert_array_equal(got[1], ~np.array(missing))

@@ -24,7 +24,7 @@ def test_epoch_frame_is_step_mean_unless_epoch_value_given():
         {"train_loss": [1.0, 0.8, 0.6, 0.2], "val_loss": [0.9, 0.85, 0.7, 0.65], "grad_norm": [1.0, 3.0, 2.0, 2.0]},
         index=[10, 20, 30, 40],
     )
-    h = History.build({"loss": [0.77, np.nan]}, epochs=[1, 2], steps=steps, step_epochs=[1, 1, 2, 2])
+    h = History.build({"loss": [0.77, None]}, epochs=[1, 2], steps=steps, step_epochs=[1, 1, 2, 2])
     assert h.frame.loc[1, "loss"] == 0.77  # the source's epoch value wins
     assert h.frame.loc[2, "loss"] == pytest.approx(0.4)  # else the mean of the epoch's steps
     assert h.frame["val_loss"].tolist() == [0.85, 0.65]  # held-out: the epoch's last evaluation

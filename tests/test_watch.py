@@ -425,6 +425,8 @@ def test_cli_watch_ctrl_c_exits_130_without_traceback(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a shell or CI runner may start the tests with SIGINT ignored, which the child would inherit
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 15
     while not out.exists() and time.monotonic() < deadline:

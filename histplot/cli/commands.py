@@ -7,11 +7,13 @@ line on stderr and exit code 2; exit code 1 is reserved for ``--fail-on`` findin
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import json
 import os
 import signal
 import sys
+import threading
 from typing import Any
 
 import click
@@ -19,18 +21,19 @@ import click
 from .._version import __version__
 from ..diagnosis.settings import resolve_settings
 from ..errors import HistplotError
-from ..output import save_figure
+from ..output import refuse_input_overwrite, save_figure
 from .options import (
-    config_option,
-    derive_options,
     diagnose_options,
+    dpi_option,
     figure_flags,
+    history_options,
     imports_done,
     load_all,
     painter_process,
-    reader_options,
 )
 from .painter import warm_up
+from .setup_commands import register as register_setup_commands
+from .terminal import Styler, error_line, global_options, printable, say, terminal
 
 
 class UsageFailure(click.ClickException):
@@ -40,16 +43,43 @@ class UsageFailure(click.ClickException):
 
 
 class HistplotGroup(click.Group):
-    """Turns library errors into exit code 2 with a single line, never a traceback."""
+    """Turns library errors into exit code 2 with a single line, never a traceback; click's own usage
+    errors (a bad option value, an existing file where a folder is wanted) too, as one line."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            # click would print the usage, a hint and a blank line before the message: three lines
+            # for one problem. The message is enough; the hint goes on the same line.
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            error_line(exc.format_message() + hint)
+            sys.exit(2)
+        except click.ClickException as exc:
+            error_line(exc.format_message())
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            say("Interrupted", err=True)
+            sys.exit(130)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                _stdout_gone()
+            raise
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _terminate_as_interrupt():
+                return super().invoke(ctx)
         except HistplotError as exc:
             raise UsageFailure(str(exc)) from None
         except KeyboardInterrupt:
-            click.echo("Interrupted", err=True)
+            say("Interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            _stdout_gone()
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:  # a bug must still not greet the user with a traceback
@@ -58,12 +88,21 @@ class HistplotGroup(click.Group):
             raise UsageFailure(f"unexpected {type(exc).__name__}: {exc} (set HISTPLOT_DEBUG=1 to see where)") from None
 
 
+def _stdout_gone() -> None:
+    """The reader of our output went away (``| head``): stop quietly with exit 1, as click does. Our
+    standard output now leads nowhere, so that flushing it at exit raises nothing more."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    sys.exit(1)
+
+
 def _split_list(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
 @click.group(cls=HistplotGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="histplot")
+@global_options
 def cli() -> None:
     """Plot and diagnose deep-learning training histories.
 
@@ -87,26 +126,25 @@ def cli() -> None:
     "-o",
     "--output",
     type=click.Path(),
-    help="Output file (one input, or --overlay) or directory. "
-    "Default: <input stem>.<format> (overlay.<format>) in the current directory.",
+    help="Output file (one input, or --overlay) or directory (a name ending in /, or without a suffix); "
+    "- writes the figure to stdout. Default: <input stem>.<format> (overlay.<format>) in the current directory.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["png", "svg", "pdf"]),
-    help="Figure format (default: from -o's suffix, else png).",
+    type=click.Choice(["png", "svg", "pdf", "jpg"]),
+    help="Figure format (default: from -o's suffix, else png; with -o -, what goes to stdout).",
 )
 @click.option("--metrics", metavar="NAMES", help="Comma-separated panels to draw, e.g. loss,accuracy.")
-@click.option(
-    "--dpi", type=click.IntRange(20, 1200), help="PNG resolution (default 100, or histplot.yaml plot.style.dpi)."
-)
+@dpi_option
 @click.option("--title", help="Figure title (default: run label, epochs and format).")
 @click.option("--no-annotate", is_flag=True, help="Do not mark the best epoch, overfitting, NaN and early stop.")
 @click.option(
     "--x",
     "x_axis",
-    type=click.Choice(["epoch", "step"]),
-    help="X axis (default: epoch, or step for step-level runs that span fewer than 3 epochs or record no epochs).",
+    type=click.Choice(["epoch", "step", "time"]),
+    help="X axis (default: epoch, or step for step-level runs that span fewer than 3 epochs or record no epochs); "
+    "time: elapsed wall-clock time (s, min or h) where the file records it.",
 )
 @click.option(
     "--epochs",
@@ -130,10 +168,8 @@ def cli() -> None:
 )
 @painter_process
 @figure_flags
-@reader_options
 @diagnose_options
-@config_option
-@derive_options
+@history_options
 def plot(
     files,
     output,
@@ -180,6 +216,9 @@ def plot(
         hist_epochs = [int(e) for e in _split_list(hist_epochs) or []]
     except ValueError as exc:
         raise HistplotError(f"--epochs takes whole epoch numbers, like 1,5,10: {exc}") from exc
+    if output == "-":
+        _plot_to_stdout(painter, histories, fmt, options, labels, overlay or band, band, metrics, title, x_axis)
+        return
     if overlay or band:
         path, out_fmt = overlay_path(files, output, fmt)
         painter.run(
@@ -195,11 +234,12 @@ def plot(
             title=title,
             x=x_axis,
         )
-        click.echo(str(path))
+        terminal().echo(str(path))
         return
     if labels:
         raise HistplotError("--label names runs for --overlay or --band")
-    paths, out_fmt = figure_paths(files, [h.label for h in histories], output, fmt)
+    sources = [str(h.meta.get("source") or "-") for h in histories]  # a folder's runs, one by one
+    paths, out_fmt = figure_paths(sources, [h.label for h in histories], output, fmt)
     settings = None if no_annotate else resolve_settings(config, diag_opts, [], None)[0]
     ready = [for_drawing(h, x=x_axis, annotate=not no_annotate, settings=settings) for h in histories]
     for path in painter.run(
@@ -214,13 +254,47 @@ def plot(
         title=title,
         options=options,
     ):
-        click.echo(str(path))
+        terminal().echo(str(path))
+
+
+def binary_stdout():
+    """Where ``-o -`` writes bytes: standard output's binary buffer."""
+    return sys.stdout.buffer
+
+
+def _plot_to_stdout(painter, histories, fmt, options, labels, overlay, band, metrics, title, x_axis) -> None:
+    """``plot -o -``: one figure's bytes on stdout, never onto a terminal."""
+    from ..figures.files import figure_bytes  # start-up time: matplotlib, not for --help
+
+    out = binary_stdout()
+    if out.isatty():
+        raise HistplotError("-o - writes the figure to stdout, which is a terminal: redirect it (> fig.png) or pipe it")
+    fmt = fmt or "png"
+    common = {"fmt": fmt, "dpi": options.dpi}
+    if overlay:
+        kw = {"labels": labels or None, "band": band, "metrics": _split_list(metrics), "options": options}
+        data = painter.run(figure_bytes, histories, **common, overlay={**kw, "title": title, "x": x_axis})
+    else:
+        if len(histories) != 1:
+            raise HistplotError(f"-o - writes one figure, but {len(histories)} runs were given: add --overlay")
+        if labels:
+            raise HistplotError("--label names runs for --overlay or --band")
+        data = painter.run(
+            figure_bytes, histories, **common, metrics=_split_list(metrics), title=title, x=x_axis, options=options
+        )
+    out.write(data)
+    out.flush()
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--overfit", is_flag=True, help="Check for overfitting.")
-@click.option("--divergence", is_flag=True, help="Check for NaN/inf losses and a training loss that blew up.")
+@click.option(
+    "--divergence",
+    is_flag=True,
+    help="Check for logged NaN/inf losses (not recovered: divergence; recovered: transient), "
+    "a training loss that blew up, or one that ran away to large negative values.",
+)
 @click.option("--plateau", is_flag=True, help="Check whether the monitored value stopped moving.")
 @click.option("--spike", is_flag=True, help="Check for training-loss spikes the run recovered from.")
 @click.option("--still-improving", is_flag=True, help="Check whether more epochs would probably help.")
@@ -236,7 +310,7 @@ def plot(
     "--fail-on",
     metavar="KINDS",
     help="Exit 1 when one of these kinds is found (comma-separated: "
-    "overfitting, divergence, spike, plateau, still_improving, early_stopping, all, none). "
+    "overfitting, divergence, transient, spike, plateau, still_improving, early_stopping, all, none). "
     "Default: the kinds asked for by flag.",
 )
 @click.option(
@@ -245,10 +319,21 @@ def plot(
     help="Also rank the runs by best monitored value (best first; direction from the monitor's mode).",
 )
 @diagnose_options
-@config_option
-@reader_options
+@history_options
 def diagnose(
-    files, overfit, divergence, plateau, spike, still_improving, fmt, fail_on, rank, diag_opts, config, read_opts
+    files,
+    overfit,
+    divergence,
+    plateau,
+    spike,
+    still_improving,
+    fmt,
+    fail_on,
+    rank,
+    diag_opts,
+    config,
+    read_opts,
+    prepare,
 ):
     """Say whether each run went right: best epoch, EarlyStopping replay, overfitting, divergence,
     spikes, plateau, still improving. No kind flag means all kinds.
@@ -280,10 +365,22 @@ def diagnose(
         if on
     ]
     settings, failing_kinds = resolve_settings(config, diag_opts, asked, fail_on)
-    histories = load_all(files, read_opts)
+    # derived first, so that --monitor may name any series `histplot info` lists (val_f1, ...)
+    histories = [prepare(h) for h in load_all(files, read_opts)]
     results = [diagnose_history(h, kinds=asked or None, settings=settings) for h in histories]
-    colour = fmt == "text" and sys.stdout.isatty()
-    click.echo(render_verdict(results, fmt, failing_kinds, style=click.style if colour else None, rank=rank), nl=False)
+    term = terminal()
+    text = fmt == "text"
+    styler = Styler() if text and term.color else None
+    verdict = render_verdict(
+        results,
+        fmt,
+        failing_kinds,
+        style=styler,
+        rank=rank,
+        width=term.wrap_width if text else None,
+        quiet=term.quiet,
+    )
+    click.echo(printable(verdict, lines=True, keep=styler.made if styler else ()), nl=False, color=styler is not None)
     click.get_current_context().exit(exit_code(results, failing_kinds))
 
 
@@ -310,14 +407,10 @@ def diagnose(
     help="Append summary.md to $GITHUB_STEP_SUMMARY and print ::warning annotations for findings.",
 )
 @click.option("--timestamp", is_flag=True, help="Stamp the summaries with the time (off: reports diff cleanly).")
-@click.option(
-    "--dpi", type=click.IntRange(20, 1200), help="PNG resolution (default 100, or histplot.yaml plot.style.dpi)."
-)
+@dpi_option
 @figure_flags
 @diagnose_options
-@reader_options
-@config_option
-@derive_options
+@history_options
 def report(
     inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure, diag_opts, config, read_opts, prepare
 ):
@@ -347,38 +440,38 @@ def report(
         import datetime
 
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    bar = _ProgressBar() if sys.stderr.isatty() else None
+    bar = _ProgressBar() if sys.stderr.isatty() and not terminal().quiet else None
     warm_up()  # once here, before the workers fork, rather than in each of them
     imports_done()
-    with _terminate_as_interrupt():
-        result = build_report(
-            inputs,
-            output,
-            read_opts=read_opts,
-            settings=settings,
-            fail_on=failing_kinds,
-            jobs=jobs,
-            strict=strict,
-            timestamp=stamp,
-            progress=bar,
-            prepare=prepare,
-            options=options,
-        )
+    result = build_report(
+        inputs,
+        output,
+        read_opts=read_opts,
+        settings=settings,
+        fail_on=failing_kinds,
+        jobs=jobs,
+        strict=strict,
+        timestamp=stamp,
+        progress=bar,
+        prepare=prepare,
+        options=options,
+    )
     if bar:
         bar.close()
     for r in result.errors:
-        click.echo(f"Error: {r.source}: {r.error}", err=True)
+        error_line(f"{r.source}: {r.error}")
     if github:
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
+            refuse_input_overwrite([summary_file], [r.source for r in result.runs])
             with open(summary_file, "a", encoding="utf-8") as fh:
                 fh.write((result.output / "summary.md").read_text(encoding="utf-8"))
         else:
-            click.echo("Warning: --github: GITHUB_STEP_SUMMARY is not set; summary not appended", err=True)
+            say("Warning: --github: GITHUB_STEP_SUMMARY is not set; summary not appended", err=True)
         for line in github_annotations(result):
-            click.echo(line)
+            say(line)
     counts = result.to_dict()["counts"]
-    click.echo(
+    terminal().echo(
         f"{counts['runs']} run(s), {counts['errors']} unreadable, {counts['failing']} failing: "
         f"{result.output / 'index.html'}",
         err=True,
@@ -405,8 +498,9 @@ class _ProgressBar:
             self._bar.__exit__(None, None, None)
 
 
-class _Terminated(Exception):
-    """SIGTERM, turned into an exception so that atomic writes clean up on the way out."""
+class _Terminated(BaseException):
+    """SIGTERM, turned into an exception so that atomic writes clean up on the way out. Not an
+    ``Exception``: code that turns a bad file into an error row must not swallow it."""
 
 
 @contextlib.contextmanager
@@ -416,11 +510,14 @@ def _terminate_as_interrupt():
     def handler(signum, frame):
         raise _Terminated()
 
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
     previous = signal.signal(signal.SIGTERM, handler)
     try:
         yield
     except _Terminated:
-        click.echo("Terminated", err=True)
+        say("Terminated", err=True)
         raise click.exceptions.Exit(143) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -429,10 +526,8 @@ def _terminate_as_interrupt():
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list, one object per file).")
-@reader_options
-@config_option
-@derive_options
-def info(files, as_json, read_opts, prepare):
+@history_options
+def info(files, as_json, read_opts, config, prepare):
     """Show the detected format, epochs, metrics by split and other series.
 
     \b
@@ -447,19 +542,17 @@ def info(files, as_json, read_opts, prepare):
 
     data = [info_of(prepare(h)) for h in load_all(files, read_opts)]
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        say(json.dumps(data, indent=2), lines=True)
     else:
-        click.echo("\n\n".join(info_text(d) for d in data))
+        say("\n\n".join(info_text(d, width=terminal().width) for d in data), lines=True)
 
 
 @cli.command()
 @click.argument("file", type=click.Path(allow_dash=True))
 @click.option("-o", "--output", type=click.Path(), help="Output file (.csv or .json). Default: CSV on stdout.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), help="Output format (default: from -o).")
-@reader_options
-@config_option
-@derive_options
-def convert(file, output, fmt, read_opts, prepare):
+@history_options
+def convert(file, output, fmt, read_opts, config, prepare):
     """Write the normalised history: 1-based epoch index, canonical column names.
 
     \b
@@ -470,10 +563,10 @@ def convert(file, output, fmt, read_opts, prepare):
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..export import convert as convert_history
 
-    [history] = load_all((file,), read_opts)
+    [history] = load_all((file,), read_opts, discover=False)
     result = convert_history(prepare(history), output, format=fmt)
     if output is None:
-        click.echo(result, nl=False)
+        say(result, nl=False, lines=True)
 
 
 @cli.command()
@@ -492,9 +585,9 @@ def convert(file, output, fmt, read_opts, prepare):
 )
 @click.option("--color", metavar="NAME", help="Series (--by epoch) or axis (--by run) that colours the lines.")
 @click.option("--metrics", metavar="NAMES", help="Comma-separated series to use as axes.")
-@click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
-@reader_options
-def parallel(files, output, by, color, metrics, dpi, read_opts):
+@dpi_option
+@history_options
+def parallel(files, output, by, color, metrics, dpi, read_opts, config, prepare):
     """Parallel coordinates: every epoch, or every run, as one line across all metrics.
 
     Each axis keeps its own units (log where values span orders of magnitude); --by run uses the best
@@ -506,12 +599,13 @@ def parallel(files, output, by, color, metrics, dpi, read_opts):
       histplot parallel history.json --color val_loss -o pc.svg
       histplot parallel runs/*.json --by run --color val_accuracy
     """
-    from pathlib import Path
 
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
+    from ..figures.options import figure_options
     from ..figures.parallel import parallel as parallel_figure
 
-    histories = load_all(files, read_opts)
+    dpi = figure_options(config, dpi=dpi).dpi
+    histories = [prepare(h) for h in load_all(files, read_opts)]
     by = by or ("epoch" if len(histories) == 1 else "run")
     fig = parallel_figure(histories, by=by, color=color, metrics=_split_list(metrics))
     if output is None:
@@ -519,9 +613,8 @@ def parallel(files, output, by, color, metrics, dpi, read_opts):
         from ..figures.files import safe_stem
 
         output = f"{safe_stem(histories[0].label)}_parallel.png" if by == "epoch" else "parallel.png"
-    if any(Path(f).resolve() == Path(output).resolve() for f in files if f != "-"):
-        raise HistplotError("refusing to overwrite an input file", output)
-    click.echo(str(save_figure(fig, output, dpi=dpi)))
+    refuse_input_overwrite([output], files)
+    say(save_figure(fig, output, dpi=dpi))
 
 
 @cli.command()
@@ -553,11 +646,9 @@ def parallel(files, output, by, color, metrics, dpi, read_opts):
     "readable (default: run until Ctrl-C).",
 )
 @click.option("--show", is_flag=True, help="Also show the figure in a window (when a display is available).")
-@click.option("--dpi", type=click.IntRange(20, 1200), default=100, show_default=True, help="PNG resolution.")
-@reader_options
+@dpi_option
 @diagnose_options
-@config_option
-@derive_options
+@history_options
 def watch(file, output, every, interval, until_idle, show, dpi, read_opts, diag_opts, config, prepare):
     """Follow a history file while training writes it: keep a figure current and print each new
     finding once, when it first appears.
@@ -572,14 +663,14 @@ def watch(file, output, every, interval, until_idle, show, dpi, read_opts, diag_
       histplot watch lightning_logs/version_0/metrics.csv --every 5 --show
       histplot watch out/checkpoint-500/trainer_state.json --until-idle 600
     """
-    from pathlib import Path
 
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
+    # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
+    from ..figures.options import figure_options
     from ..live.watch import watch as watch_file
 
-    if Path(file).resolve() == Path(output).resolve():
-        raise HistplotError("refusing to overwrite the input file", output)
     settings, _ = resolve_settings(config, diag_opts, [], None)
+    dpi = figure_options(config, dpi=dpi).dpi
     window = None
     if show:
         # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
@@ -587,33 +678,32 @@ def watch(file, output, every, interval, until_idle, show, dpi, read_opts, diag_
 
         reason = unavailable()
         if reason:
-            click.echo(f"Warning: --show: {reason}; writing {output} only", err=True)
+            say(f"Warning: --show: {reason}; writing {output} only", err=True)
         else:
             window = Window(f"histplot watch {file}")
 
     def tell(event):
         prefix = "Warning: " if event.kind in ("warning", "problem") else ""
-        click.echo(prefix + event.message, err=event.kind != "finding")
+        say(prefix + event.message, err=event.kind != "finding")
 
     read_opts = dict(read_opts)
     imports_done()
-    with _terminate_as_interrupt():
-        code = watch_file(
-            file,
-            output,
-            every=every,
-            interval=interval,
-            until_idle=until_idle,
-            fmt=read_opts.pop("fmt", None),
-            read_opts=read_opts,
-            prepare=prepare,
-            settings=settings,
-            dpi=dpi,
-            window=window,
-            on_event=tell,
-        )
+    code = watch_file(
+        file,
+        output,
+        every=every,
+        interval=interval,
+        until_idle=until_idle,
+        fmt=read_opts.pop("fmt", None),
+        read_opts=read_opts,
+        prepare=prepare,
+        settings=settings,
+        dpi=dpi,
+        window=window,
+        on_event=tell,
+    )
     if code:
-        click.echo("Interrupted", err=True)
+        say("Interrupted", err=True)
     click.get_current_context().exit(code)
 
 
@@ -629,7 +719,10 @@ def formats():
     from ..readers import readers
 
     for name, mod in readers().items():
-        click.echo(f"{name:<16} {mod.DESCRIPTION}")
+        say(f"{name:<16} {mod.DESCRIPTION}")
+
+
+register_setup_commands(cli)
 
 
 def main() -> None:

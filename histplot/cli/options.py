@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import inspect
 import os
 from collections.abc import Callable
 
@@ -14,10 +13,14 @@ import click
 from ..config import load_config
 from ..errors import HistplotError
 from .painter import Painter
+from .terminal import say, terminal
 
 
-def reader_options(f: Callable) -> Callable:
-    """Options of every command that reads histories."""
+def history_options(f: Callable) -> Callable:
+    """The one bundle of every command that reads histories: the reader options, ``--config`` and
+    ``--no-derive``. Passes ``read_opts`` (for ``load``, with histplot.yaml's ``aliases:``), ``config``
+    (the loaded histplot.yaml) and ``prepare`` (the step that adds derived metrics), so that every
+    command reads, renames and derives the same way."""
 
     @click.option("--from", "from_", metavar="NAME", help="Input format, skipping detection (see `histplot formats`).")
     @click.option(
@@ -38,40 +41,6 @@ def reader_options(f: Callable) -> Callable:
         help="Unpickle without restrictions. Only for a file you trust: it can run code.",
     )
     @click.option("--max-bytes", metavar="SIZE", help="Refuse inputs larger than this (default 2G; e.g. 500M).")
-    @functools.wraps(f)
-    def wrapper(*args, from_=None, validation_freq=None, run=None, trust_pickle=False, max_bytes=None, **kwargs):
-        opts = {
-            "fmt": from_,
-            "validation_freq": validation_freq,
-            "run": run,
-            "trust_pickle": trust_pickle,
-            "max_bytes": max_bytes,
-        }
-        kwargs["read_opts"] = {k: v for k, v in opts.items() if v not in (None, False)}
-        return f(*args, **_with_aliases(kwargs))
-
-    return wrapper
-
-
-def _with_aliases(kwargs: dict) -> dict:
-    """histplot.yaml's ``aliases:`` into ``read_opts``, so they apply as each file is read.
-
-    Called by both ``reader_options`` and ``config_option``: the one stacked lower sees both values,
-    so commands may stack the two in either order.
-    """
-    config, read_opts = kwargs.get("config"), kwargs.get("read_opts")
-    if config and read_opts is not None and "aliases" not in read_opts:
-        from ..readers.aliases import aliases_from_config  # start-up time: pandas, not for --help
-
-        aliases = aliases_from_config(config)
-        if aliases:
-            kwargs["read_opts"] = {**read_opts, "aliases": aliases}
-    return kwargs
-
-
-def config_option(f: Callable) -> Callable:
-    """``--config PATH``: histplot.yaml to read (default ./histplot.yaml when present); passes ``config``."""
-
     @click.option(
         "--config",
         "config_path",
@@ -79,17 +48,56 @@ def config_option(f: Callable) -> Callable:
         metavar="PATH",
         help="histplot.yaml to read (default: ./histplot.yaml if present). Options override it.",
     )
+    @click.option(
+        "--no-derive",
+        is_flag=True,
+        help="Do not add derived metrics (precision/recall/F1/MCC... from tp/fp/tn/fn, rmse, histplot.yaml derive:).",
+    )
     @functools.wraps(f)
-    def wrapper(*args, config_path=None, **kwargs):
-        kwargs["config"] = checked_config(config_path)
-        return f(*args, **_with_aliases(kwargs))
+    def wrapper(
+        *args,
+        from_=None,
+        validation_freq=None,
+        run=None,
+        trust_pickle=False,
+        max_bytes=None,
+        config_path=None,
+        no_derive=False,
+        **kwargs,
+    ):
+        # start-up time: these pull in pandas, not wanted for --help
+        from ..metrics.derive import deriver
+        from ..readers.aliases import aliases_from_config
+
+        config = checked_config(config_path)
+        given = {
+            "fmt": from_,
+            "validation_freq": validation_freq,
+            "run": run,
+            "trust_pickle": trust_pickle,
+            "max_bytes": max_bytes,
+            "aliases": aliases_from_config(config) if config else None,
+        }
+        kwargs["read_opts"] = {k: v for k, v in given.items() if v not in (None, False, {})}
+        kwargs["config"] = config
+        kwargs["prepare"] = deriver(enabled=not no_derive, config=config)
+        return f(*args, **kwargs)
 
     return wrapper
 
 
+def dpi_option(f: Callable) -> Callable:
+    """``--dpi``: PNG resolution of every figure the command writes. Passes ``dpi``, None when not
+    given: ``figures.options.figure_options`` then takes histplot.yaml's ``plot.style.dpi``, else its
+    default, the one source of it."""
+    return click.option(
+        "--dpi", type=click.IntRange(20, 1200), help="PNG resolution (default 100, or histplot.yaml plot.style.dpi)."
+    )(f)
+
+
 def checked_config(path: str | None) -> dict:
     """histplot.yaml, each feature's section checked now, so that a typo fails every command, not
-    only the one that reads the section (``derive:`` is checked by ``derive_options``)."""
+    only the one that reads the section (``derive:`` is checked by ``deriver``)."""
     # start-up time: these pull in numpy and pandas, not wanted for --help
     from ..figures.options import figure_options
     from ..readers.aliases import aliases_from_config
@@ -185,26 +193,6 @@ def painter_process(f: Callable) -> Callable:
     return wrapper
 
 
-def derive_options(f: Callable) -> Callable:
-    """``--no-derive``; turns the loaded ``config`` (from ``config_option``, stacked above) into ``prepare``,
-    the step that adds derived metrics (precision/recall/F1/MCC..., rmse, histplot.yaml ``derive:``)."""
-
-    @click.option(
-        "--no-derive",
-        is_flag=True,
-        help="Do not add derived metrics (precision/recall/F1/MCC... from tp/fp/tn/fn, rmse, histplot.yaml derive:).",
-    )
-    @functools.wraps(f)
-    def wrapper(*args, no_derive=False, config=None, **kwargs):
-        from ..metrics.derive import deriver  # start-up time: pandas, not for --help
-
-        if "config" in inspect.signature(f).parameters:
-            kwargs["config"] = config
-        return f(*args, prepare=deriver(enabled=not no_derive, config=config or {}), **kwargs)
-
-    return wrapper
-
-
 def imports_done() -> None:
     """Turn the garbage collector back on once a command has imported what it needs (see ``main``).
 
@@ -215,15 +203,19 @@ def imports_done() -> None:
     gc.enable()
 
 
-def load_all(sources: tuple[str, ...], read_opts: dict) -> list:
-    """Load every input before writing anything, so one bad file leaves no output behind."""
+def load_all(sources: tuple[str, ...], read_opts: dict, *, discover: bool = True) -> list:
+    """Load every input before writing anything, so one bad file leaves no output behind.
+
+    With ``discover``, directories and globs are searched for runs exactly as ``report`` searches them
+    (``readers.discovery.expand``), each input's runs in its place in the order given.
+    """
     from ..readers import load  # start-up time: pandas, not for --help
 
     imports_done()
     histories = []
-    for src in sources:
+    for src, opts in _runs(sources, read_opts) if discover else [(s, read_opts) for s in sources]:
         try:
-            h = load(src, **read_opts)
+            h = load(src, **opts)
         except HistplotError:
             raise
         except Exception as exc:
@@ -231,6 +223,24 @@ def load_all(sources: tuple[str, ...], read_opts: dict) -> list:
                 raise
             raise HistplotError(f"could not read: {type(exc).__name__}: {exc}", src) from exc
         for w in h.meta.get("warnings", []):
-            click.echo(f"Warning: {src}: {w}", err=True)
+            say(f"Warning: {src}: {w}", err=True)
+        for n in h.meta.get("notes", []):
+            terminal().note(f"{src}: {n}")
         histories.append(h)
     return histories
+
+
+def _runs(sources: tuple[str, ...], read_opts: dict) -> list[tuple[str, dict]]:
+    """(source, reader options) of every run the inputs hold; ``--run`` given: the files as named."""
+    from ..readers.discovery import expand  # start-up time: pandas, not for --help
+
+    out: list[tuple[str, dict]] = []
+    for src in sources:
+        if src == "-" or ("run" in read_opts and not os.path.isdir(src)):
+            out.append((src, read_opts))
+            continue
+        found = expand([src])
+        if not found:
+            raise HistplotError("is a directory that holds no history file this version can read", src)
+        out += [(c.path, {**read_opts, **({"run": c.run} if c.run else {})}) for c in found]
+    return out

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..display import number, split_name
 from ..history import History
 from ..naming import column_name, parse_name
 from . import criteria
 from .findings import Finding
-from .monitor import auto_mode, choose_monitor, is_loss_like, nonfinite_epochs, training_column
+from .monitor import auto_mode, choose_monitor, is_loss_like, mode_is_known, training_column
 from .settings import Settings
 
 Result = tuple[list[Finding], list[str]]
@@ -66,6 +67,8 @@ class Context:
     def build(cls, history: History, s: Settings) -> Context:
         monitor, notes = choose_monitor(history, s.monitor)
         mode = auto_mode(monitor) if s.mode == "auto" else s.mode
+        if s.mode == "auto" and not mode_is_known(monitor):
+            notes.append(f"direction unknown for '{monitor}': taken as lower-is-better (--mode max to change)")
         series = history.frame[monitor]
         v = series.to_numpy(dtype=float)
         ok = np.isfinite(v)
@@ -73,7 +76,7 @@ class Context:
         err, why = _as_error(values, mode, parse_name(monitor)[1])
         if why:
             notes.append(why)
-        bad = nonfinite_epochs(history, monitor)
+        bad = history.nonfinite(monitor)
         replay = np.array(sorted(set(epochs.tolist()) | set(bad)), dtype=int)
         train_col = training_column(history, monitor)
         ctx = cls(
@@ -144,13 +147,6 @@ def _as_error(values: np.ndarray, mode: str, base: str) -> tuple[np.ndarray, str
     return -values, f"'{base}' is not a bounded score: generalization loss is undefined for it"
 
 
-def fmt(x: float) -> str:
-    """A number as people read it in a one-line message."""
-    if x is None or not math.isfinite(x):
-        return str(x)
-    return f"{x:.4g}"
-
-
 def _pct(x: float) -> str:
     return f"{x:.0%}" if abs(x) >= 0.1 else f"{x:.1%}"
 
@@ -163,7 +159,7 @@ def best_epoch(ctx: Context) -> Result:
     where = (
         "the last epoch" if after_epochs == 0 else f"{after_epochs} epoch{'s' if after_epochs != 1 else ''} after it"
     )
-    msg = f"best {ctx.monitor} {fmt(ctx.values[i])} at epoch {b} of {last} ({where})"
+    msg = f"best {ctx.monitor} {number(ctx.values[i])} at epoch {b} of {last} ({where})"
     return [
         Finding(
             "best_epoch",
@@ -292,7 +288,7 @@ def overfitting(ctx: Context) -> Result:
     e_opt = ctx.err[i]
     if not (math.isfinite(e_opt) and e_opt > 0):
         return [], [
-            f"generalization loss is undefined for {ctx.monitor} (best error {fmt(e_opt)} <= 0): "
+            f"generalization loss is undefined for {ctx.monitor} (best error {number(e_opt)} <= 0): "
             "overfitting not assessed"
         ]
     after = ctx.values.size - i - 1
@@ -305,7 +301,7 @@ def overfitting(ctx: Context) -> Result:
     # Both ends averaged over `tail` values, for the same reason as end_gl.
     train_best = ctx.fit_mean_around(b)
     train_end = float(np.mean(ctx.fit_err[-s.tail :])) if ctx.fit_err.size else math.nan
-    train_bad = ctx.fit_col is not None and any(e > b for e in nonfinite_epochs(ctx.history, ctx.fit_col))
+    train_bad = ctx.fit_col is not None and any(e > b for e in ctx.history.nonfinite(ctx.fit_col))
     train_improved = math.isfinite(train_best) and train_end < train_best and not train_bad
     if onset is None:
         return [], []
@@ -334,9 +330,10 @@ def overfitting(ctx: Context) -> Result:
         "gap_growth": gap_end - gap_best,
         "values_after_best": after,
     }
-    split = {"val": "validation", "test": "test"}.get(parse_name(ctx.monitor)[0], "held-out")
+    held_out = parse_name(ctx.monitor)[0]
+    split = split_name(held_out) if held_out in ("val", "test") else "held-out"
     gap = (
-        f"; the {split}-training gap grew from {fmt(gap_best)} to {fmt(gap_end)}"
+        f"; the {split}-training gap grew from {number(gap_best)} to {number(gap_end)}"
         if math.isfinite(gap_best) and math.isfinite(gap_end)
         else ""
     )
@@ -358,20 +355,52 @@ def _loss_columns(ctx: Context) -> list[str]:
     return cols
 
 
+def _unrecovered(values: np.ndarray, present: np.ndarray, bad: np.ndarray) -> int | None:
+    """Position of the first logged non-finite value after the series' last finite value (the run
+    never came back from it), or None when finite values follow every non-finite one."""
+    finite = present & np.isfinite(values)
+    last_finite = int(np.flatnonzero(finite)[-1]) if finite.any() else -1
+    after = np.flatnonzero(bad & (np.arange(values.size) > last_finite))
+    return int(after[0]) if after.size else None
+
+
+def nonfinite_runs(history: History, cols: list[str]) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """({column: first epoch of a non-finite stretch it never recovered from},
+    {column: epochs of logged NaN/inf that finite values followed}). Only logged values count:
+    a missing value is never evidence of divergence."""
+    final: dict[str, int] = {}
+    recovered: dict[str, list[int]] = {}
+    for c in cols:
+        bad_epochs = history.nonfinite(c)
+        if not bad_epochs:
+            continue
+        series = history.frame[c]
+        v = series.to_numpy(dtype=float)
+        present = history.present[c].to_numpy(dtype=bool)
+        bad = present & ~np.isfinite(v)
+        at = _unrecovered(v, present, bad)
+        if at is not None:
+            final[c] = int(series.index[at])
+        before = [e for e in bad_epochs if at is None or e < int(series.index[at])]
+        if before:
+            recovered[c] = before
+    return final, recovered
+
+
 def divergence(ctx: Context) -> Result:
     s = ctx.settings
     frame = ctx.history.frame
     out: list[Finding] = []
-    bad = {c: nonfinite_epochs(ctx.history, c) for c in _loss_columns(ctx)}
-    bad = {c: e for c, e in bad.items() if e}
-    if bad:
-        first = min(e[0] for e in bad.values())
-        cols = [c for c, e in bad.items() if e[0] == first]
+    final, _ = nonfinite_runs(ctx.history, _loss_columns(ctx))
+    if final:
+        first = min(final.values())
+        cols = [c for c, e in final.items() if e == first]
         kind = "inf" if np.isinf(frame.at[first, cols[0]]) else "NaN"
-        n = len(bad[cols[0]])
+        counts = {c: len(ctx.history.nonfinite(c)) for c in final}
+        n = counts[cols[0]]
         msg = (
-            f"{', '.join(cols)} became non-finite ({kind}) at epoch {first} ({n} non-finite epoch"
-            f"{'s' if n != 1 else ''}): lower the learning rate, clip gradients, and check the inputs for NaN/inf"
+            f"{', '.join(cols)} became non-finite ({kind}) at epoch {first} and never recovered ({n} non-finite "
+            f"epoch{'s' if n != 1 else ''}): lower the learning rate, clip gradients, and check the inputs for NaN/inf"
         )
         out.append(
             Finding(
@@ -380,8 +409,8 @@ def divergence(ctx: Context) -> Result:
                 [first],
                 {
                     "first_nonfinite_epoch": first,
-                    "columns": sorted(bad),
-                    "nonfinite_epochs": {c: len(e) for c, e in bad.items()},
+                    "columns": sorted(final),
+                    "nonfinite_epochs": counts,
                 },
                 msg,
             )
@@ -390,8 +419,8 @@ def divergence(ctx: Context) -> Result:
     if rise is not None:
         onset, m_epoch, m, last = rise
         msg = (
-            f"training {ctx.train_col} rose from its minimum {fmt(m)} (epoch {m_epoch}) to more than "
-            f"{s.divergence_ratio:g}x it from epoch {onset} and stayed there ({fmt(last)} at the end): "
+            f"training {ctx.train_col} rose from its minimum {number(m)} (epoch {m_epoch}) to more than "
+            f"{s.divergence_ratio:g}x it from epoch {onset} and stayed there ({number(last)} at the end): "
             "the run diverged; lower the learning rate or add warm-up and gradient clipping"
         )
         out.append(
@@ -411,7 +440,105 @@ def divergence(ctx: Context) -> Result:
                 msg,
             )
         )
+    runaway = negative_runaway(ctx)
+    if runaway is not None:
+        col, onset, scale, last = runaway
+        msg = (
+            f"{col} ran away to large negative values: from {number(scale if scale else 0)} in size at the start to "
+            f"{number(last)} at the end, below -{s.negative_runaway:g}x that from epoch {onset}, and still falling: "
+            "a likelihood whose variance collapsed (Gaussian NLL) diverged; bound the predicted variance "
+            "(a floor or softplus + epsilon) or lower the learning rate"
+        )
+        out.append(
+            Finding(
+                "divergence",
+                "error",
+                [onset],
+                {
+                    "onset": onset,
+                    "column": col,
+                    "initial_scale": scale,
+                    "last_value": last,
+                    "negative_runaway": s.negative_runaway,
+                },
+                msg,
+            )
+        )
     return out, []
+
+
+def transient(ctx: Context) -> Result:
+    """Logged NaN/inf the run came back from (a skipped mixed-precision step, one bad batch)."""
+    out: list[Finding] = []
+    _, recovered = nonfinite_runs(ctx.history, _loss_columns(ctx))
+    steps = ctx.history.steps
+    step_hits: dict[str, list] = {}
+    if steps is not None:
+        for c in steps.columns:
+            if parse_name(c)[0] is None or not is_loss_like(parse_name(c)[1]):
+                continue
+            bad = ctx.history.step_nonfinite(c)
+            if not bad:
+                continue
+            v = steps[c].to_numpy(dtype=float)
+            present = ctx.history.step_present[c].to_numpy(dtype=bool)
+            at = _unrecovered(v, present, present & ~np.isfinite(v))
+            cut = None if at is None else steps.index[at]
+            kept = [b for b in bad if cut is None or b < cut]
+            if kept:
+                step_hits[c] = kept
+    for c in sorted(set(recovered) | set(step_hits)):
+        epochs, at_steps = recovered.get(c, []), step_hits.get(c)
+        where = []
+        if at_steps:
+            where.append(f"step{'s' if len(at_steps) > 1 else ''} {_list([_num(x) for x in at_steps])}")
+        if epochs:
+            where.append(f"epoch{'s' if len(epochs) > 1 else ''} {_list(epochs)}")
+        msg = (
+            f"{c} was non-finite (NaN/inf) at {' and '.join(where)} and the run recovered: finite values follow; "
+            "a skipped mixed-precision step or a bad batch, not a diverged run"
+        )
+        numbers = {"column": c, "epochs": epochs}
+        if at_steps:
+            numbers["steps"] = [_num(x) for x in at_steps]
+        out.append(
+            Finding(
+                "transient", "warning", epochs, numbers, msg, steps=[_num(x) for x in at_steps] if at_steps else None
+            )
+        )
+    return out, []
+
+
+def _num(x) -> int | float:
+    f = float(x)
+    return int(f) if f.is_integer() else f
+
+
+def negative_runaway(ctx: Context) -> tuple[str, int, float, float] | None:
+    """(column, onset epoch, initial scale, last value) for a loss that ran away to large negative
+    values: it ends more than ``negative_runaway`` x the size of its first value below zero, stayed
+    there for ``divergence_epochs`` values, and is still at its lowest at the end (a collapsing
+    Gaussian NLL falls without bound). A loss that merely goes a little negative (a PINN residual,
+    an NLL of well-predicted data) stays far above that line."""
+    s = ctx.settings
+    cols = [c for c in (ctx.train_col, ctx.monitor) if c and auto_mode(c) == "min"]
+    for col in dict.fromkeys(cols):
+        ep, v = _finite(ctx.history.frame[col])
+        if v.size < s.divergence_epochs + 1:
+            continue
+        scale = float(abs(v[0])) or float(np.max(np.abs(v[: s.tail])))
+        if scale == 0:
+            continue
+        line = -s.negative_runaway * scale
+        below = v < line
+        k = s.divergence_epochs
+        # below the line to the end, for at least k values, and the lowest value among the last `tail`
+        if below[-k:].all() and int(np.argmin(v)) >= v.size - s.tail:
+            start = v.size - 1
+            while start > 0 and below[start - 1]:
+                start -= 1
+            return col, int(ep[start]), scale, float(v[-1])
+    return None
 
 
 def _explosion(epochs: np.ndarray, values: np.ndarray, ratio: float, min_epochs: int):
@@ -442,6 +569,11 @@ def spikes(values: np.ndarray, factor: float, neighbours: int, recovery: float) 
     out = [hit for i in ends if (hit := _spike_at(values, i, factor, k, recovery)) is not None]
     if 2 * k >= 4 and n > 2 * k:
         out += _interior_spikes(values, factor, k, recovery)
+    # A spike rises above what came before it. A point no higher than every earlier one is the run's
+    # first steep descent (a loss falling by orders of magnitude in its first steps), not a spike.
+    if out:
+        before = np.r_[np.inf, np.fmin.accumulate(values)[:-1]]
+        out = [(i, r) for i, r in out if values[i] > before[i]]
     return sorted(out)
 
 
@@ -552,11 +684,11 @@ def _ended_nonfinite(ctx: Context) -> bool:
     """Whether the monitored or training series went NaN/inf after the last monitored value."""
     last = int(ctx.epochs[-1])
     cols = [c for c in (ctx.monitor, ctx.train_col) if c]
-    return any(e > last for c in cols for e in nonfinite_epochs(ctx.history, c))
+    return any(e > last for c in cols for e in ctx.history.nonfinite(c))
 
 
 def _progress(ctx: Context) -> tuple[tuple[int, float] | None, list[str]]:
-    if _ended_nonfinite(ctx):
+    if _ended_nonfinite(ctx) or negative_runaway(ctx) is not None:
         return None, []
     change = _window_change(ctx)
     if change is None:
@@ -620,6 +752,7 @@ CHECKS: dict[str, Callable[[Context], Result]] = {
     "early_stopping": early_stopping,
     "overfitting": overfitting,
     "divergence": divergence,
+    "transient": transient,
     "spike": spike,
     "plateau": plateau,
     "still_improving": still_improving,

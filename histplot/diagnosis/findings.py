@@ -49,6 +49,9 @@ class Diagnosis:
     settings: Settings
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # values written after training (History.final): reported, never an epoch nor the best epoch
+    final: dict[str, float] = field(default_factory=dict)
+    final_where: str | None = None
 
     def found(self, kind: str) -> list[Finding]:
         return [f for f in self.findings if f.kind == kind]
@@ -78,6 +81,11 @@ class Diagnosis:
             "settings": {k: _jsonable(v) for k, v in asdict(self.settings).items()},
             "findings": [f.to_dict() for f in self.findings],
             "notes": list(self.notes),
+            "final_eval": (
+                {"where": self.final_where, "values": {k: _jsonable(v) for k, v in self.final.items()}}
+                if self.final
+                else None
+            ),
             "failed": bool(failing),
             "failing_kinds": failing,
         }

@@ -1,4 +1,4 @@
-"""The monitored series: which column to watch, whether lower or higher is better, logged NaN/inf."""
+"""The monitored series: which column to watch, and whether lower or higher is better."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import HistplotError
 from ..history import History
-from ..naming import column_name, parse_name
+from ..naming import column_name, direction, parse_name
 
 # Loss-like bases are minimised and are what "the held-out loss" means when `loss` itself is absent.
 _LOSS_WORDS = re.compile(
@@ -31,19 +31,42 @@ _MAX_WORDS = re.compile(
 
 
 def is_loss_like(base: str) -> bool:
-    return bool(_LOSS_WORDS.search(base))
+    return bool(_LOSS_WORDS.search(base)) or direction(base) == "lower"
 
 
 def auto_mode(name: str) -> str:
-    """``min`` for losses and errors, ``max`` for accuracy-like names (like Keras' metric direction)."""
+    """``min`` for losses and errors, ``max`` for higher-is-better names (``naming.direction``'s table);
+    ``min`` when the direction is unknown (``mode_is_known`` says so)."""
     base = parse_name(name)[1]
     if is_loss_like(base):
         return "min"
+    known = direction(base)
+    if known:
+        return "max" if known == "higher" else "min"
     return "max" if _MAX_WORDS.search(base) else "min"
+
+
+def mode_is_known(name: str) -> bool:
+    """Whether the direction of a series comes from its name (else ``auto_mode`` assumed ``min``)."""
+    base = parse_name(name)[1]
+    return bool(direction(base) or _LOSS_WORDS.search(base) or _MAX_WORDS.search(base))
 
 
 def has_values(frame: pd.DataFrame, col: str) -> bool:
     return col in frame.columns and bool(np.isfinite(frame[col].to_numpy(dtype=float)).any())
+
+
+# A held-out metric a loop never computed is often written as a placeholder: 0 or -1 on every epoch.
+_PLACEHOLDERS = (0.0, -1.0)
+
+
+def never_computed(frame: pd.DataFrame, col: str) -> float | None:
+    """The placeholder (0 or -1) a series holds on every one of its (at least two) finite values."""
+    v = frame[col].to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 2:
+        return None
+    return next((p for p in _PLACEHOLDERS if np.all(v == p)), None)
 
 
 def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, list[str]]:
@@ -61,8 +84,20 @@ def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, l
         return col, []
     notes: list[str] = []
     groups = history.metrics()
+    placeholder = {}
+    for cols in groups.values():
+        for split in ("val", "test"):
+            if split in cols and has_values(frame, cols[split]):
+                p = never_computed(frame, cols[split])
+                if p is not None:
+                    placeholder[cols[split]] = p
+                    notes.append(f"'{cols[split]}' is {p:g} on every epoch (never computed): not monitored")
+
+    def usable(col: str) -> bool:
+        return has_values(frame, col) and col not in placeholder
+
     for name in ("val_loss", "test_loss"):
-        if has_values(frame, name):
+        if usable(name):
             return name, notes
     for split in ("val", "test"):
         empty = [c[split] for c in groups.values() if split in c and not has_values(frame, c[split])]
@@ -70,17 +105,22 @@ def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, l
     for base, cols in groups.items():
         if is_loss_like(base):
             for split in ("val", "test"):
-                if split in cols and has_values(frame, cols[split]):
+                if split in cols and usable(cols[split]):
                     return cols[split], notes
     for cols in groups.values():
         for split in ("val", "test"):
-            if split in cols and has_values(frame, cols[split]):
+            if split in cols and usable(cols[split]):
                 return cols[split], notes + [f"no held-out loss: monitoring '{cols[split]}'"]
     train = [cols["train"] for cols in groups.values() if "train" in cols and has_values(frame, cols["train"])]
     train.sort(key=lambda c: (c != "loss", not is_loss_like(parse_name(c)[1])))
     if train:
         return train[0], notes + [
             f"no validation series: monitoring the training series '{train[0]}'; overfitting cannot be assessed"
+        ]
+    unsplit = [c for c in history.unsplit() if has_values(frame, c)]
+    if unsplit:
+        return unsplit[0], notes + [
+            f"no series says its split: monitoring '{unsplit[0]}' (split unknown); overfitting cannot be assessed"
         ]
     raise HistplotError("no metric series with finite values to diagnose", history.meta.get("source"))
 
@@ -101,47 +141,3 @@ def training_column(history: History, monitor: str) -> str | None:
         if c and parse_name(c)[0] == "train" and has_values(frame, c):
             return c
     return None
-
-
-def logged_nonfinite(series: pd.Series, dense: bool = False, trailing: bool = True) -> list[int]:
-    """Epochs where the series logged a non-finite value, telling a logged NaN from a missing one.
-
-    ``History`` stores both as NaN. Infinities are always logged. A NaN counts as logged when it
-    falls on the series' own cadence (every epoch, or every k-th for sparse validation), from its
-    first value on: a diverged run keeps logging NaN where a sparse one simply has no value.
-    ``dense`` assumes a cadence of one epoch when the series has too few values to tell;
-    ``trailing=False`` ignores NaN after the last value (a series the reader knows to be short).
-    """
-    v = series.to_numpy(dtype=float)
-    ep = series.index.to_numpy()
-    present = ep[~np.isnan(v)]
-    bad = set(ep[np.isinf(v)].tolist())
-    if present.size >= 2:
-        diffs = np.diff(present)
-        values, counts = np.unique(diffs, return_counts=True)
-        cadence = int(values[np.argmax(counts)])
-    elif present.size == 1 and dense:
-        cadence = 1
-    else:
-        return sorted(int(e) for e in bad)
-    first = int(present[0])
-    expected = (ep >= first) & ((ep - first) % cadence == 0) & np.isnan(v)
-    if not trailing:
-        expected &= ep < present[-1]
-    bad.update(ep[expected].tolist())
-    return sorted(int(e) for e in bad)
-
-
-# A reader's note that it placed a short list at the first epochs (readers/_objects.py): the NaN
-# after such a list is padding, not a logged NaN.
-def padded_columns(history: History) -> set[str]:
-    """Columns the reader padded with NaN because their list was shorter than the others."""
-    raw = set(history.meta.get("padded", ()))
-    return {column_name(*parse_name(r)) for r in raw} | raw
-
-
-def nonfinite_epochs(history: History, col: str) -> list[int]:
-    """``logged_nonfinite`` of one column of a history, knowing which columns were padded."""
-    return logged_nonfinite(
-        history.frame[col], dense=parse_name(col)[0] == "train", trailing=col not in padded_columns(history)
-    )

@@ -18,9 +18,19 @@ from typing import Any
 
 from ..errors import HistplotError
 from ..history import History
+from ..readers.memory import as_history
 from . import checks, traps
 from .findings import Diagnosis
 from .settings import KINDS, Settings, make_settings, parse_kinds
+
+
+def diagnose_or_none(history: History, *, settings: Settings | None = None, **overrides: Any) -> Diagnosis | None:
+    """``diagnose``, or None when the history cannot be diagnosed (nothing to monitor, no epochs):
+    for the callers that mark a figure, or tell findings, only when there is something to say."""
+    try:
+        return diagnose(history, settings=settings, **overrides)
+    except HistplotError:
+        return None
 
 
 def diagnose(
@@ -33,8 +43,12 @@ def diagnose(
     are ``Settings`` fields (``monitor``, ``mode``, ``patience``, ``min_delta``, ``alpha``,
     ``criterion``, ...), applied on top of ``settings``.
     """
+    history = as_history(history)
     s = make_settings(settings, **overrides)
     wanted = list(KINDS) if kinds is None else parse_kinds(list(kinds))
+    if "divergence" in wanted and "transient" not in wanted:
+        # asking whether a run diverged is also asking about the NaN it came back from
+        wanted.append("transient")
     if len(history.frame) == 0:
         raise HistplotError("the history has no epochs", history.meta.get("source"))
     ctx = checks.Context.build(history, s)
@@ -47,6 +61,8 @@ def diagnose(
         kinds=wanted,
         settings=s,
         notes=list(ctx.notes),
+        final=dict(history.final),
+        final_where=history.meta.get("final_eval", {}).get("where"),
     )
     for kind in KINDS:
         if kind == "best_epoch" or kind in wanted:

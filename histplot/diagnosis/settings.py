@@ -11,7 +11,16 @@ from typing import Any
 
 from ..errors import ConfigError, HistplotError
 
-KINDS = ("best_epoch", "early_stopping", "overfitting", "divergence", "spike", "plateau", "still_improving")
+KINDS = (
+    "best_epoch",
+    "early_stopping",
+    "overfitting",
+    "divergence",
+    "transient",
+    "spike",
+    "plateau",
+    "still_improving",
+)
 SEVERITIES = ("info", "warning", "error")
 CRITERIA = ("gl", "pq", "up", "keras")
 # Names people type for a kind (--fail-on overfit,nan).
@@ -51,6 +60,7 @@ class Settings:
     # divergence and spikes (training loss)
     divergence_ratio: float = 2.0  # loss above ratio x its running minimum ...
     divergence_epochs: int = 3  # ... for at least this many epochs, to the end
+    negative_runaway: float = 1000.0  # a loss below -this x the size of its first value, still falling
     spike_factor: float = 10.0  # a point above factor x the median of its neighbours ...
     spike_neighbours: int = 12  # ... on each side ...
     spike_recovery: float = 2.0  # ... that later comes back under recovery x that median
@@ -80,7 +90,7 @@ def _check(s: Settings) -> list[str]:
     for name in ("alpha", "pq_alpha", "min_improvement"):
         if not getattr(s, name) >= 0:
             p.append(f"{name} must be >= 0")
-    for name in ("divergence_ratio", "spike_factor", "spike_recovery"):
+    for name in ("divergence_ratio", "negative_runaway", "spike_factor", "spike_recovery"):
         if not getattr(s, name) > 1:
             p.append(f"{name} must be > 1")
     return p

@@ -6,8 +6,10 @@ The JSON layout is versioned by ``SCHEMA``; a change that removes or renames a k
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 
+from ..display import md_cell
 from .findings import Diagnosis, Finding
 from .ranking import Ranked
 from .ranking import rank as rank_runs
@@ -33,12 +35,31 @@ def epochs_text(f: Finding) -> str:
     return ",".join(map(str, f.epochs[:5])) + ("..." if len(f.epochs) > 5 else "")
 
 
+def hanging(head: str, text: str, width: int | None) -> str:
+    """``head`` then ``text`` wrapped to ``width`` columns, continuation lines indented under the text
+    (``head`` is plain text: colour is added after wrapping, so escape codes never count as width)."""
+    if not width:
+        return head + text
+    lines = textwrap.wrap(
+        text,
+        width=max(width - len(head), 20),
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [""]
+    return "\n".join([head + lines[0], *(" " * len(head) + line for line in lines[1:])])
+
+
 def to_text(
-    diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = (), style: Callable[..., str] | None = None
+    diagnoses: Sequence[Diagnosis],
+    fail_on: Iterable[str] = (),
+    style: Callable[..., str] | None = None,
+    width: int | None = None,
+    quiet: bool = False,
 ) -> str:
     """One block per file: a header naming the monitored series, then one line per finding.
 
-    ``style(text, fg=..., bold=...)`` colours the output (the CLI passes ``click.style`` on a TTY).
+    ``style(text, fg=..., bold=...)`` colours the output (the CLI passes ``click.style`` on a TTY);
+    ``width`` wraps each finding with a hanging indent; ``quiet`` keeps only warnings and errors.
     """
     paint = style or (lambda text, **_: text)
     fail_on = list(fail_on)
@@ -47,13 +68,18 @@ def to_text(
         head = (
             f"{d.source or d.label}: {d.epochs} epoch{'s' if d.epochs != 1 else ''}, monitored {d.monitor} ({d.mode})"
         )
-        lines = [paint(head, bold=True)]
-        width = max((len(f.kind) for f in d.findings), default=0)
-        for f in d.findings:
+        lines = [paint(hanging("", head, width), bold=True)]
+        shown = [f for f in d.findings if not quiet or f.severity != "info"]
+        kind_width = max((len(f.kind) for f in shown), default=0)
+        for f in shown:
+            plain = hanging(f"  {f.severity:<7} {f.kind:<{kind_width}}  ", f.message, width)
             sev = paint(f"{f.severity:<7}", fg=_SEVERITY_COLOUR[f.severity])
-            lines.append(f"  {sev} {f.kind:<{width}}  {f.message}")
-        for n in d.notes:
-            lines.append(paint(f"  note    {n}", fg="bright_black"))
+            lines.append(f"  {sev}{plain[9:]}")
+        if d.final:
+            values = ", ".join(f"{k} = {v:.4g}" for k, v in d.final.items())
+            lines.append(hanging("  final   ", f"final evaluation ({d.final_where}), not an epoch: {values}", width))
+        for n in [] if quiet else d.notes:
+            lines.append(paint(hanging("  note    ", n, width), fg="bright_black"))
         failing = d.failing(fail_on)
         if failing:
             lines.append(paint(f"  FAIL    {', '.join(failing)} (--fail-on)", fg="red", bold=True))
@@ -78,10 +104,6 @@ def to_json(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = (), ranked:
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def to_markdown(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> str:
     """A table per file, fit for ``$GITHUB_STEP_SUMMARY``."""
     fail_on = list(fail_on)
@@ -90,18 +112,25 @@ def to_markdown(diagnoses: Sequence[Diagnosis], fail_on: Iterable[str] = ()) -> 
         failing = d.failing(fail_on)
         status = f"**FAIL** ({', '.join(failing)})" if failing else "ok"
         out += [
-            f"### `{_cell(d.source or d.label)}` — {status}",
+            f"### `{md_cell(d.source or d.label)}` — {status}",
             "",
-            f"{d.epochs} epochs, monitored `{d.monitor}` ({d.mode}).",
+            f"{d.epochs} epochs, monitored `{d.monitor}` ({d.mode})."
+            + (
+                f" Final evaluation ({md_cell(d.final_where)}): "
+                + ", ".join(f"`{md_cell(k)}` = {v:.4g}" for k, v in d.final.items())
+                + "."
+                if d.final
+                else ""
+            ),
             "",
             "| kind | severity | epochs | finding |",
             "|---|---|---|---|",
         ]
         for f in d.findings:
-            out.append(f"| {f.kind} | {f.severity} | {epochs_text(f)} | {_cell(f.message)} |")
+            out.append(f"| {f.kind} | {f.severity} | {epochs_text(f)} | {md_cell(f.message)} |")
         if d.notes:
             out.append("")
-            out += [f"- {_cell(n)}" for n in d.notes]
+            out += [f"- {md_cell(n)}" for n in d.notes]
         out.append("")
     return "\n".join(out)
 
@@ -147,7 +176,7 @@ def rank_markdown(ranked: Sequence[Ranked]) -> str:
     if first:
         out += [f"By best `{first.monitor}` ({'lower' if first.mode == 'min' else 'higher'} is better).", ""]
     out += ["| rank | run | best | best epoch | epochs |", "|---:|---|---:|---:|---:|"]
-    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rank_rows(ranked)]
+    out += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rank_rows(ranked)]
     return "\n".join(out) + "\n"
 
 
@@ -157,6 +186,8 @@ def render(
     fail_on: Iterable[str] = (),
     style: Callable[..., str] | None = None,
     rank: bool = False,
+    width: int | None = None,
+    quiet: bool = False,
 ) -> str:
     """The verdict in ``fmt``; ``rank`` adds the runs ordered by best monitored value (JSON: ``rank``)."""
     ranked = rank_runs(diagnoses) if rank else None
@@ -164,4 +195,6 @@ def render(
         return to_json(diagnoses, fail_on, ranked)
     if fmt == "markdown":
         return to_markdown(diagnoses, fail_on) + ("\n" + rank_markdown(ranked) if ranked is not None else "")
-    return to_text(diagnoses, fail_on, style=style) + ("\n" + rank_text(ranked) if ranked is not None else "")
+    return to_text(diagnoses, fail_on, style=style, width=width, quiet=quiet) + (
+        "\n" + rank_text(ranked) if ranked is not None else ""
+    )

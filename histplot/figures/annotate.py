@@ -13,9 +13,9 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
 from ..diagnosis.findings import Diagnosis
-from ..diagnosis.monitor import is_loss_like, nonfinite_epochs
-from ..diagnosis.run import diagnose
-from ..errors import HistplotError
+from ..diagnosis.monitor import is_loss_like
+from ..diagnosis.run import diagnose_or_none
+from ..display import number
 from ..history import History
 
 BEST_COLOR = "#2b2b2b"
@@ -26,9 +26,8 @@ STOP_COLOR = "#6a3d9a"
 
 def annotate_history(fig: Figure, history: History, **settings) -> Diagnosis | None:
     """Diagnose ``history`` (with ``Settings`` overrides) and mark the figure; None if it cannot be."""
-    try:
-        d = diagnose(history, **settings)
-    except HistplotError:
+    d = diagnose_or_none(history, **settings)
+    if d is None:
         return None  # nothing to monitor: the figure stays as drawn
     annotate(fig, history, d)
     return d
@@ -49,7 +48,7 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
     """Draw the diagnosis onto ``fig`` (a figure of ``history`` from ``render``); returns ``fig``."""
     panels = _panels(fig)
     monitor = diagnosis.monitor
-    mon_ax = panels.get(History.base(monitor)) if monitor else None
+    mon_ax = panels.get(history.base(monitor)) if monitor else None
     if mon_ax is None and monitor:
         mon_ax = panels.get(monitor)
     loss_axes = [ax for name, ax in panels.items() if name in history.metrics() and is_loss_like(name)]
@@ -79,14 +78,14 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
         touched.add(mon_ax)
 
     for name, ax in panels.items():
-        bad = sorted({e for col in _panel_columns(history, name) for e in nonfinite_epochs(history, col)})
+        bad = sorted({e for col in _panel_columns(history, name) for e in history.nonfinite(col)})
         if bad:
             _mark_nonfinite(ax, bad)
             touched.add(ax)
 
     for f in diagnosis.found("divergence"):
         if "onset" in f.numbers and f.numbers.get("column"):
-            ax = panels.get(History.base(f.numbers["column"]))
+            ax = panels.get(history.base(f.numbers["column"]))
             if ax is not None:
                 ax.axvline(
                     f.numbers["onset"],
@@ -99,7 +98,7 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
 
     for f in diagnosis.found("spike"):
         col = f.numbers.get("column")
-        ax = panels.get(History.base(col)) if col else None
+        ax = panels.get(history.base(col)) if col else None
         if ax is not None and f.epochs:
             y = history.frame.loc[f.epochs, col].to_numpy(dtype=float)
             ax.plot(
@@ -143,7 +142,7 @@ def _mark_best(ax, epoch: int, value: float, d: Diagnosis) -> None:
     # maximum (training curves usually lie on the other side).
     below = d.mode == "max"
     ax.annotate(
-        f"best {value:.4g}\nepoch {epoch}",
+        f"best {number(value)}\nepoch {epoch}",
         xy=(epoch, value),
         xytext=(0, -12 if below else 12),
         textcoords="offset points",

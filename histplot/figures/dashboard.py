@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.lines import Line2D
 
+from ..display import split_name
 from ..history import History
 from ..metrics.derive import COUNT_METRICS, KINDS, count_sets
 from ..metrics.families import COUNT_KINDS, class_members, split_suffix
@@ -42,7 +43,6 @@ METRIC_COLORS.update({f"macro_{m}": METRIC_COLORS[m] for m in ("precision", "rec
 METRIC_LABELS = {"f1": "F1", "mcc": "MCC", "balanced_accuracy": "balanced acc.", "macro_f1": "macro F1"}
 CLASS_SHOWN = ("f1", "recall", "precision")
 HELD_OUT_FIRST = ("val", "test", "train")
-SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
 _CLASS_COLORS = (
     "#1f77b4",
     "#ff7f0e",
@@ -84,9 +84,9 @@ def arrange(history: History, standard: list[Panel]) -> tuple[list[Panel], list[
     members = class_members(groups)
     has_counts = bool(count_sets(history))
     from_counts = {
-        History.base(c)
+        history.base(c)
         for c, inputs in history.meta.get("derived", {}).items()
-        if _count_derived(History.base(c), members)
+        if _count_derived(history.base(c), members)
     }
     by_name = {p.name: p for p in standard}
     aux = set(history.aux())
@@ -102,7 +102,7 @@ def arrange(history: History, standard: list[Panel]) -> tuple[list[Panel], list[
             grouped.update(present)
 
     # rmse is mse's curve on another scale: selectable, but not drawn twice by default.
-    derived_rmse = {"rmse"} if any(History.base(c) == "rmse" for c in history.meta.get("derived", {})) else set()
+    derived_rmse = {"rmse"} if any(history.base(c) == "rmse" for c in history.meta.get("derived", {})) else set()
     shown: list[Panel] = []
     extra: list[Panel] = []
     for p in standard:
@@ -166,7 +166,7 @@ def group_panel(name: str, title: str, metrics: list[str], groups: dict) -> Pane
     """Several metrics in one panel: colour tells the metric, line style the split."""
     if len(metrics) == 1:
         [m] = metrics
-        series = [(groups[m][s], SPLIT_STYLE[s]) for s in ("train", "val", "test") if s in groups[m]]
+        series = [(groups[m][s], SPLIT_STYLE[s]) for s in SPLIT_STYLE if s in groups[m]]
         return Panel(name=name, title=title, series=series, ylabel=_label(m))
     series = []
     splits = []
@@ -181,7 +181,7 @@ def group_panel(name: str, title: str, metrics: list[str], groups: dict) -> Pane
                         {
                             "color": colors[m],
                             "linestyle": SPLIT_STYLE[s]["linestyle"],
-                            "label": f"{_label(m)} ({SPLIT_NAMES[s]})",
+                            "label": f"{_label(m)} ({split_name(s)})",
                         },
                     )
                 )
@@ -191,7 +191,7 @@ def group_panel(name: str, title: str, metrics: list[str], groups: dict) -> Pane
     handles = [Line2D([], [], color=colors[m], lw=2, label=_label(m)) for m in metrics]
     if len(splits) > 1:
         handles += [
-            Line2D([], [], color="#555555", lw=1.4, linestyle=SPLIT_STYLE[s]["linestyle"], label=SPLIT_NAMES[s])
+            Line2D([], [], color="#555555", lw=1.4, linestyle=SPLIT_STYLE[s]["linestyle"], label=split_name(s))
             for s in splits
         ]
     legend = {"handles": handles, "loc": "best", "fontsize": 8, "frameon": False, "handlelength": 2.2}
@@ -235,7 +235,7 @@ def _family_panels(frame, groups: dict, members: dict, from_counts: set[str]) ->
         legend = dict(_OUTSIDE_LEGEND, title="class", title_fontsize=8, ncols=1 if len(series) <= 16 else 2)
         p = Panel(
             name=f"{stem}_per_class",
-            title=f"{_label(stem)} per class ({SPLIT_NAMES[split]})",
+            title=f"{_label(stem)} per class ({split_name(split)})",
             series=series,
             ylabel=_label(stem),
             aliases=(stem,),

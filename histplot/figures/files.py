@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ..diagnosis.run import diagnose
+from ..diagnosis.run import diagnose_or_none
 from ..errors import HistplotError
 from ..history import History
-from ..output import FIGURE_FORMATS, save_figure
+from ..output import DEFAULT_DPI, IMAGE_FORMATS, refuse_input_overwrite, save_figure, write_figure
+from ..readers.memory import as_history
 from .xaxis import default_x
 
 
@@ -24,7 +25,15 @@ def figure_paths(
     current directory as ``<stem>.<format>``. No figure may replace one of the inputs.
     """
     out = Path(output) if output is not None else None
-    as_file = out is not None and out.suffix.lower().lstrip(".") in FIGURE_FORMATS and not out.is_dir()
+    if out is not None and not out.is_dir():  # plot x.json -o x.json: the input comes first, not its suffix
+        refuse_input_overwrite([out], sources)
+    as_file = out is not None and _names_a_file(str(output))
+    if as_file and out.suffix.lower().lstrip(".") not in IMAGE_FORMATS:
+        raise HistplotError(
+            f"unknown figure format '{out.suffix.lstrip('.')}'; choose one of {', '.join(IMAGE_FORMATS)} "
+            "(or end a directory name with /)",
+            out,
+        )
     if as_file:
         suffix = out.suffix.lower().lstrip(".")
         if fmt and fmt != suffix:
@@ -36,8 +45,8 @@ def figure_paths(
         fmt, paths = suffix, [out]
     else:
         fmt = (fmt or "png").lower()
-        if fmt not in FIGURE_FORMATS:
-            raise HistplotError(f"unknown figure format '{fmt}'; choose one of {', '.join(FIGURE_FORMATS)}")
+        if fmt not in IMAGE_FORMATS:
+            raise HistplotError(f"unknown figure format '{fmt}'; choose one of {', '.join(IMAGE_FORMATS)}")
         folder = out if out is not None else Path.cwd()
         stems = [safe_stem(label) for label in labels]
         paths = []
@@ -49,19 +58,43 @@ def figure_paths(
             while folder / f"{name}.{fmt}" in paths:
                 name, k = f"{stem}_{k}", k + 1
             paths.append(folder / f"{name}.{fmt}")
-    inputs = {Path(s).resolve() for s in sources if s != "-"}
-    for p in paths:
-        if p.resolve() in inputs:
-            raise HistplotError("refusing to overwrite an input file with a figure", p)
+    # -o naming an input that is not a folder (plot x.json -o x.json) would otherwise be taken for a
+    # folder to create; say what it is.
+    refuse_input_overwrite(paths + ([out] if out is not None and not out.is_dir() else []), sources)
     return paths, fmt
+
+
+def _names_a_file(output: str) -> bool:
+    """``-o x.png`` names a file, ``-o figures``, ``-o runs.v2/`` and an existing folder a directory:
+    a suffix means a file, so that ``-o x.txt`` is an error rather than a folder named x.txt."""
+    if output.endswith(("/", os.sep)) or Path(output).is_dir():
+        return False
+    return bool(Path(output).suffix)
+
+
+def figure_bytes(
+    histories: Sequence[History], *, fmt: str = "png", dpi: int = DEFAULT_DPI, each=None, **kwargs
+) -> bytes:
+    """One figure as bytes (``plot -o -``): of the single history, or an overlay when ``overlay`` is given."""
+    import io
+
+    buf = io.BytesIO()
+    overlay_kwargs = kwargs.pop("overlay", None)
+    if overlay_kwargs is not None:
+        from .overlay import overlay  # start-up time: matplotlib, as in figure()
+
+        fig = overlay(histories, **overlay_kwargs)
+    else:
+        fig = figure(histories[0], **{**kwargs, **(each[0] if each else {})})
+    write_figure(fig, buf, fmt=fmt, dpi=dpi)
+    return buf.getvalue()
 
 
 def overlay_path(sources: Sequence[str], output: str | os.PathLike | None, fmt: str | None) -> tuple[Path, str]:
     """Where ``--overlay``'s one figure of all ``sources`` goes: ``-o`` (a file or a directory), else
     ``overlay.<format>`` in the current directory; never over an input."""
     [path], fmt = figure_paths(["-"], ["overlay"], output, fmt)
-    if path.resolve() in {Path(s).resolve() for s in sources if s != "-"}:
-        raise HistplotError("refusing to overwrite an input file with a figure", path)
+    refuse_input_overwrite([path], sources)
     return path, fmt
 
 
@@ -92,20 +125,12 @@ def figure(
     if (x or default_x(history)) != "epoch":
         return fig
     if diagnosis is None and annotate:
-        diagnosis = _diagnosis(history, settings)
+        diagnosis = diagnose_or_none(history, settings=settings)
     if diagnosis is not None:
         from .annotate import annotate as mark  # start-up time: matplotlib, as above
 
         mark(fig, history, diagnosis)
     return fig
-
-
-def _diagnosis(history: History, settings=None):
-    """The history's diagnosis, or None when it has nothing to monitor (the figure goes unmarked)."""
-    try:
-        return diagnose(history, settings=settings)
-    except HistplotError:
-        return None
 
 
 def for_drawing(
@@ -118,7 +143,7 @@ def for_drawing(
     x = x or default_x(history)
     if x != "epoch":
         return history, {"x": x}
-    diagnosis = _diagnosis(history, settings) if annotate else None
+    diagnosis = diagnose_or_none(history, settings=settings) if annotate else None
     return replace(history, steps=None), {"x": x, "annotate": False, "diagnosis": diagnosis}
 
 
@@ -127,7 +152,7 @@ def save_figures(
     paths: Sequence[Path],
     *,
     fmt: str,
-    dpi: int = 100,
+    dpi: int = DEFAULT_DPI,
     each: Sequence[dict] | None = None,
     hist_epochs: Sequence[int] | None = None,
     **figure_kwargs,
@@ -169,7 +194,9 @@ def save_extra_figures(
     return out
 
 
-def save_overlay(histories: Sequence[History], path: Path, *, fmt: str, dpi: int = 100, **overlay_kwargs) -> Path:
+def save_overlay(
+    histories: Sequence[History], path: Path, *, fmt: str, dpi: int = DEFAULT_DPI, **overlay_kwargs
+) -> Path:
     """``overlay.overlay`` of the histories written to ``path``."""
     from .overlay import overlay  # start-up time: matplotlib, as in figure()
 
@@ -182,7 +209,7 @@ def plot(
     *,
     format: str | None = None,
     metrics: Sequence[str] | None = None,
-    dpi: int = 100,
+    dpi: int = DEFAULT_DPI,
     title: str | None = None,
     annotate: bool = True,
     x: str | None = None,
@@ -196,6 +223,7 @@ def plot(
     "step" (default: what suits the history); ``options`` is a ``figures.options.FigureOptions`` (smoothing,
     log axes, y limits, panels, style).
     """
+    history = as_history(history)
     source = history.meta.get("source") or "-"
     [path], fmt = figure_paths([source], [history.label], output, format)
     fig = figure(history, metrics=metrics, title=title, x=x, options=options, annotate=annotate)

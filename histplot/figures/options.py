@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import ConfigError, HistplotError
 from ..naming import parse_name
-from ..output import FIGURE_FORMATS
+from ..output import DEFAULT_DPI, FIGURE_FORMATS, check_canvas
 from .smoothing import check_weight
 
 PLOT_KEYS = ("panels", "smooth", "log_y", "ylim", "style", "formats")
@@ -35,7 +35,7 @@ class FigureOptions:
     panels: tuple[tuple[str, ...], ...] = ()  # metrics sharing a panel, in order (empty: default layout)
     style: str | None = None  # a name from matplotlib.style.available
     size: tuple[float, float] | None = None  # whole figure, inches (None: from the number of panels)
-    dpi: int = 100
+    dpi: int = DEFAULT_DPI
     formats: tuple[str, ...] = ("png", "svg")
 
 
@@ -53,7 +53,17 @@ def figure_options(config: Mapping[str, Any] | None = None, **given: Any) -> Fig
             raise TypeError(f"unknown figure option {key!r}")
         if value is not None:
             values[key] = _parse(key, value, f"--{key.replace('_', '-')}")
-    return FigureOptions(**values)
+    options = FigureOptions(**values)
+    if options.size is not None:
+        # Checked here, whichever of histplot.yaml and the command line gave each, so that a report
+        # refuses at once rather than once per run.
+        given_here = "dpi" in given and given["dpi"] is not None
+        try:
+            check_canvas(*options.size, options.dpi)
+        except HistplotError as exc:
+            where = "--dpi with plot.style.size" if given_here else "plot.style.size and plot.style.dpi"
+            raise ConfigError(f"{where}: {exc.message}", None if given_here else config.get("_path")) from None
+    return options
 
 
 def _from_config(plot: Mapping[str, Any], path: object) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from matplotlib.patches import Patch
 
 from ..errors import HistplotError
 from ..history import History
+from ..readers.memory import as_history
 from .options import FigureOptions, style_axes, style_context
 from .panels import draw_panel, figure_grid, panels, set_title
 from .style import AUX_COLOR, SPLIT_STYLE, Panel, pretty
@@ -77,6 +78,7 @@ def overlay(
     """One figure comparing ``histories``: every run's curves (or, with ``band``, their mean ± std)."""
     if not histories:
         raise HistplotError("no runs to overlay")
+    histories = [as_history(h) for h in histories]
     opts = options or FigureOptions()
     names = run_labels(histories, labels)
     x = x or "epoch"

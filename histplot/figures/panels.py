@@ -18,8 +18,10 @@ from matplotlib.ticker import MaxNLocator
 
 from ..errors import HistplotError
 from ..history import History
+from ..readers.memory import as_history
 from .dashboard import arrange, group_panel
 from .decimation import minmax
+from .display import HistplotFigure
 from .options import FigureOptions, style_axes, style_context
 from .smoothing import ema
 from .style import AUX_COLOR, SPLIT_STYLE, Panel, pretty
@@ -37,11 +39,23 @@ def panels(history: History, metrics: Sequence[str] | None = None) -> list[Panel
     out: list[Panel] = []
     for base in order:
         p = Panel(name=base, title=pretty(base), ylabel=pretty(base))
-        for split in ("train", "val", "test"):
+        for split in SPLIT_STYLE:
             if split in groups[base]:
                 p.series.append((groups[base][split], SPLIT_STYLE[split]))
         out.append(p)
+    rates = history.learning_rates()
+    if len(rates) > 1:
+        # Parameter groups (lr/pg0..2, x/lr0..2) share one panel; identical groups were kept once.
+        p = Panel(name="learning_rate", title=pretty("learning_rate"), ylabel=pretty("learning_rate"), log=True)
+        for i, col in enumerate(rates):
+            p.series.append(
+                (col, {"color": AUX_COLOR, "linestyle": ("-", "--", ":", "-.")[i % 4], "label": pretty(col)})
+            )
+        p.aliases = tuple(rates)
+        out.append(p)
     for col in history.aux():
+        if len(rates) > 1 and col in rates:
+            continue
         style = {"color": AUX_COLOR, "linestyle": "-", "label": pretty(col)}
         out.append(
             Panel(
@@ -68,7 +82,7 @@ def select(all_panels: list[Panel], metrics: Sequence[str], history: History) ->
     by_col = {col: p for p in all_panels for col, _ in p.series}
     chosen: list[Panel] = []
     for m in metrics:
-        p = by_name.get(m) or by_col.get(m) or by_name.get(History.base(m))
+        p = by_name.get(m) or by_col.get(m) or by_name.get(history.base(m))
         if p is None:
             known = ", ".join(list(by_name)[:40]) + (", ..." if len(by_name) > 40 else "")
             raise HistplotError(f"no metric '{m}' in this history; it has: {known}", history.meta.get("source"))
@@ -91,6 +105,7 @@ def render(
     ``options`` (``figures.options.FigureOptions``) adds smoothing, log axes, y limits, histplot.yaml's
     panels and the figure's look; ``metrics`` wins over its panels.
     """
+    history = as_history(history)
     opts = options or FigureOptions()
     frame, _ = frame_for_x(history, x)
     if panel_list is not None:
@@ -109,9 +124,34 @@ def render(
             warnings.simplefilter("ignore", UserWarning)  # matplotlib's "singular limits" and the like
             for ax, panel in zip(axes, plist):
                 draw_panel(ax, frame, panel, smooth=opts.smooth)
+                if frame.index.name == "epoch":
+                    mark_final(ax, history, panel, frame)
                 style_axes(ax, panel, opts)
         set_title(fig, title if title is not None else _default_title(history))
     return fig
+
+
+def mark_final(ax, history: History, panel: Panel, frame: pd.DataFrame) -> None:
+    """The final evaluation (values written after training) as a diamond one step past the last epoch,
+    in its split's colour: beside the curve, never on it."""
+    if not history.final or not len(frame.index):
+        return
+    x = int(frame.index.max()) + 1
+    for col, value in history.final.items():
+        split, base = History.split(col), History.base(col)
+        if base != panel.name or not np.isfinite(value):
+            continue
+        style = SPLIT_STYLE.get(split or "", {"color": AUX_COLOR, "label": col})
+        ax.plot(
+            [x],
+            [value],
+            marker="D",
+            markersize=7,
+            linestyle="none",
+            color=style["color"],
+            label=f"final {style['label']} (after training)",
+        )
+        ax.legend(**(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False}))
 
 
 def figure_grid(n: int, size: tuple[float, float] | None = None) -> tuple[Figure, list]:
@@ -119,7 +159,7 @@ def figure_grid(n: int, size: tuple[float, float] | None = None) -> tuple[Figure
     ncols = min(MAX_COLUMNS, n)
     nrows = math.ceil(n / ncols)
     width = max(PANEL_SIZE[0] * ncols, 6.4)
-    fig = Figure(figsize=size or (width, PANEL_SIZE[1] * nrows + 0.6), layout="constrained")
+    fig = HistplotFigure(figsize=size or (width, PANEL_SIZE[1] * nrows + 0.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -151,7 +191,7 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
         finite = s[np.isfinite(s.to_numpy(dtype=float))]
         if finite.empty:
             continue
-        if frame.index.name == "step":  # step frames interleave series, so gaps say nothing
+        if frame.index.name != "epoch":  # step and time frames interleave series, so gaps say nothing
             sparse = len(finite) <= 60
         else:
             sparse = len(finite) < len(s.dropna()) or s.isna().any() or len(finite) <= 30
@@ -188,8 +228,10 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
     ax.set_title(panel.title, fontsize=11)
     ax.set_xlabel(frame.index.name or "epoch")
     ax.set_ylabel(panel.ylabel)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if len(frame.index) and frame.index[-1] - frame.index[0] < 2:
+    by_time = str(frame.index.name).startswith("time")  # elapsed time is continuous: no integer ticks
+    if not by_time:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if not by_time and len(frame.index) and frame.index[-1] - frame.index[0] < 2:
         # Autoscaling a run of one or two epochs would show fractional epochs.
         ax.set_xlim(frame.index[0] - 0.5, frame.index[-1] + 0.5)
         ax.set_xticks(list(frame.index))
@@ -230,7 +272,7 @@ def figure_panels(history, spec: Sequence[Sequence[str]]) -> list:
     groups = history.metrics()
     out = []
     for names in spec:
-        present = list(dict.fromkeys(History.base(n) for n in names if History.base(n) in groups))
+        present = list(dict.fromkeys(history.base(n) for n in names if history.base(n) in groups))
         if len(names) > 1 and len(present) > 1:
             out.append(
                 group_panel("+".join(present), " / ".join(n.replace("_", " ") for n in present), present, groups)

@@ -19,6 +19,8 @@ from matplotlib.figure import Figure
 
 from ..errors import HistplotError
 from ..history import History
+from ..readers.memory import as_history
+from .display import HistplotFigure
 
 _MAX_NAME = re.compile(
     r"(acc|auc|precision|recall|f1|mcc|iou|dice|jaccard|top_?\d|map|ssim|psnr|r2|score)", re.IGNORECASE
@@ -112,7 +114,7 @@ def run_axes(histories: Sequence[History], metrics: Sequence[str] | None = None)
             return (1 + (n == "epochs"), n, 0)
         col = n[5:]
         base = History.base(col)
-        return (0, (base != "loss", base), ("train", "val", "test").index(History.split(col)))
+        return (0, (base != "loss", base), ("train", "val", "test", "unsplit").index(History.split(col) or "unsplit"))
 
     order = sorted(columns, key=key)
     return [_axis(n, columns[n]) for n in order if any(v is not None for v in columns[n])]
@@ -125,7 +127,7 @@ def draw(
     if len(axes_spec) < 2:
         raise HistplotError("a parallel-coordinates plot needs at least two series")
     n = len(axes_spec)
-    fig = Figure(figsize=(max(7.0, 1.5 * n + 2), 5.2), layout="constrained")
+    fig = HistplotFigure(figsize=(max(7.0, 1.5 * n + 2), 5.2), layout="constrained")
     host = fig.add_subplot()
     host.set_xlim(-0.05, n - 1 + 0.05)
     host.set_ylim(-0.02, 1.02)
@@ -187,6 +189,7 @@ def parallel(
     histories: Sequence[History], *, by: str = "epoch", color: str | None = None, metrics: Sequence[str] | None = None
 ) -> Figure:
     """A parallel-coordinates Figure: ``by="epoch"`` for one run, ``by="run"`` across runs."""
+    histories = [as_history(h) for h in histories]
     if by == "epoch":
         if len(histories) != 1:
             raise HistplotError("--by epoch draws one run; give one file (or use --by run)")

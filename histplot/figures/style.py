@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..display import split_name
+
 # One look per split, the same in every panel.
 SPLIT_STYLE = {
-    "train": {"color": "#1f77b4", "linestyle": "-", "label": "train"},
-    "val": {"color": "#d62728", "linestyle": "--", "label": "validation"},
-    "test": {"color": "#2ca02c", "linestyle": "-.", "label": "test"},
+    "train": {"color": "#1f77b4", "linestyle": "-", "label": split_name("train")},
+    "val": {"color": "#d62728", "linestyle": "--", "label": split_name("val")},
+    "test": {"color": "#2ca02c", "linestyle": "-.", "label": split_name("test")},
+    # A series whose split the file does not say: drawn, and labelled so, never as train.
+    "unsplit": {"color": "#9467bd", "linestyle": ":", "label": split_name("unsplit")},
 }
 AUX_COLOR = "#555555"
 

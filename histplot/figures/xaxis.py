@@ -1,4 +1,5 @@
-"""The x axis of a figure: by epoch, or by global step (DESIGN §2, each series has its own clock)."""
+"""The x axis of a figure: by epoch, by global step, or by wall-clock time (DESIGN §2, each series
+has its own clock)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import pandas as pd
 from ..errors import HistplotError
 from ..history import History
 
-X_AXES = ("epoch", "step")
+X_AXES = ("epoch", "step", "time")
+# elapsed seconds shown in the largest unit that keeps the numbers readable
+_UNITS = ((2 * 3600, "h", 3600.0), (120, "min", 60.0), (0, "s", 1.0))
 
 
 def default_x(history: History) -> str:
@@ -27,6 +30,8 @@ def frame_for_x(history: History, x: str | None = None) -> tuple[pd.DataFrame, s
         raise HistplotError(f"unknown x axis '{x}'; choose one of {', '.join(X_AXES)}")
     if x == "epoch":
         return history.frame, "epoch"
+    if x == "time":
+        return _by_time(history)
     epoch_steps = history.meta.get("epoch_steps") or {}
     if history.steps is None and not epoch_steps:
         raise HistplotError("this history records no steps: plot it with --x epoch", history.meta.get("source"))
@@ -43,3 +48,33 @@ def frame_for_x(history: History, x: str | None = None) -> tuple[pd.DataFrame, s
     ]
     out.index.name = "step"
     return out.sort_index(), "step"
+
+
+def time_unit(seconds: float) -> tuple[str, float]:
+    """(unit, seconds per unit) for a run that lasted ``seconds``: s, min or h."""
+    return next((u, d) for limit, u, d in _UNITS if seconds >= limit)
+
+
+def _by_time(history: History) -> tuple[pd.DataFrame, str]:
+    """Epoch-level series at their epoch's elapsed time, step series at their step's, where the
+    source recorded wall-clock time (TensorBoard wall_time, MLflow timestamps, a time column)."""
+    epoch_t, step_t = history.time, history.step_time
+    if (epoch_t is None or epoch_t.empty) and (step_t is None or step_t.empty):
+        raise HistplotError(
+            "this history records no wall-clock time: plot it with --x epoch or --x step", history.meta.get("source")
+        )
+    parts = []
+    if epoch_t is not None and not epoch_t.empty:
+        placed = history.frame.loc[history.frame.index.isin(epoch_t.index)]
+        placed.index = pd.Index(epoch_t.reindex(placed.index).to_numpy(), name="time")
+        parts.append(placed)
+    if history.steps is not None and step_t is not None and not step_t.empty:
+        steps = history.steps.loc[history.steps.index.isin(step_t.index)]
+        steps = steps[[c for c in steps.columns if not parts or c not in parts[0].columns]]
+        steps.index = pd.Index(step_t.reindex(steps.index).to_numpy(), name="time")
+        parts.append(steps)
+    out = parts[0] if len(parts) == 1 else parts[0].join(parts[1], how="outer")
+    out = out.groupby(level=0).last().sort_index()
+    unit, per = time_unit(float(out.index.max()) if len(out) else 0.0)
+    out.index = pd.Index(out.index.to_numpy(dtype=float) / per, name=f"time ({unit})")
+    return out, f"time ({unit})"

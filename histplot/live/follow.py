@@ -25,8 +25,9 @@ from typing import Any
 from ..errors import ReadError, UnknownFormatError
 from ..history import History
 from ..readers import jsonl, keras_csv, lightning_csv
-from ..readers._io import PEEK_SIZE
-from ..readers.registry import THRESHOLD, load, readers, sniff
+from ..readers._io import PEEK_SIZE, file_kind, open_regular
+from ..readers.aliases import apply_aliases
+from ..readers.registry import THRESHOLD, check_options, load, readers, sniff
 
 # Bytes just before the offset, compared on every change: a rewrite almost surely alters them.
 SIGNATURE = 64
@@ -154,9 +155,12 @@ class Follower:
         self._reset()
 
     def _read(self, start: int, size: int | None = None, *, count: bool = True) -> bytes:
-        with open(self.path, "rb") as fh:
+        # open_regular re-checks what it opened: the path may be a FIFO or a device by now
+        with open_regular(self.path, self.source) as fh:
+            if size is None:  # to the end as it is now, not as it may grow (or never end) while read
+                size = max(os.fstat(fh.fileno()).st_size - start, 0)
             fh.seek(start)
-            data = fh.read() if size is None else fh.read(size)
+            data = fh.read(size)
         if count:
             self.bytes_read += len(data)
         else:
@@ -179,6 +183,9 @@ class Follower:
             raise ReadError(
                 "is a directory: watch follows one file (metrics.csv, trainer_state.json, ...)", self.source
             )
+        if not stat.S_ISREG(st.st_mode):  # checked on every poll: the file may be replaced by a
+            # symlink to /dev/zero or a FIFO while watched, and neither ever ends
+            raise ReadError(f"is {file_kind(st.st_mode)}, not a regular file: refused", self.source)
         key = (st.st_size, st.st_mtime_ns, st.st_ino)
         self.moved = key != self._stat_key
         if not self.moved:
@@ -251,6 +258,8 @@ class Follower:
         ):
             return self._rewritten(size)
         if self._table is None:
+            # these formats are parsed here rather than by ``load``, which would check the options
+            check_options(readers()[self.format], self._reader_opts(), self.source)
             self._table = _LINE_FORMATS[self.format]()
         data = self._read(self._pos)
         self._pos += len(data)
@@ -261,7 +270,12 @@ class Follower:
         lines = [ln for ln in _decode(complete, first=self._table.header is None).splitlines() if ln.strip()]
         if not lines or not self._table.feed(lines, self.source):
             return None
-        return self._table.build(self.source, self.read_opts)
+        history = self._table.build(self.source, self._reader_opts())
+        aliases = self.read_opts.get("aliases")
+        return apply_aliases(history, aliases) if aliases else history
+
+    def _reader_opts(self) -> dict:
+        return {k: v for k, v in self.read_opts.items() if k not in ("aliases", "max_bytes")}
 
     def _rewritten(self, size: int) -> History | None:
         """The file was rewritten: a wider Lightning header (same run) or a new run."""

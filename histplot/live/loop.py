@@ -27,7 +27,7 @@ from typing import Any
 from ..diagnosis.settings import Settings
 from ..errors import HistplotError, MissingDependencyError
 from ..history import History
-from ..output import write_figure
+from ..output import DEFAULT_DPI, write_figure
 from ..readers._objects import build_history, from_object
 from .refresh import Refresher
 
@@ -51,7 +51,7 @@ class Live:
         every: int = 1,
         metrics: Sequence[str] | None = None,
         title: str | None = None,
-        dpi: int = 100,
+        dpi: int = DEFAULT_DPI,
         settings: Settings | None = None,
         on_finding: Callable[[str], Any] | None = None,
         inline: bool | None = None,

@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnosis.findings import Diagnosis, Finding
-from ..diagnosis.run import diagnose
+from ..diagnosis.run import diagnose_or_none
 from ..diagnosis.settings import Settings
 from ..errors import HistplotError
 from ..figures.xaxis import default_x
 from ..history import History
-from ..output import save_figure
+from ..output import DEFAULT_DPI, save_figure
 
 # The kinds worth interrupting a run for. The best epoch moves with every improvement, and "still
 # improving" is the normal state of a run in progress: both are drawn, not announced.
-ANNOUNCED = ("overfitting", "divergence", "spike", "plateau", "early_stopping")
+ANNOUNCED = ("overfitting", "divergence", "transient", "spike", "plateau", "early_stopping")
 
 
 def finding_key(f: Finding, d: Diagnosis) -> tuple:
@@ -77,14 +77,6 @@ class NewFindings:
         self.seen.clear()
 
 
-def diagnosis_of(history: History, settings: Settings | None) -> Diagnosis | None:
-    """The diagnosis, or None while there is nothing to monitor yet."""
-    try:
-        return diagnose(history, settings=settings)
-    except HistplotError:
-        return None
-
-
 @dataclass
 class Update:
     """What one ``Refresher.update`` did: the lines to tell, and the figure if it was drawn."""
@@ -112,7 +104,7 @@ class Refresher:
         settings: Settings | None = None,
         metrics: Sequence[str] | None = None,
         title: str | None = None,
-        dpi: int = 100,
+        dpi: int = DEFAULT_DPI,
         kinds: Sequence[str] = ANNOUNCED,
         draw: bool = False,
     ) -> None:
@@ -147,7 +139,7 @@ class Refresher:
         return sig[0] // self.every > done // self.every
 
     def update(self, history: History, *, final: bool = False) -> Update:
-        d = diagnosis_of(history, self.settings)
+        d = diagnose_or_none(history, settings=self.settings)
         up = Update(history, d, [headline(f, d) for f in self.tracker.news(d)])
         if self.draw and self.due(history, final):
             up.figure = self.figure(history, d)

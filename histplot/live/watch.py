@@ -14,6 +14,7 @@ from collections.abc import Callable
 from ..diagnosis.settings import Settings
 from ..errors import ReadError
 from ..history import History
+from ..output import DEFAULT_DPI, refuse_input_overwrite
 from .follow import Event, Follower
 from .refresh import Refresher
 
@@ -31,7 +32,7 @@ def watch(
     read_opts: dict | None = None,
     prepare: Callable[[History], History] | None = None,
     settings: Settings | None = None,
-    dpi: int = 100,
+    dpi: int = DEFAULT_DPI,
     window=None,
     on_event: Callable[[Event], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
@@ -44,6 +45,8 @@ def watch(
     figure and waits in its event loop instead of ``sleep``. ``prepare`` runs on each new history
     (derived metrics). Raises ``ReadError`` when the run ends without the file ever being readable.
     """
+    if output is not None:
+        refuse_input_overwrite([output], [path])
     emit = on_event or (lambda event: None)
     follower = Follower(path, fmt=fmt, read_opts=read_opts, on_event=emit)
     refresher = Refresher(output, every=every, settings=settings, dpi=dpi, draw=window is not None)

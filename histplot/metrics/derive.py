@@ -27,6 +27,7 @@ from ..config import load_config, section
 from ..errors import ConfigError
 from ..history import History
 from ..naming import column_name, parse_name
+from ..readers.memory import as_history
 from . import confusion
 from .expressions import compile_all, expression_steps
 from .families import COUNT_KINDS, class_members, families, split_suffix
@@ -224,24 +225,29 @@ def derive(
     ``expressions`` maps new metric names to arithmetic over column base names, evaluated per
     split (see ``histplot.expressions``); ``config_path`` names the file they came from, for errors.
     """
+    history = as_history(history)
     frame = history.frame.copy()
+    present = history.present.copy()
     derived: dict[str, list[str]] = dict(history.meta.get("derived", {}))
     kept: list[str] = list(history.meta.get("derive_kept", []))
 
     def apply(steps: list[Step]) -> None:
-        nonlocal frame
+        nonlocal frame, present
         # One concat per batch: steps of a batch never read each other's output, and inserting
         # hundreds of per-class columns one by one fragments the frame.
         new: dict[str, np.ndarray] = {}
+        written: dict[str, np.ndarray] = {}
         for name, inputs, fn in steps:
             if name in frame.columns or name in new:
                 if name in frame.columns and name not in derived and name not in kept:
                     kept.append(name)
                 continue
             new[name] = np.asarray(fn(frame), dtype=float)
+            written[name] = derived_present(frame, present, list(inputs), new[name])
             derived[name] = list(inputs)
         if new:
             frame = pd.concat([frame, pd.DataFrame(new, index=frame.index)], axis=1)
+            present = pd.concat([present, pd.DataFrame(written, index=frame.index)], axis=1)
 
     notes = list(history.meta.get("notes", []))
     apply(_count_steps(history))
@@ -255,7 +261,7 @@ def derive(
             apply(expression_steps(expr, list(frame.columns), history.meta.get("source")))
     _mirror_notes(history, derived, notes)
     meta = {**history.meta, "derived": derived, "derive_kept": kept, "notes": notes}
-    return replace(history, frame=frame, meta=meta)
+    return replace(history, frame=frame, meta=meta, present=present)
 
 
 def _mirror_notes(history: History, derived: dict[str, list[str]], notes: list[str]) -> None:
@@ -274,6 +280,19 @@ def _mirror_notes(history: History, derived: dict[str, list[str]], notes: list[s
     )
     if note not in notes:
         notes.append(note)
+
+
+def derived_present(frame: pd.DataFrame, present: pd.DataFrame, inputs: list[str], values: np.ndarray) -> np.ndarray:
+    """Where a derived value exists: every input was written, and either the value is finite (0/0
+    is undefined: a gap, not a NaN the run logged) or an input was itself a logged NaN/inf,
+    which the derived value carries on."""
+    cols = [c for c in inputs if c in frame.columns]
+    if not cols:
+        return np.isfinite(values)
+    p = present[cols].to_numpy(dtype=bool)
+    all_written = p.all(axis=1)
+    logged_bad = (p & ~np.isfinite(frame[cols].to_numpy(dtype=float))).any(axis=1)
+    return all_written & (np.isfinite(values) | logged_bad)
 
 
 def derivable(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..display import number
 from ..naming import parse_name
 from .families import class_members
 
@@ -31,7 +32,7 @@ def family_lines(metrics: dict, members: dict, width: int) -> list[str]:
             }
             if last:
                 lo, hi = min(last, key=last.get), max(last, key=last.get)
-                parts.append(f"{split} last: {last[lo]:.4g} (class {lo}) to {last[hi]:.4g} (class {hi})")
+                parts.append(f"{split} last: {number(last[lo])} (class {lo}) to {number(last[hi])} (class {hi})")
         name = f"{stem}_k, k={_classes_text(by_class)}"
         lines.append(f"    {name:<{width}}  " + ("; ".join(parts) or "no finite values"))
     return lines

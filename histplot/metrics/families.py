@@ -56,6 +56,9 @@ def class_members(bases: Iterable[str]) -> dict[str, tuple[str, int]]:
     found: dict[str, dict[int, list[tuple[str, bool]]]] = {}
     for b in bases:
         parsed = split_suffix(b)
+        # series_1..N are the names readers give unnamed lists: numbered series, not classes.
+        if parsed and parsed[0] == "series" and not parsed[2]:
+            continue
         if parsed:
             stem, idx, word = parsed
             # Keras auto-names are long (true_positives), so only those can carry a uniquifier.

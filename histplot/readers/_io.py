@@ -7,17 +7,17 @@ import io
 import os
 import stat
 import sys
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import ReadError
+from . import _budget
+from ._budget import DEFAULT_MAX_BYTES  # noqa: F401  (re-exported: where callers look for it)
 
 PEEK_SIZE = 64 * 1024
-# Histories are kilobytes to tens of megabytes; a file far past that is a mistake (a checkpoint, a
-# dataset) and would exhaust memory before failing. --max-bytes raises the limit.
-DEFAULT_MAX_BYTES = 2 * 1024**3
 
 
 def parse_size(text: str | int) -> int:
@@ -58,43 +58,91 @@ def whole_file_path(buf: BinaryIO) -> str | None:
     return name
 
 
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+_CHUNK = 1024 * 1024
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular ``st_mode`` is, in words."""
+    return next((text for test, text in _KINDS if test(mode)), "not a regular file")
+
+
+def check_regular(path: str | os.PathLike, name: str | None = None) -> os.stat_result:
+    """``os.stat`` of a path that must be a regular file (a symlink to one is fine): a FIFO would
+    block the read forever and ``/dev/zero`` reports size 0 and never ends, so neither is opened."""
+    name = name or os.fspath(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ReadError("no such file", name) from None
+    except OSError as exc:  # a symlink loop, a name too long, no permission
+        raise ReadError(f"cannot open: {exc.strerror or exc}", name) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ReadError("is a directory, not a history file", name)
+    if not stat.S_ISREG(st.st_mode):
+        raise ReadError(f"is {file_kind(st.st_mode)}, not a regular file: refused", name)
+    return st
+
+
+def open_regular(path: str | os.PathLike, name: str | None = None) -> BinaryIO:
+    """Open a regular file for reading, re-checking what was opened (the path may have been replaced
+    by a FIFO or a device between the check and the open; O_NONBLOCK keeps that open from hanging)."""
+    name = name or os.fspath(path)
+    check_regular(path, name)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ReadError(f"cannot open: {exc.strerror or exc}", name) from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ReadError(f"is {file_kind(st.st_mode)}, not a regular file: refused", name)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 @contextmanager
-def open_source(source: str | os.PathLike | BinaryIO, *, max_bytes: int | None = None) -> Iterator[BinaryIO]:
+def open_source(source: str | os.PathLike | BinaryIO, *, max_bytes: int | None = None,
+                count: bool = True) -> Iterator[BinaryIO]:
     """Yield a seekable binary buffer for a path, ``-`` (standard input) or an open binary file.
 
-    Standard input is read whole, so that the sniffer's peek does not consume it; ``.gz`` files are
-    decompressed by suffix. Anything larger than ``max_bytes`` is refused before it is read.
-    Only handles opened here are closed here.
+    Only regular files are opened (see ``check_regular``). Standard input is read whole, so that
+    the sniffer's peek does not consume it, in chunks counted against the limit as they arrive;
+    ``.gz`` files are decompressed by suffix, also counted as they inflate. Anything larger than
+    ``max_bytes`` (default: the read's ``--max-bytes``) is refused before it is read, and with
+    ``count`` the file's size is added to the read's total, so that a folder's files together
+    stay within the limit too. Only handles opened here are closed here.
     """
-    limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
+    budget = _budget.current()
+    limit = budget.max_input if max_bytes is None else max_bytes
     if hasattr(source, "read"):
-        buf = source if source.seekable() else io.BytesIO(_read_limited(source, limit, "<stream>"))
+        buf = source if source.seekable() else _read_limited(source, limit, "<stream>")
         yield buf
         return
     name = os.fspath(source)
     if name == "-":
-        yield io.BytesIO(_read_limited(sys.stdin.buffer, limit, "-"))
+        yield _read_limited(sys.stdin.buffer, limit, "-")
         return
     path = Path(name)
-    if not path.exists():
-        raise ReadError("no such file", name)
-    if path.is_dir():
-        raise ReadError("is a directory, not a history file", name)
-    if path.stat().st_size > limit:
-        raise _too_big(name, path.stat().st_size, limit)
+    fh = open_regular(path, name)
     try:
-        fh = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
-    except OSError as exc:
-        raise ReadError(f"cannot open: {exc.strerror or exc}", name) from exc
-    try:
+        size = os.fstat(fh.fileno()).st_size
+        if size > limit:
+            raise _too_big(name, size, limit)
+        if count:
+            budget.charge_input(size, name)
         if path.suffix == ".gz":
             try:
-                data = fh.read(limit + 1)
-                if len(data) > limit:
-                    raise _too_big(name, f"more than {limit} (decompressed)", limit)
-            except (OSError, EOFError) as exc:
+                data = _read_limited(gzip.GzipFile(fileobj=fh, mode="rb"), limit, name, "decompressed")
+            except (OSError, EOFError, zlib.error) as exc:
                 raise ReadError(f"not a valid gzip file: {exc}", name) from exc
-            yield io.BytesIO(data)
+            yield data
         else:
             yield fh
     finally:
@@ -109,15 +157,31 @@ def peek(buf: BinaryIO, size: int = PEEK_SIZE) -> bytes:
     return head
 
 
-def read_text(buf: BinaryIO, source: str | None) -> str:
-    """The whole buffer as text: UTF-8 (with or without BOM), else Latin-1."""
+LATIN1_NOTE = "not valid UTF-8: decoded as Latin-1 (ISO 8859-1), so names like 'précision' read as written"
+
+
+def read_text(buf: BinaryIO, source: str | None, notes: list[str] | None = None) -> str:
+    """The whole buffer as text: UTF-8 (with or without BOM), else Latin-1 (said in ``notes``)."""
     data = buf.read()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         if b"\x00" in data[:4096]:
             raise ReadError("binary content where text was expected", source) from None
+        if notes is not None:
+            notes.append(LATIN1_NOTE)
         return data.decode("latin-1")
+
+
+def head_text(head: bytes) -> str:
+    """A file's head as text for sniffing, decoded as ``read_text`` would decode the file: UTF-8
+    (a character cut at the end of the head is dropped), else Latin-1."""
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:
+            return head[: exc.start].decode("utf-8")
+        return head.decode("latin-1")
 
 
 def strip_head(head: bytes) -> bytes:
@@ -127,11 +191,21 @@ def strip_head(head: bytes) -> bytes:
     return head.lstrip()
 
 
-def _read_limited(stream: BinaryIO, limit: int, name: str) -> bytes:
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise _too_big(name, f"more than {limit}", limit)
-    return data
+def _read_limited(stream: BinaryIO, limit: int, name: str, what: str = "") -> io.BytesIO:
+    """The whole stream, read in chunks and refused as soon as it passes ``limit``: a pipe or a
+    device reports no size, and ``read(limit)`` would allocate the whole limit up front."""
+    out = io.BytesIO()
+    total = 0
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > limit:
+            raise _too_big(name, f"more than {limit}" + (f" ({what})" if what else ""), limit)
+        out.write(chunk)
+    out.seek(0)
+    return out
 
 
 def text_lines(text: str, notes: list[str] | None = None) -> list[str]:

@@ -7,6 +7,7 @@ JSON, pickle, ``torch.save`` and YAML readers all decode to such objects; the la
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReadError
-from ..history import History, object_array
+from ..history import History, object_array, to_float
 from ..naming import SPLITS, parse_name
+from . import _budget, segments
 from ._arrays import CLASS_KEYS, class_names, is_array_value, is_matrix_name, is_single_matrix, split_arrays
 from ._scalars import epoch_numbers
 
@@ -42,6 +44,7 @@ def from_object(obj: Any, source: str | None, *, validation_freq: int | None = N
     notes: list[str] = []
     meta: dict[str, Any] = {}
     obj = _unwrap_runs(obj, notes, meta)
+    obj = _nested_history(obj, notes, meta)
     if isinstance(obj, dict):
         obj = _take_classes(obj, meta)
         series = _flatten_dict(obj, notes, meta)
@@ -85,7 +88,22 @@ def _is_records(obj: Any) -> bool:
 
 
 def _unwrap_runs(obj: Any, notes: list[str], meta: dict) -> Any:
-    """``{"0": {"acc": [...]}}`` wraps one run under an id: unwrap it and keep the id as the label."""
+    """``{"0": {"acc": [...]}}`` wraps one run under an id: unwrap it and keep the id as the label.
+    ``[{"loss": [...], ...}]`` (a list or tuple holding one history dict of lists) is unwrapped too; a
+    pickled Keras ``History`` object gives its ``history`` dict, with ``epoch`` and ``params`` in meta."""
+    if hasattr(obj, "keras_history"):
+        obj, extra = obj.keras_history()
+        meta.update(extra)
+        notes.append("a pickled Keras History object: read its history dict as data (no keras code run)")
+    if (
+        isinstance(obj, (list, tuple))
+        and len(obj) == 1
+        and isinstance(obj[0], dict)
+        and obj[0]
+        and all(_is_sequence(v) for v in obj[0].values())
+    ):
+        notes.append(f"a {type(obj).__name__} wrapping one history dict: unwrapped")
+        obj = obj[0]
     while (
         isinstance(obj, dict)
         and len(obj) == 1
@@ -99,10 +117,39 @@ def _unwrap_runs(obj: Any, notes: list[str], meta: dict) -> Any:
     return obj
 
 
+def _nested_history(obj: Any, notes: list[str], meta: dict) -> Any:
+    """``{"config": {...}, "metrics": {...}, "history": {"train_loss": [...]}}``: a results file whose
+    only per-epoch lists sit in one section. That section is the history; the single numbers of the
+    other sections are kept in meta."""
+    if not isinstance(obj, dict) or any(_is_sequence(v) for v in obj.values()):
+        return obj
+    holders = [k for k, v in obj.items() if isinstance(v, dict) and str(k).lower() not in _SPLIT_KEYS
+               and _lists_of_numbers(v)]
+    if len(holders) != 1 or len(obj) == 1:
+        return obj
+    key = holders[0]
+    for section, value in obj.items():
+        if section != key and isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+                    meta.setdefault("scalars", {})[f"{section}.{k}"] = float(v)
+    notes.append(f"the per-epoch lists are under '{key}': read from there (other sections' numbers kept in meta)")
+    return obj[key]
+
+
+def _lists_of_numbers(section: dict) -> bool:
+    """Two or more equally long lists of numbers: per-epoch series (a config's ``image_size: [224, 224]``
+    is one list among settings)."""
+    lists = [x for x in section.values() if _is_sequence(x)]
+    return len(lists) >= 2 and len({len(x) for x in lists}) == 1 and len(lists[0]) > 0 and all(
+        all(_is_scalar(i) for i in x) for x in lists)
+
+
 def _records_to_lists(records: list[dict]) -> dict[str, list]:
-    keys: list[str] = []
+    keys: dict[Any, None] = {}  # insertion-ordered set: first appearance decides the order
     for r in records:
-        keys.extend(k for k in r if k not in keys)
+        keys.update(dict.fromkeys(r))
+    _budget.charge(len(keys) * len(records), 8, f"{len(records):,} records of {len(keys):,} keys")
     return {str(k): [r.get(k) for r in records] for k in keys}
 
 
@@ -140,6 +187,7 @@ def _flatten_dict(obj: dict, notes: list[str], meta: dict, prefix: str = "") -> 
 
 def _parallel_lists(obj: Any, notes: list[str]) -> dict[str, Any]:
     rows = list(obj)
+    _budget.charge(sum(_cells(r) for r in rows), 8, f"{len(rows):,} unnamed series")
     if all(len(r) == len(rows[0]) for r in rows) and len(rows) > len(rows[0]) and len(rows[0]) <= 8:
         # Many short tuples (e.g. per-batch (d_loss, g_loss)): rows, not columns.
         cols = list(zip(*rows))
@@ -149,16 +197,27 @@ def _parallel_lists(obj: Any, notes: list[str]) -> dict[str, Any]:
     return {f"series_{i + 1}": list(c) for i, c in enumerate(cols)}
 
 
-def _values(v: Any) -> list:
+def _values(v: Any) -> list | np.ndarray:
     if isinstance(v, np.ndarray):
+        if v.ndim == 1 and v.dtype.kind in "fiub":
+            return v.astype(np.float64)  # numbers already: no per-element Python objects
         if v.ndim > 1:
             return [row for row in v]
         return list(v)
     return list(v)
 
 
+def _cells(v: Any) -> int:
+    if isinstance(v, np.ndarray):
+        return _budget.viewed_elements(v.shape)
+    return len(v)
+
+
 def _align(series: dict[str, Any], source: str | None, validation_freq: int | None,
            notes: list[str], meta: dict) -> Columns:
+    # Every key becomes its own column, so a list shared by a thousand keys (a YAML alias, a
+    # pickle memo reference) costs a thousand copies: charged per use, before any is made.
+    _budget.charge(sum(_cells(v) for v in series.values()), 8, f"{len(series):,} series")
     series = {k: _values(v) for k, v in series.items()}
     epochs = None
     zero_based = False
@@ -172,19 +231,33 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
         del series[key]
     if not series:
         raise ReadError("not a training history: every list is empty", source)
+    _per_batch(series, notes, meta)
     n = max(len(v) for v in series.values())
     columns: dict[str, np.ndarray] = {}
+    train_lengths = {parse_name(k)[1]: len(v) for k, v in series.items() if parse_name(k)[0] == "train"}
     for key, values in series.items():
-        columns[key] = _place(key, values, n, source, validation_freq, notes)
-        if len(values) < n and parse_name(key)[0] not in ("val", "test"):
-            # Padded at the end with NaN: diagnose must not read that as a loss that went NaN.
-            meta.setdefault("padded", []).append(key)
+        split, base = parse_name(key)
+        # A held-out list as long as its training twin is a phase of its own (Keras multi-output
+        # `fine_tune_val_accuracy` next to `fine_tune_accuracy`), not a sparse validation; a shorter list
+        # is placed on its epochs, and the epochs it has no value for are missing (None).
+        phase = split in ("val", "test") and train_lengths.get(base) == len(values)
+        columns[key] = _place(key, values, n, source, None if phase else validation_freq, notes, phase)
     arrays = {k: columns.pop(k) for k in list(columns) if any(is_array_value(v) for v in columns[k])}
     if epochs is not None:
         try:
             ep = np.asarray([float(e) for e in epochs], dtype=float)
         except (TypeError, ValueError):
             ep = None
+        if ep is not None and len(ep) == n and np.all(np.isfinite(ep)) and np.all(ep == np.round(ep)) \
+                and len(np.unique(ep)) < n and "steps_of_rows" not in meta:
+            # concatenated histories (a restarted or resumed fit appended): the shared segments rule
+            rows, warns, more, segs = segments.pick(ep, None, source, shift=1 if ep.min() == 0 else 0)
+            notes.extend(warns + more)
+            meta["warnings"] = warns
+            meta["runs"] = segs
+            columns = {k: v[rows] for k, v in columns.items()}
+            ep = ep[rows]
+            n = len(ep)
         if ep is not None and len(ep) == n and np.all(np.isfinite(ep)) and np.all(ep == np.round(ep)) \
                 and len(np.unique(ep)) == n:
             zero_based = bool(ep[0] == 0)
@@ -198,15 +271,44 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
     return Columns(columns, epochs, zero_based, notes, meta, arrays)
 
 
+# names a per-batch list goes by: batch_losses, train_loss_step, iter_loss, iteration_losses
+_PER_BATCH = re.compile(r"^(batch|iter)|_(step|steps|batch|batches|iter|iters)$", re.I)
+_STEPS_PER_EPOCH = ("steps_per_epoch", "batches_per_epoch", "iters_per_epoch", "num_batches")
+
+
+def _per_batch(series: dict[str, list], notes: list[str], meta: dict) -> None:
+    """Per-batch lists (``batch_losses``: one value per step) beside per-epoch lists are step series,
+    never epochs. They are mapped to epochs only where the file says how: a ``steps_per_epoch`` value
+    that matches, or a length that is an exact multiple of the epoch count."""
+    per_epoch = [len(v) for k, v in series.items() if not _PER_BATCH.search(k)]
+    if not per_epoch:
+        return
+    n = max(per_epoch)
+    batch = [k for k, v in series.items() if _PER_BATCH.search(k) and len(v) > n]
+    if not batch:
+        return
+    scalars = meta.get("scalars", {})
+    given = next((int(scalars[k]) for k in _STEPS_PER_EPOCH if k in scalars and float(scalars[k]).is_integer()), None)
+    for key in batch:
+        values = series.pop(key)
+        m = len(values)
+        k = given if given and m == given * n else (m // n if m % n == 0 else None)
+        meta.setdefault("step_series", {})[key] = (values, k)
+        how = (f"{k} per epoch ({'steps_per_epoch' if k == given else 'an exact multiple of the epoch count'})"
+               if k else "not mapped to epochs (its length is no multiple of the epoch count)")
+        notes.append(f"'{key}' has {m} values, one per batch: a step series, {how}")
+
+
 def _place(key: str, values: list, n: int, source: str | None, validation_freq: int | None,
-           notes: list[str]) -> np.ndarray:
+           notes: list[str], phase: bool = False) -> np.ndarray:
     """A list as n per-epoch values: held-out lists of a validation_freq run land on their epochs."""
-    values = [_item(v) for v in values]
+    if not isinstance(values, np.ndarray):
+        values = [_item(v) for v in values]
     if len(values) == n:
-        return object_array(values)
+        return _numbers(values)
     out = np.full(n, None, dtype=object)
     split = parse_name(key)[0]
-    if split in ("val", "test"):
+    if split in ("val", "test") and not phase:
         k = validation_freq
         if k is None:
             if n % len(values):
@@ -231,6 +333,19 @@ def _place(key: str, values: list, n: int, source: str | None, validation_freq: 
     return out
 
 
+def _numbers(values: list | np.ndarray) -> np.ndarray:
+    """float64 when every value is a plain number (converted in C, not cell by cell), else the
+    values as they are, for ``History.build`` to judge."""
+    if isinstance(values, np.ndarray):
+        return values
+    if all(type(v) is float or type(v) is int for v in values):
+        try:
+            return np.asarray(values, dtype=np.float64)
+        except OverflowError:  # an integer past float range
+            pass
+    return object_array(values)
+
+
 def _item(v: Any) -> Any:
     """A numpy scalar or 0-d array as a plain number; anything else as it is."""
     if isinstance(v, np.ndarray) and v.size == 1 and v.ndim <= 1:  # tensor(0.5) or tensor([0.5])
@@ -240,13 +355,17 @@ def _item(v: Any) -> Any:
     return v
 
 
-def build_history(cols: Columns, *, source: str | None, fmt: str) -> History:
+def build_history(cols: Columns, *, source: str | None, fmt: str, final: dict | None = None,
+                  final_where: str | None = None, split_evidence: dict[str, str] | None = None) -> History:
     """``History.build`` for decoded objects; rows that carry a step (``step``, ``iteration``)
     become step series, mapped to epochs by an ``epoch`` field when there is one."""
     steps = _row_steps(cols)
+    if steps is None and "step_series" in cols.meta:
+        return _with_batches(cols, source, fmt, final, final_where)
     if steps is None:
         h = History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
-                          fmt=fmt, notes=cols.notes, meta=cols.meta)
+                          fmt=fmt, notes=cols.notes, meta=cols.meta, final=final, final_where=final_where,
+                          split_evidence=split_evidence)
         if cols.arrays:
             h.matrices, h.distributions = split_arrays(cols.arrays, h.frame.index.to_numpy(), h.notes,
                                                        classes=h.meta.get("classes"))
@@ -254,7 +373,13 @@ def build_history(cols: Columns, *, source: str | None, fmt: str) -> History:
     if cols.arrays:
         cols.notes.append(f"per-step arrays ({', '.join(list(cols.arrays)[:3])}) are not read: no epoch clock")
     meta = {k: v for k, v in cols.meta.items() if k not in ("steps_of_rows", "epochs_of_rows")}
-    frame = pd.DataFrame(cols.columns, index=steps)
+    values, written = {}, {}
+    for key, column in cols.columns.items():
+        converted = to_float(key, column, source, cols.notes)
+        if converted is not None:
+            values[key], written[key] = converted
+    frame = pd.DataFrame(values, index=steps)
+    present = pd.DataFrame(written, index=steps)
     raw_epochs = cols.meta.get("epochs_of_rows")
     if raw_epochs is not None:
         step_epochs = epoch_numbers(raw_epochs)
@@ -266,7 +391,29 @@ def build_history(cols: Columns, *, source: str | None, fmt: str) -> History:
                           "table is the N-th logged step (plot --x step shows the steps)")
         meta["x"] = "step"
     return History.build({}, source=source, fmt=fmt, notes=cols.notes, steps=frame,
-                         step_epochs=step_epochs, meta=meta)
+                         step_epochs=step_epochs, meta=meta, step_present=present, final=final,
+                         final_where=final_where, split_evidence=split_evidence)
+
+
+def _with_batches(cols: Columns, source: str | None, fmt: str, final: dict | None,
+                  final_where: str | None) -> History:
+    """Epoch columns plus per-batch series on a global step counted from 1."""
+    meta = {k: v for k, v in cols.meta.items() if k != "step_series"}
+    frames, step_epochs = [], None
+    batches = cols.meta["step_series"]
+    mapped = {k for k, (_, per) in batches.items() if per}
+    for key, (values, _) in batches.items():
+        s = pd.Series([_item(v) for v in values], index=np.arange(1, len(values) + 1, dtype=np.int64), name=key)
+        frames.append(pd.to_numeric(s, errors="coerce"))
+    steps = pd.concat(frames, axis=1)
+    if len(mapped) == len(batches) and len({per for _, per in batches.values()}) == 1:
+        per = next(iter(batches.values()))[1]
+        first = int(cols.epochs[0]) if cols.epochs is not None and len(cols.epochs) else (0 if cols.zero_based else 1)
+        step_epochs = (np.arange(len(steps)) // per) + first
+    h = History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source, fmt=fmt,
+                      notes=cols.notes, meta=meta, steps=steps, step_epochs=step_epochs, final=final,
+                      final_where=final_where)
+    return h
 
 
 def _row_steps(cols: Columns) -> np.ndarray | None:

@@ -8,7 +8,8 @@ Two containers exist (``torch/serialization.py``):
   keys), then for each key an int64 element count and the raw elements. ``torch.storage.
   _load_from_bytes`` (how a tensor inside a plain pickle is stored) holds this legacy layout.
 
-The replacements below only slice numpy buffers; nothing from the file is ever called.
+The stand-ins for torch names (``_tensors``) only slice numpy buffers; nothing from the file is ever
+called. Every storage and inflated entry is charged to the read's budget (``_budget``) first.
 """
 
 from __future__ import annotations
@@ -16,85 +17,29 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from ..errors import ReadError
+from . import _budget
+from ._tensors import StorageType, torch_globals
+from ._unpickle import safe_load
 
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 MAX_BYTES = 512 * 1024 * 1024  # a history is small; a multi-GB zip is a model checkpoint
-
-# torch storage class -> numpy dtype of one element (bfloat16 has none: widened to float32)
-STORAGE_DTYPES = {
-    "FloatStorage": "f4", "DoubleStorage": "f8", "HalfStorage": "f2", "BFloat16Storage": "bf16",
-    "LongStorage": "i8", "IntStorage": "i4", "ShortStorage": "i2", "CharStorage": "i1",
-    "ByteStorage": "u1", "BoolStorage": "?", "ComplexFloatStorage": "c8", "ComplexDoubleStorage": "c16",
-    "UntypedStorage": "u1",
-}
+_CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class StorageType:
-    """Stands in for ``torch.FloatStorage`` and friends: knows how to decode raw bytes."""
-
-    name: str
-
-    @property
-    def itemsize(self) -> int:
-        code = STORAGE_DTYPES[self.name]
-        return 2 if code == "bf16" else np.dtype(code).itemsize
-
-    def decode(self, raw: bytes, byteorder: str = "little") -> np.ndarray:
-        order = "<" if byteorder == "little" else ">"
-        code = STORAGE_DTYPES[self.name]
-        if code == "bf16":
-            # bfloat16 is the top half of a float32
-            half = np.frombuffer(raw, dtype=order + "u2").astype(np.uint32)
-            return (half << 16).view(np.float32).copy()
-        return np.frombuffer(raw, dtype=np.dtype(code).newbyteorder(order)).astype(np.dtype(code).newbyteorder("="))
-
-    def empty(self, numel: int) -> np.ndarray:
-        code = STORAGE_DTYPES[self.name]
-        return np.zeros(numel, dtype=np.float32 if code == "bf16" else np.dtype(code))
-
-
-class TensorType:
-    """Stands in for ``torch.Tensor`` / ``torch.nn.Parameter`` as the type argument of rebuilds."""
-
-
-def rebuild_tensor(storage: np.ndarray, storage_offset: int, size: tuple, stride: tuple, *_: Any) -> np.ndarray:
-    """``torch._utils._rebuild_tensor_v2`` (and ``_rebuild_tensor``): a strided view of the storage.
-
-    A view, not a copy: the legacy format fills storages only after the object is unpickled.
-    """
-    if not isinstance(storage, np.ndarray):
-        raise ReadError(f"a tensor whose storage is a {type(storage).__name__}, not raw data")
-    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
-    need = storage_offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
-    if storage_offset < 0 or need > len(storage) or any(s < 0 for s in stride):
-        raise ReadError(f"tensor of size {size} does not fit its storage of {len(storage)} elements")
-    base = storage[storage_offset:]
-    strides = tuple(s * storage.itemsize for s in stride)
-    return np.lib.stride_tricks.as_strided(base, shape=size, strides=strides, writeable=False)
-
-
-def rebuild_parameter(data: Any, *_: Any) -> Any:
-    """``torch._utils._rebuild_parameter[_with_state]``: a Parameter is its data."""
-    return data
-
-
-def rebuild_from_type(func: Callable, new_type: Any, args: tuple, state: Any) -> Any:
-    """``torch._tensor._rebuild_from_type_v2``: ``func`` already passed ``find_class``."""
-    if func not in (rebuild_tensor, rebuild_parameter):
-        raise ReadError("a tensor subclass rebuilt by an unknown function")
-    return func(*args)
+def globals_for(source: str | None) -> dict[tuple[str, str], Any]:
+    """The torch stand-ins a pickle of ``source`` may name (also plain pickles holding tensors)."""
+    return torch_globals(lambda data: load_from_bytes(data, source))
 
 
 def load_from_bytes(data: bytes, source: str | None = None) -> Any:
     """``torch.storage._load_from_bytes``: a legacy-format torch file held in bytes."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise ReadError("torch.storage._load_from_bytes of something that is not bytes", source)
     return load_legacy(io.BytesIO(data), source)
 
 
@@ -112,9 +57,27 @@ def load_zip(buf: BinaryIO, source: str | None) -> Any:
         raise ReadError(f"corrupt torch.save archive: {type(exc).__name__}: {exc}", source) from exc
 
 
-def _load_zip(buf: BinaryIO, source: str | None) -> Any:
-    from ._unpickle import safe_load
+def _inflate(zf: zipfile.ZipFile, entry: str, source: str | None) -> bytes:
+    """An entry's bytes, inflated in chunks and charged to the budget as they arrive: the size the
+    header claims is not trusted (a 0.5 MB entry may inflate to 503 MB)."""
+    budget = _budget.current()
+    room = budget.limit_bytes - budget.bytes
+    parts, total = [], 0
+    with zf.open(entry) as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > room or total > MAX_BYTES:
+                raise ReadError(f"zip entry '{entry}' inflates to more than {min(room, MAX_BYTES):,} bytes, "
+                                "over the read budget (see --max-bytes)", source)
+            parts.append(chunk)
+    budget.charge(-(-total // 8), 8, f"zip entry '{entry}'")
+    return b"".join(parts)
 
+
+def _load_zip(buf: BinaryIO, source: str | None) -> Any:
     zf = zipfile.ZipFile(buf)
     with zf:
         pkls = [n for n in zf.namelist() if n == "data.pkl" or n.endswith("/data.pkl")]
@@ -129,7 +92,7 @@ def _load_zip(buf: BinaryIO, source: str | None) -> Any:
         names = set(zf.namelist())
         byteorder = "little"
         if prefix + "byteorder" in names:
-            byteorder = zf.read(prefix + "byteorder").decode("ascii", "replace").strip() or "little"
+            byteorder = _inflate(zf, prefix + "byteorder", source).decode("ascii", "replace").strip() or "little"
         storages: dict[str, np.ndarray] = {}
 
         def persistent_load(pid: Any) -> np.ndarray:
@@ -141,10 +104,11 @@ def _load_zip(buf: BinaryIO, source: str | None) -> Any:
                 entry = f"{prefix}data/{key}"
                 if entry not in names:
                     raise ReadError(f"storage '{key}' is missing from the archive", source)
-                storages[key] = pid[1].decode(zf.read(entry), byteorder)
+                storages[key] = pid[1].decode(_inflate(zf, entry, source), byteorder)
             return storages[key]
 
-        return safe_load(io.BytesIO(zf.read(pkls[0])), source, persistent_load=persistent_load)
+        return safe_load(io.BytesIO(_inflate(zf, pkls[0], source)), source, extra=globals_for(source),
+                         persistent_load=persistent_load)
 
 
 # Legacy files declare each storage's size before its bytes; allocate only what a history could hold.
@@ -152,8 +116,9 @@ MAX_LEGACY_ELEMENTS = 50_000_000
 
 
 def load_legacy(buf: BinaryIO, source: str | None) -> Any:
-    from ._unpickle import safe_load
-
+    if not isinstance(buf, io.BytesIO):
+        buf = io.BytesIO(buf.read())  # already bounded by --max-bytes; lets storages be checked
+    file_bytes = len(buf.getbuffer())
     if safe_load(buf, source) != LEGACY_MAGIC:
         raise ReadError("not a torch.save file (no torch magic number)", source)
     protocol = safe_load(buf, source)
@@ -171,6 +136,12 @@ def load_legacy(buf: BinaryIO, source: str | None) -> Any:
         if not isinstance(numel, int) or not 0 <= numel <= MAX_LEGACY_ELEMENTS:
             raise ReadError(f"storage declares {numel!r} elements, more than a history holds", source)
         if key not in roots:
+            # The bytes of every storage follow the pickles in the file: a storage larger than
+            # what the file holds (5e7 elements declared in 100 bytes) is refused before allocating.
+            declared = sum(len(a) * t.itemsize for t, a in roots.values()) + numel * stype.itemsize
+            if declared > file_bytes:
+                raise ReadError(f"storage '{key}' declares {numel:,} elements whose bytes are not in the "
+                                f"file ({file_bytes:,} bytes)", source)
             roots[key] = (stype, stype.empty(int(numel)))
         arr = roots[key][1]
         if view is not None:
@@ -178,7 +149,7 @@ def load_legacy(buf: BinaryIO, source: str | None) -> Any:
             return arr[int(offset): int(offset) + int(size)]
         return arr
 
-    obj = safe_load(buf, source, persistent_load=persistent_load)
+    obj = safe_load(buf, source, extra=globals_for(source), persistent_load=persistent_load)
     keys = safe_load(buf, source)
     for key in keys:
         if key not in roots:

@@ -5,6 +5,10 @@ Aliases are applied by ``readers.load(..., aliases=...)`` and by nothing else, s
 names. A key is matched against a column's name in the file or its canonical name; a key naming a
 base metric (``err: error``) renames it in every split (``val_err`` -> ``val_error``). A target is
 written like any column name and canonicalised the same way (``my_val_err: val_error``).
+
+A target that is a role word sets the role and keeps the name: ``aux`` or ``learning_rate`` (a
+run-level series, drawn alone), ``meta`` (kept in ``meta["meta_series"]``, not drawn), ``train``,
+``val``, ``test`` or ``unsplit`` (a metric of that split).
 """
 
 from __future__ import annotations
@@ -15,7 +19,17 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..history import History
-from ..naming import column_name, parse_name
+from ..naming import AUX, LEARNING_RATE, META, METRIC, UNSPLIT, column_name, parse_name
+
+ROLE_WORDS = {
+    "aux": (AUX, None),
+    "learning_rate": (LEARNING_RATE, None),
+    "meta": (META, None),
+    "train": (METRIC, "train"),
+    "val": (METRIC, "val"),
+    "test": (METRIC, "test"),
+    "unsplit": (METRIC, UNSPLIT),
+}
 
 
 def aliases_from_config(config: Mapping[str, Any]) -> dict[str, str]:
@@ -23,14 +37,19 @@ def aliases_from_config(config: Mapping[str, Any]) -> dict[str, str]:
     section = config.get("aliases") or {}
     bad = [str(k) for k, v in section.items() if not isinstance(k, str) or not isinstance(v, str) or not v.strip()]
     if bad:
-        raise ConfigError(f"aliases.{bad[0]} must map a metric name to a metric name, "
-                          f"not {section[bad[0]]!r}", config.get("_path"))
+        raise ConfigError(
+            f"aliases.{bad[0]} must map a metric name to a metric name, not {section[bad[0]]!r}", config.get("_path")
+        )
     return {k.strip(): v.strip() for k, v in section.items()}
 
 
 def apply_aliases(history: History, aliases: Mapping[str, str]) -> History:
     """A history whose columns (epoch and step level) carry the aliased names; the file's names stay in
     ``meta["original_names"]`` and the renames in ``meta["aliased"]``."""
+    if not aliases:
+        return history
+    history = _apply_roles(history, {k: v for k, v in aliases.items() if v.lower() in ROLE_WORDS})
+    aliases = {k: v for k, v in aliases.items() if v.lower() not in ROLE_WORDS}
     if not aliases:
         return history
     original = dict(history.meta.get("original_names", {}))
@@ -50,11 +69,19 @@ def apply_aliases(history: History, aliases: Mapping[str, str]) -> History:
         return replace(history, meta={**history.meta, "notes": notes})
     frame = history.frame.rename(columns=kept)
     steps = history.steps.rename(columns=kept) if history.steps is not None else None
+    present = history.present.rename(columns=kept)
+    step_present = history.step_present.rename(columns=kept) if history.step_present is not None else None
     for old, new in kept.items():
         original[new] = original.pop(old, old)
-    meta = {**history.meta, "original_names": original, "notes": notes,
-            "aliased": {**history.meta.get("aliased", {}), **{new: old for old, new in kept.items()}}}
-    return replace(history, frame=frame, meta=meta, steps=steps)
+    roles = {kept.get(c, c): i for c, i in history.meta.get("roles", {}).items() if c not in kept}
+    meta = {
+        **history.meta,
+        "original_names": original,
+        "notes": notes,
+        "roles": roles,
+        "aliased": {**history.meta.get("aliased", {}), **{new: old for old, new in kept.items()}},
+    }
+    return replace(history, frame=frame, meta=meta, steps=steps, present=present, step_present=step_present)
 
 
 def _renames(columns: list[str], original: Mapping[str, str], aliases: Mapping[str, str]) -> dict[str, str]:
@@ -72,3 +99,28 @@ def _renames(columns: list[str], original: Mapping[str, str], aliases: Mapping[s
         if new != col:
             out[col] = new
     return out
+
+
+def _apply_roles(history: History, wanted: Mapping[str, str]) -> History:
+    """Columns named (by file or canonical name) in ``wanted`` get the role its value names."""
+    if not wanted:
+        return history
+    original = history.meta.get("original_names", {})
+    roles = dict(history.meta.get("roles", {}))
+    frame = history.frame
+    meta = {**history.meta, "notes": list(history.meta.get("notes", []))}
+    for col in list(frame.columns):
+        word = wanted.get(original.get(col, col), wanted.get(col))
+        if word is None:
+            continue
+        role, split = ROLE_WORDS[word.lower()]
+        info = history.info(col)
+        if role == META:
+            meta.setdefault("meta_series", {})[original.get(col, col)] = frame[col].dropna().tolist()
+            frame = frame.drop(columns=[col])
+            roles.pop(col, None)
+        else:
+            roles[col] = info._replace(role=role, split=split, why="set by histplot.yaml aliases")
+        meta["notes"].append(f"'{original.get(col, col)}' is {word} (histplot.yaml aliases)")
+    meta["roles"] = roles
+    return History(frame=frame, meta=meta, steps=history.steps)

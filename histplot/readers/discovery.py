@@ -8,13 +8,17 @@ run folder. A store holding several runs (``mlflow.db``) gives one candidate per
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
-from collections.abc import Iterable
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from functools import cache
+from pathlib import Path, PurePath
 
-from ._io import PEEK_SIZE
+from ..errors import ReadError
+from ._io import PEEK_SIZE, open_regular
 from .registry import THRESHOLD, readers, sniff
 
 # Folders that hold no runs of their own and can be huge.
@@ -50,10 +54,12 @@ def expand(items: Iterable[str], *, exclude: Path | None = None) -> list[Candida
         if item == "-":
             add(Candidate("-", True))
             continue
-        matches = sorted(glob.glob(item, recursive=True)) if glob.has_magic(item) else [item]
+        matches = sorted(_glob(item)) if glob.has_magic(item) else [item]
         if not matches:
             add(Candidate(item, True))  # reported as "no such file" when read
         for m in matches:
+            if m != item and not os.path.isdir(m) and not _is_regular(m):
+                continue  # a FIFO or device a glob happened to match: never opened
             if os.path.isdir(m):
                 for c in _walk(Path(m), exclude):
                     add(c)
@@ -63,10 +69,81 @@ def expand(items: Iterable[str], *, exclude: Path | None = None) -> list[Candida
     return sorted(out.values(), key=lambda c: (c.path, c.run or ""))
 
 
+def _is_regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _glob(pattern: str) -> list[str]:
+    """``glob.glob(pattern, recursive=True)``, except that ``**`` walks each directory once: the
+    standard one follows symlinked directories without remembering them, so a link to a parent
+    (``a/loop -> ..``) makes it run until memory or patience runs out."""
+    if "**" not in pattern:
+        return glob.glob(pattern)
+    head, _, _ = pattern.partition("**")
+    roots = glob.glob(head) if glob.has_magic(head) else [head or "."]
+    pats = tuple(p for p in Path(pattern).parts[len(Path(head).parts) if head else 0:])
+    out = []
+    for root in roots:
+        if not os.path.isdir(root):
+            continue
+        for rel in _tree(root):
+            if _matches(rel.parts, pats):
+                out.append(os.path.join(root, *rel.parts) if head else str(rel))
+    return out
+
+
+def _tree(root: str) -> Iterator[PurePath]:
+    """Every path below ``root`` (relative to it), following symlinked directories but entering
+    each directory (by device and inode) once; hidden names skipped, as ``glob`` does."""
+    seen: set[tuple[int, int]] = set()
+    stack = [PurePath()]
+    while stack:
+        rel = stack.pop()
+        here = os.path.join(root, *rel.parts)
+        try:
+            st = os.stat(here)
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                continue
+            seen.add(key)
+            entries = sorted(os.scandir(here), key=lambda e: e.name)
+        except OSError:  # a dangling link, no permission, a loop the kernel refuses (ELOOP)
+            continue
+        for e in entries:
+            if e.name.startswith("."):
+                continue
+            sub = rel / e.name
+            try:
+                if e.is_dir():
+                    st = e.stat()
+                    if (st.st_dev, st.st_ino) in seen:
+                        continue  # a second way into a folder already walked (a link, a loop)
+                    stack.append(sub)
+            except OSError:
+                continue
+            yield sub
+
+
+def _matches(parts: tuple[str, ...], pats: tuple[str, ...]) -> bool:
+    """Whether path components match glob components, ``**`` standing for any number of them."""
+    @cache
+    def match(i: int, j: int) -> bool:
+        if j == len(pats):
+            return i == len(parts)
+        if pats[j] == "**":
+            return match(i, j + 1) or (i < len(parts) and match(i + 1, j))
+        return i < len(parts) and fnmatch.fnmatchcase(parts[i], pats[j]) and match(i + 1, j + 1)
+
+    return match(0, 0)
+
+
 def _walk(root: Path, exclude: Path | None) -> list[Candidate]:
     excluded = exclude.resolve() if exclude is not None else None
     units: dict[str, Candidate] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root):  # links to folders are not followed
         here = Path(dirpath)
         if excluded is not None and here.resolve() == excluded:
             dirnames[:] = []
@@ -116,10 +193,12 @@ def _expand_store(path: Path, *, explicit: bool, fmt: str | None = None) -> list
 
 
 def _file_format(path: Path) -> str | None:
+    """The format a regular file sniffs as; None for anything else. A FIFO, socket or device is
+    never opened (a FIFO would block discovery forever); named explicitly, it is refused on read."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(PEEK_SIZE)
-    except OSError:
+    except (OSError, ReadError):
         return None
     if not head.strip():
         return None

@@ -132,30 +132,50 @@ def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
 def _assemble(train_rows: list[dict], eval_rows: list[dict], stepless: list[dict], source: str | None,
               notes: list[str], meta: dict) -> History:
     rows = pd.DataFrame(train_rows + eval_rows)
-    steps = step_epochs = None
+    # an entry without a key logged nothing for it (evaluation every N steps): missing, not NaN
+    written = pd.DataFrame([{k: True for k in r} for r in train_rows + eval_rows], index=rows.index,
+                           columns=rows.columns).fillna(False).astype(bool)
+    steps = step_epochs = step_present = None
+    by_step = False
     if not rows.empty:
         rows["step"] = rows["step"].astype(float)
-        rows["epoch"] = _fill_epochs(rows)
+        if "epoch" not in rows or pd.to_numeric(rows["epoch"], errors="coerce").isna().all():
+            # a custom trainer's log without epochs is read by step: no epoch axis is invented
+            by_step = True
+            rows["epoch"] = rows["step"].rank(method="dense")
+            meta["x"] = "step"
+            notes.append("no entry records its epoch: read by step (row N of the table is the N-th logged "
+                         "step; plot --x step shows the steps)")
+        else:
+            rows["epoch"] = _fill_epochs(rows)
         before = (rows["step"] == 0) & rows.index.isin(range(len(train_rows), len(rows)))
         if before.any():
             notes.append("evaluation at step 0 (before training) kept by step only")
-        ep = rows["epoch"].map(lambda e: epoch_of(e) if pd.notna(e) else np.nan).astype(float)
+        ep = rows["epoch"].map(lambda e: e if by_step else epoch_of(e) if pd.notna(e) else np.nan).astype(float)
         ep[before] = np.nan
         rows = rows.assign(_ep=ep).sort_values("step", kind="stable")
+        written = written.loc[rows.index].drop(columns=["epoch", "step"])
         grouped = rows.groupby("step", sort=True)
         steps = grouped.last().drop(columns=["epoch", "_ep"])
+        step_present = written.groupby(rows["step"].to_numpy(), sort=True).any()
+        step_present.index = steps.index
         step_epochs = grouped["_ep"].min().to_numpy()
-    cols, epochs = {}, None
+    cols, epochs, present = {}, None, {}
     if stepless:
         frame = pd.DataFrame(stepless).drop(columns=["step"])
+        had = pd.DataFrame([{k: True for k in r} for r in stepless], index=frame.index,
+                           columns=frame.columns).fillna(False).astype(bool)
         frame = frame[frame["epoch"].map(_is_number)]
         frame["epoch"] = frame["epoch"].map(epoch_of)
+        had = had.loc[frame.index].drop(columns=["epoch"])
+        had = had.groupby(frame["epoch"].to_numpy()).any()
         frame = frame.groupby("epoch").last()
         epochs = frame.index.to_numpy(dtype=np.int64)
         cols = {c: frame[c].to_numpy() for c in frame.columns}
+        present = {c: had[c].to_numpy() for c in frame.columns}
         notes.append(f"{len(stepless)} entries without a step placed by their epoch")
     return History.build(cols, epochs=epochs, source=source, fmt=NAME, notes=notes, steps=steps,
-                         step_epochs=step_epochs, meta=meta)
+                         step_epochs=step_epochs, meta=meta, present=present, step_present=step_present)
 
 
 def _fill_epochs(rows: pd.DataFrame) -> pd.Series:

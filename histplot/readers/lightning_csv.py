@@ -20,8 +20,10 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import MAX_EPOCH, History
-from ..steps import Runs, last_per_step
+from ..naming.conventions import LIGHTNING
+from ..steps import Runs, last_written, union_frame
 from . import _scalars
+from ._evidence import split_evidence
 from ._io import open_source, read_text, strip_head, text_lines, whole_file_path
 
 NAME = "lightning_csv"
@@ -58,8 +60,44 @@ def read_dir(path: Path, *, source: str | None = None, run: str | None = None, *
     if metrics is None:
         raise ReadError("no Lightning metrics.csv in this folder", source)
     h = _read_file(metrics, str(metrics))
+    if run is None and metrics.parent.name.startswith("version_") and metrics.parent.parent == path:
+        h = _resumed_versions(path, metrics, h, warnings)
     h.meta.setdefault("warnings", []).extend(warnings)
     return h
+
+
+def _resumed_versions(path: Path, last: Path, h: History, warnings: list[str]) -> History:
+    """A fit resumed with ``ckpt_path`` logs to a new ``version_N`` whose epochs go on from the
+    checkpoint: stitched onto the versions before it by the shared rule of ``segments`` (a version
+    that starts again at epoch 1 is a new run, and the versions before it are not read)."""
+    versions = sorted((p for p in path.glob("version_*") if (p / "metrics.csv").is_file()),
+                      key=lambda p: int(p.name[8:]) if p.name[8:].isdigit() else -1)
+    chain = [h]
+    for v in reversed(versions[:-1]):
+        if chain[0].frame.index.min() <= 1:
+            break
+        try:
+            chain.insert(0, _read_file(v / "metrics.csv", str(v / "metrics.csv")))
+        except ReadError:
+            break
+    if len(chain) == 1:
+        return h
+    frame, steps = chain[0].frame, chain[0].steps
+    for nxt in chain[1:]:
+        start = nxt.frame.index.min()
+        frame = pd.concat([frame[frame.index < start], nxt.frame])
+        if nxt.steps is not None:
+            kept = steps[steps.index < nxt.steps.index.min()] if steps is not None else None
+            steps = nxt.steps if kept is None else pd.concat([kept, nxt.steps])
+    frame.index.name = "epoch"
+    meta = dict(h.meta)
+    meta["runs"] = [{"kind": "start" if i == 0 else "resume", "rows": len(c.frame),
+                     "epochs": [int(c.frame.index.min()), int(c.frame.index.max())]} for i, c in enumerate(chain)]
+    names = ", ".join(Path(c.meta["source"]).parent.name for c in chain)
+    meta["notes"] = [*h.notes, f"{names} continue one run from checkpoints (each starts where the one before "
+                     "stopped): stitched, the later version winning on the epochs they share"]
+    warnings[:] = [w for w in warnings if "versions here" not in w]
+    return History(frame=frame, meta=meta, steps=steps)
 
 
 def _metrics_file(path: Path, run: str | None, *, quiet: bool = False,
@@ -113,7 +151,6 @@ def _read_checked(data: bytes, source: str | None, notes: list[str] | None = Non
 
 # What a plain numeric body is made of: numbers, separators, line ends and the words nan and inf.
 _PLAIN_BYTES = b"0123456789.eE+-, \t\r\nnaifNAIF"
-_PLAIN_NA = ["", "nan", "NaN", "NAN"]
 
 
 def _read_plain(buf: BinaryIO) -> pd.DataFrame | None:
@@ -124,9 +161,11 @@ def _read_plain(buf: BinaryIO) -> pd.DataFrame | None:
     start = buf.tell()
     buf.readline()
     last = b""
-    # checked a block at a time, so that the file's bytes are never all in memory beside the frame
+    # checked a block at a time, so that the file's bytes are never all in memory beside the frame.
+    # A logged "nan" goes the careful way: the C parser would read it and an empty cell as one NaN.
+    # Of the letters allowed, only "nan" has an "a" ("inf" has none; "Infinity" is not plain).
     while block := buf.read(1 << 20):
-        if block.translate(None, _PLAIN_BYTES):
+        if block.translate(None, _PLAIN_BYTES) or b"a" in block or b"A" in block:
             return None
         last = block[-1:]
     if last not in (b"\n", b"\r"):
@@ -134,7 +173,7 @@ def _read_plain(buf: BinaryIO) -> pd.DataFrame | None:
     buf.seek(start)
     try:
         df = pd.read_csv(whole_file_path(buf) or buf, engine="c", dtype=np.float64, keep_default_na=False,
-                         na_values=_PLAIN_NA, encoding="utf-8")
+                         na_values=[""], encoding="utf-8")
     except Exception:  # whatever the C parser refuses, the careful path explains
         return None
     if df.empty or not isinstance(df.index, pd.RangeIndex):
@@ -171,7 +210,11 @@ def _numeric_table(df: pd.DataFrame, source: str | None) -> pd.DataFrame:
     names = {lower["step"]: "step", lower.get("epoch"): "epoch"}
     order = sorted(df.columns, key=lambda c: (c != lower["step"], c == lower.get("epoch")))
     converted = {c: _numeric(df[c], names.get(c, c), source) for c in order}
-    return pd.DataFrame({c: converted[c] for c in df.columns})
+    out = pd.DataFrame({c: converted[c][0] for c in df.columns})
+    for c in df.columns:
+        if converted[c][1].any():
+            out[_LOGGED_NAN + c] = converted[c][1]
+    return out
 
 
 def from_numbers(df: pd.DataFrame, *, source: str | None = None, notes: list[str] | None = None) -> History:
@@ -182,29 +225,43 @@ def from_numbers(df: pd.DataFrame, *, source: str | None = None, notes: list[str
     step = df[lower["step"]]
     if step.isna().any():
         raise ReadError("the 'step' column has empty cells", source)
-    values = {c: df[c] for c in df.columns if c not in (lower["step"], lower.get("epoch"))}
+    flags = [c for c in df.columns if c.startswith(_LOGGED_NAN)]
+    logged = {c[len(_LOGGED_NAN):]: df[c].fillna(False).to_numpy(dtype=bool) for c in flags}
+    values = {c: df[c] for c in df.columns if c not in (lower["step"], lower.get("epoch")) and c not in flags}
+    written = {c: v.notna().to_numpy() | logged[c] if c in logged else v.notna().to_numpy()
+               for c, v in values.items()}
     notes = list(notes or [])
     meta = {"hparams": _hparams(source, notes)} if source else {}
     meta = {k: v for k, v in meta.items() if v is not None}
     if "epoch" not in lower:
-        points = {c: pd.Series(v.to_numpy(), index=step.to_numpy()).dropna() for c, v in values.items()}
+        points = {c: pd.Series(v.to_numpy()[written[c]], index=step.to_numpy()[written[c]])
+                  for c, v in values.items()}
         return _scalars.assemble(points, source=source, fmt=NAME, notes=notes, meta=meta)
     epoch = _fill_epochs(df[lower["epoch"]], step, source)
     e = epoch.to_numpy()
     if e.size and not (np.isfinite(e).all() and e.min() >= 0 and e.max() < MAX_EPOCH):
         raise ReadError(f"the 'epoch' column holds values that are not epoch numbers ({e.min():.6g} to "
                         f"{e.max():.6g})", source)
-    return _assemble(values, step, epoch, source, notes, meta)
+    return _assemble(values, written, step, epoch, source, notes, meta)
 
 
-def _numeric(col: pd.Series, name: str, source: str | None) -> pd.Series:
+# A float table cannot tell an empty cell from a logged "nan": where a column holds one, a boolean
+# column under this prefix marks the rows that logged it. It survives the concatenation of batches
+# that ``histplot watch`` does (a batch without it has NaN there: no logged NaN).
+_LOGGED_NAN = "\0nan:"
+
+
+def _numeric(col: pd.Series, name: str, source: str | None) -> tuple[pd.Series, pd.Series]:
+    """(values, rows that logged NaN): empty cells are missing, ``nan`` is a logged NaN."""
     s = col.str.strip()
     out = pd.to_numeric(s.where(s != ""), errors="coerce")
-    bad = out.isna() & (s != "") & ~s.str.lower().isin(["nan", "inf", "-inf"])
+    lower = s.str.lower()
+    nan = lower.isin(["nan", "-nan", "+nan"])
+    bad = out.isna() & (s != "") & ~nan & ~lower.isin(["inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"])
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise ReadError(f"column '{name}' has a non-numeric value {s.iloc[i][:40]!r} at row {i + 2}", source)
-    return out.astype(np.float64)
+    return out.astype(np.float64), nan
 
 
 def _fill_epochs(epoch: pd.Series, step: pd.Series, source: str | None) -> pd.Series:
@@ -237,37 +294,81 @@ def _split_name(raw: str) -> tuple[str, str | None]:
     return raw, None
 
 
-def _assemble(values: dict[str, pd.Series], step: pd.Series, epoch: pd.Series, source: str | None,
-              notes: list[str], meta: dict) -> History:
+def _summary_rows(values: dict[str, pd.Series], step: pd.Series, epoch: pd.Series) -> np.ndarray | None:
+    """Rows written by ``trainer.validate()``/``test()`` after ``fit()``: logged with ``epoch`` =
+    ``current_epoch``, one past the last fitted epoch, at the final global step (FRAMEWORK_NAMES 3).
+    They are the last epoch number's rows when that "epoch" took no optimizer step (its step is at
+    most one past the previous epochs') and holds no series the fit logged by step."""
+    e = epoch.to_numpy()
+    last = np.nanmax(e) if e.size else np.nan
+    rows = e == last
+    if not np.isfinite(last) or rows.all() or not rows.any():
+        return None
+    s = step.to_numpy()
+    if s[rows].max() > s[~rows].max() + 1:
+        return None
+    before = e == np.nanmax(e[~rows])
+    logged_now = {k for k, v in values.items() if v[rows].notna().any()}
+    logged_before = {k for k, v in values.items() if v[before].notna().any()}
+    if logged_before <= logged_now:
+        return None  # it logs all the previous epoch logged: a fit epoch (one batch per epoch)
+    for v in values.values():
+        present = v.notna().to_numpy()
+        if present[rows].any() and _repeats(e[present & ~rows]):
+            return None  # a per-step series goes on: this epoch trained
+    return rows
+
+
+def _assemble(values: dict[str, pd.Series], written: dict[str, np.ndarray], step: pd.Series, epoch: pd.Series,
+              source: str | None, notes: list[str], meta: dict) -> History:
+    final: dict[str, float] = {}
+    where = None
+    summary = _summary_rows(values, step, epoch)
+    if summary is not None:
+        keep = ~summary
+        for raw, v in values.items():
+            got = v[summary].dropna()
+            if len(got):
+                final[raw] = float(got.iloc[-1])
+        where = (f"rows at epoch {int(epoch[summary].iloc[0])} (0-based), step {int(step[summary].max())}: "
+                 "validate()/test() after fit, one past the last fitted epoch")
+        values = {k: v[keep] for k, v in values.items()}
+        written = {k: w[keep] for k, w in written.items()}
+        step, epoch = step[keep], epoch[keep]
     epoch_cols: dict[str, pd.Series] = {}
     step_cols: dict[str, pd.Series] = {}
     for raw, v in values.items():
         name, kind = _split_name(raw)
-        present = v.notna()
-        if not present.any():
+        mask = written[raw]
+        if not mask.any():
             notes.append(f"'{raw}' has no values: dropped")
             continue
-        mask = present.to_numpy()
         if kind is None:
             kind = "step" if _repeats(epoch.to_numpy()[mask]) else "epoch"
         if kind == "epoch":
             # the last value logged in the epoch is its epoch-level value
-            epoch_cols[name] = v[present].groupby(epoch[present].astype(np.int64)).last()
+            at = epoch.to_numpy()[mask].astype(np.int64)
+            epoch_cols[name] = last_written(pd.Series(v.to_numpy()[mask], index=at))
         else:
             step_cols[name] = pd.Series(v.to_numpy()[mask], index=step.to_numpy()[mask])
     if any("/dataloader_idx_" in c for c in {**epoch_cols, **step_cols}):
         notes.append("several validation dataloaders: one column per dataloader_idx")
-    frame = pd.DataFrame(epoch_cols)
+    frame, present = union_frame(epoch_cols)
     epochs = frame.index.to_numpy(dtype=np.int64) if len(frame.columns) else None
     cols = {c: frame[c].to_numpy() for c in frame.columns}
-    steps = step_epochs = None
+    steps = step_epochs = step_present = None
     if step_cols:
-        steps = pd.DataFrame({k: last_per_step(s) for k, s in step_cols.items()})
+        steps, step_present = union_frame({k: last_written(s) for k, s in step_cols.items()})
         step_epochs = _first_epoch(epoch, step, steps.index.to_numpy())
     by_epoch = Runs(epoch.to_numpy().astype(np.int64))
     meta["epoch_steps"] = {int(e) + 1: int(s) for e, s in zip(by_epoch.keys, by_epoch.max(step.to_numpy()))}
+    logged = pd.DataFrame({raw: w for raw, w in written.items()})
+    rows = [logged.columns[mask].tolist() for mask in logged.to_numpy()]
+    evidence = {_split_name(raw)[0]: split for raw, split in split_evidence(rows).items()}
     return History.build(cols, epochs=epochs, zero_based=True, source=source, fmt=NAME, notes=notes,
-                         steps=steps, step_epochs=step_epochs, meta=meta)
+                         steps=steps, step_epochs=step_epochs, meta=meta, final=final, final_where=where,
+                         present={c: present[c].to_numpy() for c in present.columns}, step_present=step_present,
+                         framework=LIGHTNING, split_evidence=evidence)
 
 
 def _repeats(values: np.ndarray) -> bool:
@@ -291,9 +392,11 @@ def _hparams(source: str, notes: list[str]) -> dict | None:
         return None
     import yaml
 
+    from ._yaml import safe_load  # with yaml: loaded only when a YAML file is read (start-up time)
+
     try:
         with open_source(path) as buf:
-            data = yaml.safe_load(read_text(buf, str(path)))
+            data = safe_load(read_text(buf, str(path)))
     except (yaml.YAMLError, ReadError) as exc:
         notes.append(f"hparams.yaml beside it is not plain YAML ({type(exc).__name__}): skipped")
         return None

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 from pathlib import Path
 from types import ModuleType
 from typing import Any, BinaryIO
 
-from ..errors import ReadError, UnknownFormatError
+from ..errors import ConfigError, ReadError, UnknownFormatError
 from ..history import History
+from . import _budget
 from ._io import open_source, parse_size, peek
 from .aliases import apply_aliases
+from .memory import as_history, is_in_memory
 
 # Registry order breaks ties. Each module defines NAME, DESCRIPTION, sniff(head, path) and read(buf, ...);
 # a reader that also takes directories defines sniff_dir(path) and read_dir(path, ...).
@@ -28,6 +31,8 @@ _MODULES = (
     "yaml_history",
 )
 THRESHOLD = 0.3
+# Options ``load`` applies to every format itself; every other option belongs to a reader.
+_LOAD_OPTIONS = ("fmt", "aliases", "max_bytes")
 
 
 def readers() -> dict[str, ModuleType]:
@@ -41,6 +46,23 @@ def _reader(name: str, source: str) -> ModuleType:
     if name not in table:
         raise ReadError(f"unknown format '{name}'; known formats: {', '.join(table)}", source)
     return table[name]
+
+
+def check_options(mod: ModuleType, opts: dict[str, Any], source: str | None, *, folder: bool = False) -> None:
+    """Refuse an option the reader does not take, rather than ignore it (``--validation-freq`` on a
+    CSVLogger file would otherwise change nothing, silently).
+
+    A reader declares its options as the keyword-only parameters of ``read`` (``read_dir`` for a
+    folder); an option left at None or False was not given.
+    """
+    fn = mod.read_dir if folder else mod.read
+    taken = {p.name for p in inspect.signature(fn).parameters.values() if p.kind is p.KEYWORD_ONLY}
+    for key, value in opts.items():
+        if value is None or value is False or key in _LOAD_OPTIONS or key in taken:
+            continue
+        what = "folders" if folder else "files"
+        # a usage error, not a read error: watch keeps waiting on read errors, and must not on this one
+        raise ConfigError(f"--{key.replace('_', '-')} does not apply to {mod.NAME} {what}", source)
 
 
 def sniff(head: bytes, path: str | None) -> list[tuple[float, str]]:
@@ -62,13 +84,30 @@ def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None,
     ``fmt`` names the reader and skips sniffing; ``aliases`` renames a team's own metric names
     (histplot.yaml ``aliases:``, see ``histplot.aliases``); other keyword options go to the reader
     (``validation_freq``, ``trust_pickle``, ``run``, ...).
+
+    ``source`` may also be a history already in memory: a dict of lists (Keras ``history.history``),
+    a Keras ``History``, a list of per-epoch dicts, a DataFrame or a ``histplot.Live``.
     """
+    if is_in_memory(source):
+        return _aliased(as_history(source, label=opts.get("label")), aliases)
     name = getattr(source, "name", None) if hasattr(source, "read") else os.fspath(source)
     name = str(name) if name is not None else "<stream>"
-    if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
-        return _aliased(_load_dir(Path(source), name, fmt, opts), aliases)
     max_bytes = opts.pop("max_bytes", None)
-    with open_source(source, max_bytes=None if max_bytes is None else parse_size(max_bytes)) as buf:
+    # One budget per read: what it takes in (--max-bytes, a folder's files summed) and what it
+    # may create from that (see _budget).
+    try:
+        with _budget.scope(None if max_bytes is None else parse_size(max_bytes)):
+            if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
+                return _aliased(_load_dir(Path(source), name, fmt, opts), aliases)
+            history = _load_file(source, name, fmt, opts)
+    except ReadError as exc:
+        exc.path = exc.path or name  # a refusal deep in a reader still names the file
+        raise
+    return _aliased(history, aliases)
+
+
+def _load_file(source: str | os.PathLike | BinaryIO, name: str, fmt: str | None, opts: dict) -> History:
+    with open_source(source) as buf:
         head = peek(buf)
         if not head.strip():
             raise ReadError("empty file", name)
@@ -83,9 +122,10 @@ def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None,
                     f"not a training history in any known format (tried {tried}); "
                     "name the format with --from if it is one of them", name)
             mod = readers()[best_name]
+        check_options(mod, opts, name)
         history = mod.read(buf, source=name, **opts)
     history.meta["format"] = mod.NAME
-    return _aliased(history, aliases)
+    return history
 
 
 def _aliased(history: History, aliases: dict[str, str] | None) -> History:
@@ -102,6 +142,8 @@ def _load_dir(path: Path, name: str, fmt: str | None, opts: dict) -> History:
     if not scored or scored[0][0] < THRESHOLD:
         raise ReadError("is a directory that holds no history this version can read", name)
     mod = scored[0][1]
+    opts = {k: v for k, v in opts.items() if k != "max_bytes"}
+    check_options(mod, opts, name, folder=True)
     history = mod.read_dir(path, source=name, **opts)
     history.meta["format"] = mod.NAME
     return history

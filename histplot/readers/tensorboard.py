@@ -1,9 +1,10 @@
-"""TensorBoard event files (FORMATS §1.6), read with the ``tensorboard`` package (extra
-``histplot[tensorboard]``); sniffing needs no package.
-
-Events are read with ``event_file_loader.EventFileLoader``, which streams every record (no
-sampling: ``EventAccumulator``'s default keeps 10,000 points per tag) and migrates TF1
-``simple_value`` scalars to the tensor form TF2/Keras write, so both arrive the same way.
+"""TensorBoard event files (FORMATS §1.6). Scalars are read by ``_tfrecord`` (framing, CRCs and
+the few protobuf fields a scalar needs, without the package: its pure-Python CRC makes a million
+records take minutes); a record that parser cannot read goes to the ``tensorboard`` package
+(extra ``histplot[tensorboard]``). Every record is read (no sampling, unlike
+``EventAccumulator``'s 10,000 points per tag); TF1 ``simple_value`` and the tensor form TF2/Keras
+write arrive the same way. A CRC mismatch or a truncated record ends the file with a warning
+saying how much was read.
 - Keras: ``logs/train/`` and ``logs/validation/`` hold the same ``epoch_loss`` tags; the validation
   ones become ``val_loss``. Its ``evaluation_*_vs_iterations`` tags repeat those values on another
   axis and are skipped; ``batch_*`` tags are step series.
@@ -13,15 +14,20 @@ sampling: ``EventAccumulator``'s default keeps 10,000 points per tag) and migrat
 
 from __future__ import annotations
 
+import os
+import re
+import struct
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ReadError, require
 from ..history import History
-from . import _scalars
+from . import _budget, _scalars, _tfrecord
 from ._histograms import Collector
+from ._io import open_regular
 
 NAME = "tensorboard"
 DESCRIPTION = "TensorBoard event files (a file, a run folder, or Keras train/ + validation/); extra [tensorboard]"
@@ -49,7 +55,8 @@ def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
         raise ReadError("TensorBoard event files must be given as a path, not a stream", source)
     path = Path(source)
     prefix = _VAL_DIRS.get(path.parent.name.lower(), "")
-    return _assemble({prefix: [path]}, source, path.parent.name or path.name)
+    # the file's size was counted against --max-bytes when it was opened as ``buf``
+    return _assemble({prefix: [path]}, source, path.parent.name or path.name, counted={path})
 
 
 def read_dir(path: Path, *, source: str | None = None, run: str | None = None, **_) -> History:
@@ -94,15 +101,16 @@ def _runs(root: Path, dirs: list[Path]) -> dict[str, dict[str, list[Path]]]:
     return runs
 
 
-def _assemble(files: dict[str, list[Path]], source: str | None, label: str) -> History:
-    require("tensorboard", "tensorboard")
+def _assemble(files: dict[str, list[Path]], source: str | None, label: str,
+              counted: set[Path] = frozenset()) -> History:
     notes: list[str] = []
+    warnings: list[str] = []
     points: dict[str, pd.Series] = {}
     epoch_level: set[str] = set()
     skipped: set[str] = set()
-    histograms = Collector()
+    walls: dict[int, float] = {}
     for prefix, paths in files.items():
-        tags = _scalars_of(paths, source, skipped, histograms, prefix)
+        tags = _scalars_of(paths, source, skipped, warnings, counted, walls)
         if not prefix and any(t.startswith("evaluation_") and t.endswith("_vs_iterations") for t in tags):
             prefix = "val_"  # only Keras' validation writer logs evaluation_*_vs_iterations
             notes.append("Keras validation writer (evaluation_*_vs_iterations tags): epoch_* read as val_*")
@@ -117,19 +125,167 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str) -> H
             points[name] = series
             if tag.startswith("epoch_"):
                 epoch_level.add(name)
+    # The fast scalar pass skips every other summary; only files that had some are read again, for
+    # histograms, through the tensorboard package's protobufs (their encodings are many).
+    histograms = _histograms_of(files, notes) if skipped else Collector()
+    for tag in histograms.rows:
+        tag = re.sub(r" \(\d+\)$", "", tag)  # the n-th layer's kernel/histogram (n)
+        skipped -= {tag, tag.removeprefix("val_")}
     if skipped:
         notes.append(f"not scalar series or duplicates, skipped: {', '.join(sorted(skipped)[:6])}"
                      + (", ..." if len(skipped) > 6 else ""))
     if not points:
         raise ReadError("no scalar summaries in these event files", source)
     meta = {"label": label}
-    h = _scalars.assemble(points, source=source, fmt=NAME, notes=notes, meta=meta,
-                          epoch_level=epoch_level, zero_based_epochs=True)
+    history = _scalars.assemble(points, source=source, fmt=NAME, notes=warnings + notes, meta=meta,
+                                epoch_level=epoch_level, zero_based_epochs=True,
+                                walls=pd.Series(walls, dtype=float) if walls else None)
+    history.meta["warnings"] = warnings
     if histograms.rows:
-        h.distributions = _distributions(histograms, points, epoch_level, h)
+        history.distributions = _distributions(histograms, points, epoch_level, history)
     if histograms.dropped:
-        h.notes.append(f"histograms too large or malformed, skipped: {', '.join(sorted(histograms.dropped)[:6])}")
-    return h
+        history.notes.append(f"histograms too large or malformed, skipped: {', '.join(sorted(histograms.dropped)[:6])}")
+    return history
+
+
+def _histograms_of(files: dict[str, list[Path]], notes: list[str]) -> Collector:
+    """Histogram summaries of the event files, read with the tensorboard package when it is installed
+    (a note says what is missed when it is not); a record it cannot parse ends that file's histograms."""
+    collected = Collector()
+    try:
+        from tensorboard.backend.event_processing import event_file_loader
+    except ImportError:
+        notes.append("histogram summaries need the optional tensorboard extra: pip install 'histplot[tensorboard]'")
+        return collected
+    for prefix, paths in files.items():
+        for path in paths:
+            try:
+                for event in event_file_loader.EventFileLoader(str(path)).Load():
+                    if event.HasField("summary"):
+                        for v in event.summary.value:
+                            collected.add(v, int(event.step), prefix)
+            except Exception:  # the package raises its own types; the scalar pass has said what was cut
+                continue
+    return collected
+
+
+def _scalars_of(paths: list[Path], source: str | None, skipped: set[str], warnings: list[str],
+                counted: set[Path] = frozenset(), walls: dict[int, float] | None = None) -> dict[str, pd.Series]:
+    """Scalar series by tag, in record order (a repeated step stays: a restarted run, or a final
+    evaluation logged again at the last step); ``walls`` collects each step's latest wall_time."""
+    values: dict[str, list] = {}
+    base = 0  # records are numbered across files: a later file's values win at a repeated step
+    budget = _budget.current()
+    for path in paths:
+        with open_regular(path) as fh:  # a FIFO or device among the event files is refused
+            size = os.fstat(fh.fileno()).st_size
+            if path not in counted:
+                budget.charge_input(size, str(path))
+            data = fh.read(size)
+        framing = _tfrecord.frame(data)
+        used = _read_records(data, framing, path, source, values, skipped, base)
+        if walls is not None:
+            _wall_times(data, framing.starts[:used], framing.lengths[:used], walls)
+        base += len(framing.starts)
+        stop = framing.stopped
+        if used < len(framing.starts):
+            stop = f"a CRC mismatch in the record at byte {int(framing.starts[used]) - 12:,}"
+        if stop:
+            warnings.append(f"{path.name}: read {used:,} of {framing.total:,} records; stopped at {stop}")
+    # in record order: _scalars.assemble takes the last value per step after it has looked for a
+    # final evaluation logged again at the last step
+    out = {}
+    firsts = {tag: min((int(c[0].min()) for c in chunks if len(c[0])), default=-1) for tag, chunks in values.items()}
+    for tag in sorted((t for t in firsts if firsts[t] >= 0), key=firsts.get):  # in order of first appearance
+        chunks = values[tag]
+        idx = np.concatenate([c[0] for c in chunks])
+        order = np.argsort(idx, kind="stable")
+        steps = np.concatenate([c[1] for c in chunks])[order].astype(np.int64)
+        vals = np.concatenate([c[2] for c in chunks])[order].astype(float)
+        out[tag] = pd.Series(vals, index=steps, dtype=float)
+    return out
+
+
+def _wall_times(data: bytes, starts: np.ndarray, lengths: np.ndarray, walls: dict[int, float]) -> None:
+    """Each step's latest wall_time (seconds): Event{1 wall_time double, 2 step varint} lead every
+    event record the writers make; a record laid out otherwise is passed over."""
+    for start, length in zip(starts.tolist(), lengths.tolist()):
+        if length < 11 or data[start] != 0x09:  # field 1, fixed64
+            continue
+        wall = struct.unpack_from("<d", data, start + 1)[0]
+        record = data[start : start + length]
+        step, at = 0, 9  # a step of 0 is not written at all (protobuf's default)
+        try:
+            if record[at] == 0x10:  # field 2, varint
+                step, at = _tfrecord._varint(record, at + 1)
+        except _tfrecord.WireError:
+            continue
+        if at >= len(record) or record[at] != 0x2A:  # only events with a summary (field 5)
+            continue
+        if wall > 0:
+            walls[step] = max(walls.get(step, 0.0), wall)
+
+
+def _read_records(data: bytes, framing: _tfrecord.Framing, path: Path, source: str | None,
+                  values: dict[str, list], skipped: set[str], base: int) -> int:
+    """Add every scalar of the records to ``values`` (tag -> chunks of (record number, step,
+    value) arrays, records numbered from ``base`` on); the number of records read (fewer than
+    framed when a big record, CRC-checked only now because it holds scalars, turns out bad).
+    Records in the common tiny layout are decoded all at once; the rest one by one."""
+    big = set(framing.unchecked)
+    starts, lengths = framing.starts, framing.lengths
+    fast, f_steps, f_values, t0, t1 = _tfrecord.tiny_scalars(data, starts, lengths)
+    for tag, rows in _by_tag(data, t0, t1).items():
+        values.setdefault(tag, []).append((fast[rows] + base, f_steps[rows], f_values[rows]))
+    slow = np.ones(len(starts), dtype=bool)
+    slow[fast] = False
+    event_scalars = _tfrecord.event_scalars
+    # Writers send a tag's metadata (its plugin) with its first value only: the first value
+    # decides whether the tag is a scalar series, as the package's dataclass_compat does.
+    is_scalar: dict[str, bool] = {}
+    for i in np.flatnonzero(slow).tolist():
+        start, length = int(starts[i]), int(lengths[i])
+        record = data[start:start + length]
+        try:
+            step, found = event_scalars(record)
+        except _tfrecord.WireError:
+            step, found = _package_scalars(record, path, source)
+        if found and i in big and not _tfrecord.data_crc_ok(data, start, length):
+            _drop_from(values, base + i)
+            return i
+        for tag, value in found:
+            if not is_scalar.setdefault(tag, value is not None) or value is None:
+                skipped.add(tag)
+                continue
+            values.setdefault(tag, []).append((np.array([base + i]), np.array([step]), np.array([value])))
+    return len(starts)
+
+
+def _by_tag(data: bytes, t0: np.ndarray, t1: np.ndarray) -> dict[str, np.ndarray]:
+    """Tag -> positions in t0/t1, for tags given as byte ranges of ``data`` (found by sorting the
+    tags' bytes, not by a dictionary lookup per record)."""
+    if not len(t0):
+        return {}
+    buf = np.frombuffer(data, dtype=np.uint8)
+    n = t1 - t0
+    width = int(n.max()) + 1
+    cols = np.arange(width - 1)
+    mat = np.zeros((len(t0), width), dtype=np.uint8)
+    mat[:, :-1] = buf[np.minimum(t0[:, None] + cols, len(buf) - 1)]
+    mat[:, :-1][cols >= n[:, None]] = 0
+    mat[:, -1] = n
+    keys = np.ascontiguousarray(mat).view(np.dtype((np.void, width))).reshape(-1)
+    uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(uniq) + 1))
+    return {data[int(t0[f]):int(t1[f])].decode("utf-8", "replace"): order[bounds[u]:bounds[u + 1]]
+            for u, f in enumerate(first.tolist())}
+
+
+def _drop_from(values: dict[str, list], first_bad: int) -> None:
+    """Forget what came from records at or after ``first_bad`` (read up to the bad record only)."""
+    for tag, chunks in values.items():
+        values[tag] = [(i[i < first_bad], s[i < first_bad], v[i < first_bad]) for i, s, v in chunks]
 
 
 def _distributions(histograms: Collector, points: dict[str, pd.Series], epoch_level: set[str], h: History):
@@ -143,37 +299,27 @@ def _distributions(histograms: Collector, points: dict[str, pd.Series], epoch_le
     return histograms.series(lambda s: s, "step")
 
 
-def _scalars_of(paths: list[Path], source: str | None, skipped: set[str], histograms: Collector | None = None,
-                prefix: str = "") -> dict[str, pd.Series]:
+def _package_scalars(record: bytes, path: Path, source: str | None) -> tuple[int, list]:
+    """What this module's parser could not read (a CRC-valid record that is no plain Event),
+    given to the tensorboard package's protobuf parser; refused when that cannot read it either."""
+    require("tensorboard", "tensorboard")
+
+
     from tensorboard.backend.event_processing import event_file_loader
+    from tensorboard.compat.proto import event_pb2
     from tensorboard.util import tensor_util
 
-    values: dict[str, tuple[list, list]] = {}
-    for path in paths:
-        try:
-            for event in event_file_loader.EventFileLoader(str(path)).Load():
-                if not event.HasField("summary"):
-                    continue
-                for v in event.summary.value:
-                    if histograms is not None and histograms.add(v, int(event.step), prefix):
-                        continue
-                    plugin = v.metadata.plugin_data.plugin_name
-                    if not v.HasField("tensor") or plugin not in ("scalars", ""):
-                        skipped.add(v.tag)
-                        continue
-                    arr = tensor_util.make_ndarray(v.tensor)
-                    if arr.size != 1 or arr.dtype.kind not in "fiub":
-                        skipped.add(v.tag)
-                        continue
-                    steps, vals = values.setdefault(v.tag, ([], []))
-                    steps.append(int(event.step))
-                    vals.append(float(arr.reshape(())))
-        except Exception as exc:  # the package raises its own types for corrupt records
-            raise ReadError(f"cannot read event file {path.name}: {type(exc).__name__}: {exc}", source) \
-                from exc
-    # a restarted run writes the same steps again: the later value wins
-    return {tag: pd.Series(v, index=s, dtype=float).groupby(level=0).last()
-            for tag, (s, v) in values.items()}
-
-
-
+    try:
+        event = event_file_loader._migrate_event(event_pb2.Event.FromString(record))  # type: ignore[attr-defined]
+    except Exception as exc:  # the package raises its own types for corrupt records
+        raise ReadError(f"cannot read event file {path.name}: {type(exc).__name__}: {exc}", source) from exc
+    found: list[tuple[str, float | None]] = []
+    for ev in event:
+        if not ev.HasField("summary"):
+            continue
+        for v in ev.summary.value:
+            plugin = v.metadata.plugin_data.plugin_name
+            arr = tensor_util.make_ndarray(v.tensor) if v.HasField("tensor") else None
+            ok = arr is not None and plugin in ("scalars", "") and arr.size == 1 and arr.dtype.kind in "fiub"
+            found.append((v.tag, float(arr.reshape(())) if ok else None))
+    return int(event[0].step) if event else 0, found

@@ -1,5 +1,6 @@
 """YAML histories: a mapping of metric -> per-epoch list, or a list of per-epoch mappings.
-Parsed with ``yaml.safe_load`` only, so no tag in the file can build an object."""
+Parsed with ``SafeLoader`` only (``_yaml``), so no tag in the file can build an object and
+aliases cannot expand past the read's budget."""
 
 from __future__ import annotations
 
@@ -34,13 +35,18 @@ def sniff(head: bytes, path: str | None) -> float:
 def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | None = None, **_) -> History:
     import yaml
 
+    from ._yaml import safe_load  # with yaml: loaded only when a YAML file is read (start-up time)
+
     try:
-        obj = yaml.safe_load(read_text(buf, source))
+        obj = safe_load(read_text(buf, source))
     except yaml.YAMLError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReadError(f"not valid YAML: {first}", source) from exc
     except RecursionError as exc:
         raise ReadError("YAML nested too deeply", source) from exc
+    except ReadError as exc:
+        exc.path = exc.path or source
+        raise
     if not isinstance(obj, (dict, list)):
         raise ReadError(f"YAML holds a {type(obj).__name__}, not a history", source)
     cols = from_object(obj, source, validation_freq=validation_freq)

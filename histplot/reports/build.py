@@ -18,11 +18,13 @@ from typing import Any
 from ..diagnosis.settings import Settings
 from ..errors import HistplotError
 from ..figures.options import FigureOptions
-from ..output import atomic_write
+from ..output import atomic_write, refuse_input_overwrite
 from ..readers.discovery import expand
 from .html import to_html
 from .markdown import to_markdown
 from .results import Report, RunJob, RunResult, run_one, slugs
+
+SUMMARY_FILES = ("summary.json", "summary.md", "index.html")
 
 # -- many runs ------------------------------------------------------------------------------------
 
@@ -62,15 +64,20 @@ def build_report(
     candidates = expand(items, exclude=out)
     if not candidates:
         raise HistplotError("no history files found", ", ".join(map(str, items)))
-    inputs = {Path(c.path).resolve() for c in candidates if c.path != "-"}
-    if out.resolve() in inputs:
+    inputs = sorted({c.path for c in candidates if c.path != "-"})
+    if out.exists() and any(_same(out, p) for p in inputs):
         raise HistplotError("the output directory is one of the inputs", out)
-    out.mkdir(parents=True, exist_ok=True)
     figures = out / "figures"
-    figures.mkdir(exist_ok=True)
     names = slugs(candidates)
     options = options or FigureOptions()
     formats, dpi = tuple(formats or options.formats), dpi or options.dpi
+    # Every file this report will write, checked against every input before the first is written.
+    planned = [out / n for n in SUMMARY_FILES] + [figures / f"{s}.{f}" for s in names for f in formats]
+    refuse_input_overwrite(planned + ([] if out.is_dir() else [out]), inputs)
+    try:
+        figures.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HistplotError(f"cannot create the output folder: {exc.strerror or exc}", out) from exc
     jobs_list = [
         RunJob(
             c.path,
@@ -90,6 +97,13 @@ def build_report(
     report = Report(results, list(fail_on), out, strict)
     write_summaries(report, timestamp=timestamp)
     return report
+
+
+def _same(a: Path, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def _run_all(jobs_list: list[RunJob], jobs: int | None, progress) -> list[RunResult]:

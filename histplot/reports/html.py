@@ -1,108 +1,200 @@
-"""index.html: every run's row and figure in one self-contained page."""
+"""index.html: one self-contained, offline page for a report of any size.
+
+The summary table sorts and filters (``assets/report.js``); each run shows a small PNG thumbnail,
+and its full figure (the SVG, gzip-compressed in the page, or the PNG) opens on demand, so 500 runs
+stay a page of a few megabytes. ``assets/parallel.js`` draws interactive parallel coordinates of the
+runs (hyperparameters, best values) or of one run's epochs. Everything is inlined: no network.
+"""
 
 from __future__ import annotations
 
+import base64
+import gzip
+import html
+import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .markdown import finding_words, fmt_number, metric_words
+from ..display import number
+from .markdown import finding_words, metric_words
 from .results import Report, RunResult
+from .thumbnails import thumbnail
+
+COLUMNS = (  # header, sort type, css class
+    ("figure", None, ""),
+    ("run", "text", "run"),
+    ("format", "text", ""),
+    ("epochs", "num", "num"),
+    ("monitored", "text", ""),
+    ("best epoch", "num", "num"),
+    ("best", "num", "num"),
+    ("final", "num", "num"),
+    ("main metrics (final, best)", "text", "words"),
+    ("findings", "text", "words"),
+)
 
 
 def _esc(text: Any) -> str:
-    import html
-
     return html.escape(str(text), quote=True)
 
 
-def inline_svg(svg_text: str, prefix: str) -> str:
-    """An SVG file's markup for embedding: no XML prolog or metadata, ids made unique per figure."""
-    import re
-
-    start = svg_text.find("<svg")
-    body = svg_text[start:] if start >= 0 else svg_text
-    body = re.sub(r"<metadata>.*?</metadata>", "", body, flags=re.S)
-    body = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', body)
-    body = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", body)
-    body = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}-{m.group(1)}"', body)
-    return body
+def asset(name: str) -> str:
+    """A file shipped in ``histplot/reports/assets`` (package data)."""
+    return resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#222;max-width:1400px}
-table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
-th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}
-th{background:#f3f3f3} td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.failing td{background:#fff1f0} tr.error td{background:#fff7e6}
-section{margin:2rem 0;border-top:1px solid #ddd;padding-top:1rem}
-.figure svg,.figure img{max-width:100%;height:auto} .muted{color:#777} ul.findings{margin:.3rem 0}
-.slider table{font-size:.75rem} .slider td{text-align:right;padding:.15rem .35rem}
-"""
+def _script_json(data: Any) -> str:
+    # In a <script> element only "</" can end it early; JSON allows "<\/" for it.
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
 
 
-def _figure_html(output: Path, r: RunResult, figures: dict[str, str] | None = None, prefix: str | None = None) -> str:
-    """The run's figure inline: its SVG, else its PNG as a data URI (histplot.yaml ``formats: [png]``);
-    ``figures`` and ``prefix`` for another of its figures (the confusion matrices, the distributions)."""
-    figures = r.figures if figures is None else figures
-    prefix = prefix or r.slug
-    svg_path = output / figures.get("svg", "")
-    if "svg" in figures and svg_path.is_file():
-        return f'<div class="figure">{inline_svg(svg_path.read_text(encoding="utf-8"), prefix)}</div>'
-    png_path = output / figures.get("png", "")
-    if "png" in figures and png_path.is_file():
-        import base64
+def _stored_figures(output: Path, r: RunResult) -> str:
+    """The run's figures for the viewer: the main one under its slug, the others (confusion,
+    distributions) under slug-kind."""
+    stored = [_stored_figure(output, r.slug, r.figures)]
+    stored += [_stored_figure(output, f"{r.slug}-{kind}", figures) for kind, figures in r.extra_figures.items()]
+    return "\n".join(s for s in stored if s)
 
-        data = base64.b64encode(png_path.read_bytes()).decode("ascii")
-        return f'<div class="figure"><img alt="{_esc(r.label or r.source)}" src="data:image/png;base64,{data}"></div>'
+
+def _stored_figure(output: Path, key: str, figures: dict[str, str]) -> str:
+    """A figure for the viewer: its SVG gzip-compressed, else its PNG, base64 in a non-executed
+    script element (inflated by report.js when opened)."""
+    for fmt, mime in (("svg", "image/svg+xml"), ("png", "image/png")):
+        path = output / figures.get(fmt, "")
+        if fmt in figures and path.is_file():
+            raw = path.read_bytes()
+            data = gzip.compress(raw, compresslevel=9, mtime=0) if fmt == "svg" else raw
+            b64 = base64.b64encode(data).decode("ascii")
+            return f'<script type="application/octet-stream" id="fig-{_esc(key)}" data-mime="{mime}">{b64}</script>'
     return ""
 
 
-def to_html(report: Report, *, timestamp: str | None = None) -> str:
-    """A single self-contained page: the summary table and every figure as inline SVG."""
-    counts = report.to_dict()["counts"]
-    rows = []
-    for r in report.runs:
-        cls = "error" if r.error else ("failing" if r.failing else "")
-        rows.append(
-            f'<tr class="{cls}"><td><a href="#run-{_esc(r.slug)}">{_esc(r.label or r.source)}</a></td>'
-            f"<td>{_esc(r.format or '–')}</td><td class=num>{_esc(r.epochs if r.epochs is not None else '–')}</td>"
-            f"<td>{_esc(f'{r.monitor} ({r.mode})' if r.monitor else '–')}</td>"
-            f"<td class=num>{_esc(r.best_epoch or '–')}</td><td class=num>{_esc(fmt_number(r.best))}</td>"
-            f"<td class=num>{_esc(fmt_number(r.final))}</td><td>{_esc(metric_words(r))}</td>"
-            f"<td>{_esc(finding_words(r).replace('**', ''))}</td></tr>"
+def _thumb_cell(output: Path, r: RunResult) -> str:
+    name = _esc(r.label or r.source)
+    png = output / r.figures.get("png", "")
+    if "png" in r.figures and png.is_file():
+        data = base64.b64encode(thumbnail(png)).decode("ascii")
+        inner = f'<img alt="{name}" loading="lazy" src="data:image/png;base64,{data}">'
+        opener = f'data-open="{_esc(r.slug)}" data-label="{name}" title="open the figure"'
+        return f'<button class="thumb" {opener}>{inner}</button>'
+    if r.figures:
+        return f'<button data-open="{_esc(r.slug)}" data-label="{name}">open figure</button>'
+    return "–"
+
+
+def _row(output: Path, r: RunResult) -> str:
+    cls = "error" if r.error else ("failing" if r.failing else "")
+    kinds = sorted(
+        {f["kind"] for f in r.findings} | ({"unreadable"} if r.error else set()) | set(r.failing and ["failing"])
+    )
+    findings = r.error and f"unreadable: {r.error}" or finding_words(r).replace("**", "")
+    cells = [
+        (_thumb_cell(output, r), None),
+        (f'<a href="#run-{_esc(r.slug)}">{_esc(r.label or r.source)}</a>', r.label or r.source),
+        (_esc(r.format or "–"), None),
+        (_esc(r.epochs if r.epochs is not None else "–"), r.epochs),
+        (_esc(f"{r.monitor} ({r.mode})" if r.monitor else "–"), None),
+        (_esc(r.best_epoch or "–"), r.best_epoch),
+        (_esc(number(r.best)), r.best),
+        (_esc(number(r.final)), r.final),
+        (_esc(metric_words(r)), None),
+        (_esc(findings), None),
+    ]
+    tds = []
+    for (content, value), (_, _, css) in zip(cells, COLUMNS):
+        attrs = (f' class="{css}"' if css else "") + (f' data-v="{_esc(value)}"' if value is not None else "")
+        tds.append(f"<td{attrs}>{content}</td>")
+    text = " ".join(str(x) for x in (r.label, r.source, r.format, r.monitor, findings) if x).lower()
+    return (
+        f'<tr class="{cls}" data-slug="{_esc(r.slug)}" data-kinds="{_esc(" ".join(kinds))}" '
+        f'data-text="{_esc(text)}">' + "".join(tds) + "</tr>"
+    )
+
+
+def _section(r: RunResult) -> str:
+    name = _esc(r.label or r.source)
+    body = [f'<section class="run" id="run-{_esc(r.slug)}"><h2>{name}</h2>', f'<p class="muted">{_esc(r.source)}</p>']
+    if r.error:
+        body.append(f"<p><strong>Unreadable:</strong> {_esc(r.error)}</p>")
+    else:
+        items = "".join(
+            f"<li><strong>{_esc(f['kind'])}</strong> ({_esc(f['severity'])}): {_esc(f['message'])}</li>"
+            for f in r.findings
         )
-    sections = []
-    for r in report.runs:
-        body = [
-            f'<section id="run-{_esc(r.slug)}"><h2>{_esc(r.label or r.source)}</h2>',
-            f'<p class="muted">{_esc(r.source)}</p>',
+        body.append(f'<ul class="findings">{items}</ul>')
+        buttons = (
+            [f'<button data-open="{_esc(r.slug)}" data-label="{name}">open the figure</button>'] if r.figures else []
+        )
+        buttons += [
+            f'<button data-open="{_esc(r.slug)}-{_esc(kind)}" data-label="{name}: {_esc(kind)}">{_esc(kind)}</button>'
+            for kind in r.extra_figures
         ]
-        if r.error:
-            body.append(f"<p><strong>Unreadable:</strong> {_esc(r.error)}</p>")
-        else:
-            items = "".join(
-                f"<li><strong>{_esc(f['kind'])}</strong> ({_esc(f['severity'])}): {_esc(f['message'])}</li>"
-                for f in r.findings
-            )
-            body.append(f'<ul class="findings">{items}</ul>')
-            body.append(_figure_html(report.output, r))
-            for kind, figures in r.extra_figures.items():
-                body.append(_figure_html(report.output, r, figures, f"{r.slug}-{kind}"))
-            body.append(r.slider)
-        body.append("</section>")
-        sections.append("\n".join(body))
+        if buttons:
+            body.append(f"<p>{' '.join(buttons)}</p>")
+        body.append(r.slider)
+    body.append("</section>")
+    return "\n".join(body)
+
+
+def _pc_data(report: Report) -> dict[str, Any]:
+    runs = []
+    for r in report.runs:
+        runs.append(
+            {
+                "slug": r.slug,
+                "label": r.label or r.source,
+                "error": bool(r.error),
+                "epochs": r.epochs,
+                "params": r.params,
+                "metrics": r.metrics,
+                "series": r.series,
+            }
+        )
+    return {"runs": runs}
+
+
+def to_html(report: Report, *, timestamp: str | None = None) -> str:
+    """A single self-contained page: the sortable, filterable summary table with thumbnails, the
+    parallel-coordinates view, and each run's findings; figures open on demand."""
+    counts = report.to_dict()["counts"]
+    out = report.output
+    kinds = sorted({f["kind"] for r in report.runs for f in r.findings})
+    kinds += [
+        k for k in ("failing", "unreadable") if any((r.failing if k == "failing" else r.error) for r in report.runs)
+    ]
+    options = "".join(f'<option value="{_esc(k)}">{_esc(k.replace("_", " "))}</option>' for k in kinds)
+    head = "".join(
+        f"<th{f' data-type={chr(34)}{t}{chr(34)}' if t else ''} scope=col>{_esc(h)}</th>" for h, t, _ in COLUMNS
+    )
+    run_options = "".join(
+        f'<option value="{_esc(r.slug)}">epochs of {_esc(r.label or r.source)}</option>'
+        for r in report.runs
+        if r.series
+    )
     stamp = f"<p class=muted>Generated {_esc(timestamp)}</p>" if timestamp else ""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>histplot report</title><style>{_CSS}</style></head><body>\n"
+        f"<title>histplot report</title><style>{asset('report.css')}</style></head><body>\n"
         f"<h1>histplot report</h1>{stamp}\n"
         f"<p>{counts['runs']} run(s): {counts['read']} read, {counts['errors']} unreadable, "
         f"{counts['failing']} failing <code>--fail-on {_esc(','.join(report.fail_on) or '(none)')}</code>.</p>\n"
-        "<table><thead><tr><th>run</th><th>format</th><th>epochs</th><th>monitored</th><th>best epoch</th>"
-        "<th>best</th><th>final</th><th>main metrics (final, best)</th><th>findings</th></tr></thead><tbody>\n"
-        + "\n".join(rows)
-        + "\n</tbody></table>\n"
-        + "\n".join(sections)
-        + "\n</body></html>\n"
+        '<div class="toolbar"><label>Filter <input id="filter-text" type="search" placeholder="run, format, finding…">'
+        '</label><label>Finding <select id="filter-kind"><option value="">any</option>'
+        f'{options}</select></label><span id="shown" class="muted"></span></div>\n'
+        f'<div class="table-wrap"><table id="runs"><thead><tr>{head}</tr></thead><tbody>\n'
+        + "\n".join(_row(out, r) for r in report.runs)
+        + "\n</tbody></table></div>\n"
+        '<section id="parallel"><h2>Parallel coordinates</h2><div class="toolbar"><label>Lines '
+        f'<select id="pc-view"><option value="">one per run</option>{run_options}</select></label>'
+        '<span id="pc-status" class="muted"></span></div><div id="pc-box"><svg id="pc" role="img" '
+        'aria-label="parallel coordinates"></svg></div></section>\n'
+        + "\n".join(_section(r) for r in report.runs)
+        + '\n<dialog id="viewer"><header><h2></h2><button class="close" type="button">close</button></header>'
+        '<div class="figure"></div></dialog>\n'
+        + "\n".join(s for s in (_stored_figures(out, r) for r in report.runs) if s)
+        + f'\n<script type="application/json" id="histplot-data">{_script_json(_pc_data(report))}</script>\n'
+        f"<script>{asset('parallel.js')}</script>\n<script>{asset('report.js')}</script>\n"
+        "</body></html>\n"
     )

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from ..display import md_cell, number
 from .results import Report, RunResult
-
-
-def fmt_number(v: float | None) -> str:
-    return "–" if v is None else f"{v:.4g}"
 
 
 def finding_words(r: RunResult) -> str:
@@ -33,14 +30,7 @@ def metric_words(r: RunResult, most: int = 4) -> str:
     cols = [c for c in r.metrics if c != r.monitor]
     held_out = [c for c in cols if c.startswith(("val_", "test_"))]
     picked = (held_out or cols)[:most]
-    return (
-        ", ".join(f"{c} {fmt_number(r.metrics[c]['final'])} ({fmt_number(r.metrics[c]['best'])})" for c in picked)
-        or "–"
-    )
-
-
-def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return ", ".join(f"{c} {number(r.metrics[c]['final'])} ({number(r.metrics[c]['best'])})" for c in picked) or "–"
 
 
 def to_markdown(report: Report, *, timestamp: str | None = None) -> str:
@@ -68,15 +58,15 @@ def to_markdown(report: Report, *, timestamp: str | None = None) -> str:
         lines.append(
             "| "
             + " | ".join(
-                _md_cell(x)
+                md_cell(x)
                 for x in [
                     r.label or r.source,
                     r.format or "–",
                     r.epochs if r.epochs is not None else "–",
                     f"{r.monitor} ({r.mode})" if r.monitor else "–",
                     r.best_epoch or "–",
-                    fmt_number(r.best),
-                    fmt_number(r.final),
+                    number(r.best),
+                    number(r.final),
                     metric_words(r),
                     finding_words(r),
                     fig,

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ..diagnosis.monitor import auto_mode
 from ..diagnosis.run import diagnose
+from ..display import rounded
 from ..errors import HistplotError
 from ..figures.annotate import annotate
 from ..figures.confusion import best_epoch, class_labels, confusion_figure, held_out, row_normalised
@@ -21,6 +21,8 @@ from ..figures.distributions import distribution_figure
 from ..figures.files import safe_stem
 from ..figures.panels import render
 from ..metrics.derive import derive
+from ..metrics.families import COUNT_KINDS, split_suffix
+from ..naming import direction
 from ..output import save_figure
 from ..readers import load
 from ..readers.discovery import Candidate
@@ -52,9 +54,13 @@ class RunResult:
     extra_figures: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> format -> path
     confusion: dict[str, Any] | None = None  # per-class recall of the held-out matrix at the best epoch
     slider: str = ""  # index.html's epoch slider over the matrices (not in summary.json)
+    # For index.html's parallel coordinates only (not in summary.json): the run's hyperparameters and
+    # its main series per epoch, thinned to at most ``MAX_ROWS`` epochs.
+    params: dict[str, Any] = field(default_factory=dict)
+    series: dict[str, list] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "slider"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("params", "series", "slider")}
 
 
 @dataclass
@@ -131,9 +137,11 @@ def _fill(result: RunResult, job: RunJob) -> None:
     best = d.first("best_epoch")
     if best is not None and d.monitor in h.frame.columns:
         result.best_epoch = best.epochs[0] if best.epochs else None
-        result.best = _num(best.numbers.get("value"))
-        result.final = _num(_last_finite(h.frame[d.monitor]))
+        result.best = rounded(best.numbers.get("value"))
+        result.final = rounded(_last_finite(h.frame[d.monitor]))
     result.metrics = _main_metrics(h)
+    result.params = {str(k): v for k, v in (h.meta.get("params") or {}).items() if _plain_value(v)}
+    result.series = _thinned(h, list(result.metrics))
     fig = render(h, options=job.options)
     annotate(fig, h, d)
     for fmt in job.formats:
@@ -173,7 +181,7 @@ def confusion_summary(h) -> dict[str, Any]:
         "split": split,
         "epoch": epoch,
         "chosen_by": why,
-        "recall": {name: _num(v) for name, v in zip(class_labels(m), recall)},
+        "recall": {name: rounded(v) for name, v in zip(class_labels(m), recall)},
     }
 
 
@@ -181,32 +189,60 @@ def _derived(history):
     return derive(history)
 
 
-def _num(v: Any) -> float | None:
-    if v is None:
-        return None
-    f = float(v)
-    return float(f"{f:.6g}") if math.isfinite(f) else None
-
-
 def _last_finite(series) -> float | None:
     s = series[series.map(math.isfinite)]
     return float(s.iloc[-1]) if len(s) else None
 
 
+MAX_ROWS = 200
+
+
+def _plain_value(v: Any) -> bool:
+    return isinstance(v, (str, bool)) or (isinstance(v, (int, float)) and math.isfinite(v))
+
+
+def _thinned(h, columns: list[str]) -> dict[str, list]:
+    """``epoch`` and ``columns`` at no more than ``MAX_ROWS`` evenly spaced epochs (the last kept)."""
+    n = len(h.frame)
+    if n == 0 or not columns:
+        return {}
+    step = max(1, math.ceil(n / MAX_ROWS))
+    rows = list(range(0, n, step))
+    if rows[-1] != n - 1:
+        rows.append(n - 1)
+    frame = h.frame.iloc[rows]
+    out: dict[str, list] = {"epoch": [int(e) for e in frame.index]}
+    for col in columns:
+        out[col] = [float(f"{v:.5g}") if math.isfinite(v) else None for v in frame[col].to_numpy(dtype=float)]
+    return out
+
+
 def _main_metrics(h) -> dict[str, dict[str, float | None]]:
-    """Final and best (by the metric's direction) of loss and the first few other metrics, per split."""
+    """Final and best (by the metric's direction) of loss and the first few quality metrics, per split.
+
+    Quality metrics are those whose direction the naming table knows; raw confusion counts
+    (``val_tp``) and series of unknown direction are left out. Bases with a held-out series come first.
+    """
     out: dict[str, dict[str, float | None]] = {}
     groups = h.metrics()
-    bases = sorted(groups, key=lambda b: (b != "loss", list(groups).index(b)))[:4]
-    for base in bases:
+    order = list(groups)
+    quality = [b for b in groups if b == "loss" or (direction(b) and not _is_count(b))]
+    quality.sort(key=lambda b: (b != "loss", not ({"val", "test"} & set(groups[b])), order.index(b)))
+    for base in quality[:4]:
         for col in groups[base].values():
             s = h.frame[col]
             s = s[s.map(math.isfinite)]
             if s.empty:
                 continue
-            best = s.max() if auto_mode(col) == "max" else s.min()
-            out[col] = {"final": _num(s.iloc[-1]), "best": _num(best)}
+            best = s.max() if direction(base) == "higher" else s.min()
+            out[col] = {"final": rounded(s.iloc[-1]), "best": rounded(best)}
     return out
+
+
+def _is_count(base: str) -> bool:
+    parsed = split_suffix(base)
+    stem = parsed[0] if parsed else base
+    return stem.lower() in COUNT_KINDS or stem.lower() in ("support", "count", "number")
 
 
 def slugs(candidates: Sequence[Candidate]) -> list[str]:

@@ -6,9 +6,7 @@ from histplot.figures.panels import render
 from histplot.figures.style import SPLIT_STYLE
 from histplot.history import History
 
-
-def axes_by_name(fig):
-    return {ax.get_label(): ax for ax in fig.axes if ax.get_visible()}
+from conftest import visible_axes
 
 
 def test_panel_per_metric_train_and_validation_together():
@@ -24,7 +22,7 @@ def test_panel_per_metric_train_and_validation_together():
         fmt="keras_json",
     )
     fig = render(h)
-    axes = axes_by_name(fig)
+    axes = visible_axes(fig)
     assert list(axes) == ["loss", "accuracy", "learning_rate"]
     loss = axes["loss"]
     assert [t.get_text() for t in loss.get_legend().get_texts()] == ["train", "validation"]
@@ -40,37 +38,37 @@ def test_panel_per_metric_train_and_validation_together():
 
 def test_same_colours_in_every_panel():
     h = History.build({"loss": [1, 0.5], "val_loss": [1, 0.6], "mae": [3, 2], "val_mae": [3, 2.5]})
-    axes = axes_by_name(render(h))
+    axes = visible_axes(render(h))
     assert axes["loss"].lines[1].get_color() == axes["mae"].lines[1].get_color() == SPLIT_STYLE["val"]["color"]
 
 
 def test_test_split_pairs_with_train():
     h = History.build({"train_mse": [3.0, 2.0], "test_mse": [3.5, 2.6]})
-    ax = axes_by_name(render(h))["mse"]
+    ax = visible_axes(render(h))["mse"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "test"]
 
 
 def test_sparse_validation_is_joined_with_markers_on_its_own_epochs():
     h = History.build({"loss": [0.9, 0.71, 0.6, 0.52, 0.47, 0.43], "val_loss": [None, 0.75, None, 0.66, None, 0.70]})
-    ax = axes_by_name(render(h))["loss"]
+    ax = visible_axes(render(h))["loss"]
     np.testing.assert_array_equal(ax.lines[1].get_xydata(), [[2, 0.75], [4, 0.66], [6, 0.70]])
     assert ax.lines[1].get_marker() == "o"
 
 
 def test_only_finite_values_are_drawn():
     h = History.build({"loss": [1.0, float("nan"), float("inf"), 0.5]})
-    ax = axes_by_name(render(h))["loss"]
+    ax = visible_axes(render(h))["loss"]
     np.testing.assert_array_equal(ax.lines[0].get_xydata(), [[1, 1.0], [4, 0.5]])
 
 
 def test_losses_spanning_decades_get_a_log_axis():
     h = History.build({"loss": [1e6, 1e4, 1e2, 1.0]})
-    assert axes_by_name(render(h))["loss"].get_yscale() == "log"
+    assert visible_axes(render(h))["loss"].get_yscale() == "log"
 
 
 def test_single_epoch_is_visible():
     h = History.build({"loss": [0.69], "val_loss": [0.72]})
-    ax = axes_by_name(render(h))["loss"]
+    ax = visible_axes(render(h))["loss"]
     assert all(line.get_marker() == "o" for line in ax.lines)
     assert ax.get_xlim() == (0.5, 1.5)
     assert list(ax.get_xticks()) == [1]
@@ -79,5 +77,5 @@ def test_single_epoch_is_visible():
 def test_metrics_selection_and_title():
     h = History.build({"loss": [1, 0.5], "acc": [0.2, 0.4]})
     fig = render(h, metrics=["accuracy"], title="mine")
-    assert list(axes_by_name(fig)) == ["accuracy"]
+    assert list(visible_axes(fig)) == ["accuracy"]
     assert fig.get_suptitle() == "mine"
