@@ -21,6 +21,7 @@ def pytest_configure(config):
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_histories"
 
