@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import matplotlib
@@ -11,6 +12,15 @@ from click.testing import CliRunner
 
 matplotlib.use("Agg")
 matplotlib.rcdefaults()
+
+
+def pytest_configure(config):
+    # A CI runner may start the suite as a background job of a non-interactive shell, which ignores
+    # SIGINT; an ignored signal is inherited across exec, so the commands the Ctrl-C tests start would
+    # ignore it too. A handler of our own (not SIG_IGN) is reset to the default in every child.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_histories"

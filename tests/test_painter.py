@@ -184,12 +184,13 @@ def test_ctrl_c_during_plot_leaves_no_file_and_no_process(tmp_path, phase):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert started.exists(), proc.communicate()
+    if not started.exists():
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"the command never reached the {phase} phase: {proc.communicate(timeout=10)}")
     if phase == "writing":
         assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")]  # the half-written figure
     os.killpg(proc.pid, signal.SIGINT)

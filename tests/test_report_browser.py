@@ -7,11 +7,14 @@ typing, a drag) and writes what it saw into the DOM, which ``--dump-dom`` prints
 Needs Chromium (`.ci/run` installs it); skipped only when it is missing outside CI.
 """
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import tempfile
 
 import pytest
 
@@ -135,8 +138,26 @@ def report(tmp_path_factory):
     return tmp, probe, summary
 
 
+def _chromium(args: list[str], timeout: int = 120) -> str:
+    """Run headless Chromium in a process group of its own and return what it printed. On a timeout
+    the whole group is killed: Chromium's helper processes hold its output open, so waiting for the
+    output of the parent alone could wait forever."""
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"Chromium did not finish within {timeout} s: {' '.join(args[-2:])}")
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        out.seek(0)
+        return out.read().decode("utf-8", "replace")
+
+
 def _probe(chromium, page, width, profile):
-    dom = subprocess.run(
+    dom = _chromium(
         [
             chromium,
             *FLAGS,
@@ -145,11 +166,8 @@ def _probe(chromium, page, width, profile):
             "--virtual-time-budget=10000",
             "--dump-dom",
             page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
+        ]
+    )
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
     assert found, dom[-2000:]
     return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
@@ -199,7 +217,7 @@ def test_screenshots(chromium, report):
     tmp, _, _ = report
     for width in (800, 1400):
         shot = tmp / f"shot{width}.png"
-        subprocess.run(
+        _chromium(
             [
                 chromium,
                 *FLAGS,
@@ -207,9 +225,7 @@ def test_screenshots(chromium, report):
                 f"--window-size={width},1600",
                 f"--screenshot={shot}",
                 (tmp / "out" / "index.html").as_uri(),
-            ],
-            capture_output=True,
-            timeout=120,
+            ]
         )
         data = shot.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000

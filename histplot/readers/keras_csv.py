@@ -86,14 +86,27 @@ def parse_rows(header: str, lines: list[str], source: str | None = None) -> pd.D
 
     ``histplot watch`` calls it on each batch of appended lines, so the file is parsed once.
     """
-    header, *lines = _without_trailing_separator([header, *lines], _separator(header) or ",")
+    sep = _separator(header) or ","
+    header, *lines = _without_trailing_separator([header, *lines], sep)
     try:
-        df = pd.read_csv(io.StringIO("\n".join([header, *lines])), sep=_separator(header) or ",",
+        df = pd.read_csv(io.StringIO("\n".join([header, *lines])), sep=sep,
                          na_filter=False, skipinitialspace=True, dtype=str)
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReadError(f"malformed CSV: {str(exc).splitlines()[0]}", source) from exc
     df.columns = [str(c).strip() for c in df.columns]
+    _absent_fields(df, lines, sep)
     return df
+
+
+def _absent_fields(df: pd.DataFrame, lines: list[str], sep: str) -> None:
+    """pandas fills the fields a short row lacks with "" as it does an empty field; they are not the
+    same (a writer that left a metric out writes "2,nan,", a summary row under a longer header
+    stops early), so absent fields become NaN."""
+    if len(df) != len(lines) or not len(df.columns):
+        return
+    counts = np.fromiter((ln.count(sep) + 1 for ln in lines), dtype=np.int64, count=len(lines))
+    for row in np.flatnonzero(counts < len(df.columns)).tolist():
+        df.iloc[row, int(counts[row]):] = np.nan
 
 
 def from_table(df: pd.DataFrame, *, source: str | None = None, run: str | None = None,
@@ -170,8 +183,9 @@ def _closing_row(df: pd.DataFrame, ep: np.ndarray, final: dict) -> tuple[pd.Data
     whose other rows are full is such a summary: a final evaluation, never an epoch."""
     if len(ep) < 3 or ep[-1] != ep[-2] + 1:
         return df, ep
-    # a cell is filled when it has text: short rows read as empty cells (the table keeps cells as written)
-    filled = (df.fillna("").astype(str).apply(lambda c: c.str.strip()) != "").to_numpy()
+    # A row is short when fields are absent (parse_rows leaves those NaN); an empty field ("2,nan,")
+    # is a value the writer left out of a full row, as any logger writes a missing metric.
+    filled = df.notna().to_numpy()
     if not filled[:-1].all() or filled[-1].all():
         return df, ep
     k = int(filled[-1].sum())
