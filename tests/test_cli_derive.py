@@ -75,7 +75,7 @@ def test_info_folds_per_class_families(run):
     assert "    macro_precision, macro_recall, macro_f1" not in r.stdout  # one line per input family
     assert "    macro_f1  <- f1_k  [train, val]" in r.stdout
     assert "    precision_k  <- tp_k, fp_k  [train, val; k=0-9]" in r.stdout
-    assert len(r.stdout.splitlines()) < 45
+    assert len(r.stdout.splitlines()) < 50  # unfolded, the 14 per-class metrics would add ~250 lines
 
 
 def test_config_expressions_in_cwd(run, binary, tmp_path):

@@ -64,7 +64,11 @@ def test_plot_x_option(run):
 def test_plot_every_sample(run):
     paths = sorted(SAMPLES.iterdir())
     result = run("plot", *paths, "-o", "figs/", ok=True)
-    assert len(result.stdout.split()) == len(paths)
+    written = result.stdout.split()
+    extra = [f for f in written if f.endswith(("-confusion.png", "-distributions.png"))]
+    assert len(written) - len(extra) == len(paths)  # a figure per run
+    # and a second figure for the runs that log confusion matrices or histograms
+    assert sorted(extra) == ["figs/fashion_confusion-confusion.png", "figs/tensorboard_histograms-distributions.png"]
 
 
 # -- Runs: per-epoch reductions of step rows, checked against pandas' groupby -----------------------
