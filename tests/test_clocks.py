@@ -242,6 +242,26 @@ def test_mmengine_train_by_iteration_and_val_by_epoch(tmp_path):
     assert len(h.steps) == 6 and h.steps.index[-1] == 300
 
 
+@pytest.mark.parametrize("with_iter", [True, False])
+def test_mmengine_validation_lines_hold_validation_metrics_whatever_their_names(tmp_path, with_iter):
+    """MMPose's evaluators log PCK, AUC and NME with no evaluator prefix; the training lines of an
+    epoch-based loop may carry no ``iter`` key. A value on a validation line is a validation value."""
+    lines = []
+    for epoch in range(1, 5):
+        for k in range(3):
+            step = (epoch - 1) * 3 + k + 1
+            line = {"lr": 0.01, "loss": 1.0 / step, "acc_pose": 0.5, "epoch": epoch, "step": step}
+            lines.append({**line, "iter": step} if with_iter else line)
+        lines.append({"PCK": 0.9 + epoch / 100, "NME": 0.05 - epoch / 1000, "time": 0.1, "step": epoch})
+    p = tmp_path / "scalars.json"
+    p.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    h = histplot.load(p)
+    assert h.epochs == 4
+    splits = {h.info(c).base: h.split(c) for c in h.frame.columns if h.split(c)}
+    assert splits["PCK"] == "val" and splits["NME"] == "val"
+    assert splits["loss"] == "train" and splits["acc_pose"] == "train"
+
+
 def test_mmengine_iteration_based_is_steps_only(tmp_path):
     lines = [{"lr": 0.01, "loss": 1.0 / s, "iter": s, "memory": 10, "step": s} for s in range(50, 1050, 50)]
     lines.append({"mIoU": 40.0, "aAcc": 80.0, "step": 1000})

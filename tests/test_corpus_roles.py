@@ -40,7 +40,7 @@ class _Api:
 
 # Known wrong, to fix: mmpose's evaluator metrics (PCK, AUC, NME) lose the evidence of their
 # validation lines since the JSON-lines reader groups lines by clock (issue 15 stays open for it).
-KNOWN_WRONG = {"mmengine/kv-chiu__Fruit-Classification__Ear-Keypoints-Detection_logs_mmpose_scalars.json"}
+KNOWN_WRONG: set[str] = set()
 CASES = [
     pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="mmpose evaluator split")) if k in KNOWN_WRONG else k
     for k in sorted(ENTRIES)

@@ -4,9 +4,12 @@ Each row is a convention of ../shared/FRAMEWORK_NAMES.md (section in the comment
 values are written from that document, not from what the code prints.
 """
 
+import json
+
 import numpy as np
 import pytest
 
+import histplot
 from histplot.history import History
 from histplot.naming import describe, detect_framework, direction
 from histplot.readers.aliases import apply_aliases
@@ -300,3 +303,36 @@ def test_tab_separated_log_with_trailing_tabs_and_human_headers(tmp_path):
     h = histplot.load(path)
     assert list(h.frame.columns) == ["loss", "val_loss", "val_accuracy"]
     assert h.frame["val_accuracy"].tolist() == [50.0, 60.0]
+
+
+def test_hugging_face_per_entity_metrics_form_families(tmp_path):
+    """run_ner.py flattens seqeval's report to eval_<ENTITY>_<metric> beside eval_overall_*."""
+    from histplot.metrics.families import entity_families
+
+    entities = ("LOC", "MISC", "ORG", "PER")
+    log = []
+    for epoch in (1, 2, 3):
+        log.append({"loss": 1.0 / epoch, "learning_rate": 1e-5, "epoch": float(epoch), "step": epoch * 100})
+        row = {"eval_loss": 0.5 / epoch, "epoch": float(epoch), "step": epoch * 100}
+        for i, e in enumerate(entities):
+            row |= {f"eval_{e}_{m}": 0.5 + i / 10 + epoch / 100 for m in ("precision", "recall", "f1")}
+            row[f"eval_{e}_number"] = 100 * (i + 1)
+        row |= {f"eval_overall_{m}": 0.7 + epoch / 100 for m in ("precision", "recall", "f1", "accuracy")}
+        log.append(row)
+    path = tmp_path / "trainer_state.json"
+    path.write_text(json.dumps({"log_history": log, "global_step": 300, "epoch": 3.0}))
+    h = histplot.load(path)
+    bases = {h.base(c) for c in h.frame.columns if h.split(c) == "val"}
+    fams = entity_families(bases)
+    assert sorted(fams) == ["f1", "precision", "recall"]
+    assert [e for e, _ in fams["f1"]] == [*entities, "overall"]
+    assert "accuracy" not in fams  # overall_accuracy alone: one value, no entity family
+    numbers = [c for c in h.frame.columns if c.endswith("_number")]
+    assert all(h.info(c).role != "metric" for c in numbers)
+
+
+def test_averages_and_plain_names_are_not_entity_families():
+    from histplot.metrics.families import entity_members
+
+    assert entity_members({"macro_f1", "micro_f1", "weighted_f1", "f1"}) == {}
+    assert entity_members({"box_precision", "mask_precision"}) == {}  # no support, no overall value

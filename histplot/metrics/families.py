@@ -81,3 +81,40 @@ def families(bases: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
     for b, (stem, idx) in class_members(bases).items():
         out.setdefault(stem, []).append((idx, b))
     return {k: sorted(v) for k, v in out.items()}
+
+
+# seqeval's classification report, flattened by Hugging Face's token-classification scripts
+# (run_ner.py: ``{entity}_{precision,recall,f1,number}``, then ``eval_``): one line per entity type,
+# beside the ``overall_*`` values. ``number`` is the entity's support count, not a quality metric.
+_ENTITY_METRICS = ("precision", "recall", "f1", "accuracy")
+_ENTITY = re.compile(rf"^(?P<entity>.+?)_(?P<metric>{'|'.join(_ENTITY_METRICS)})$")
+_AVERAGES = {"macro", "micro", "weighted", "samples", "mean", "avg", "average", "balanced", "top1", "top5"}
+
+
+def entity_members(bases: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Base name -> (metric, entity) for per-entity metrics (``PER_f1``, ``LOC_precision``): a metric
+    that two or more entity names share, where the file also names the entities' support
+    (``PER_number``) or logs the ``overall_`` value of that metric. ``overall_f1`` itself is the
+    family's overall line: (metric, "overall")."""
+    bases = set(bases)
+    by_metric: dict[str, list[tuple[str, str]]] = {}
+    for b in bases:
+        m = _ENTITY.match(b)
+        if m and split_suffix(b) is None and m["entity"].lower() not in _AVERAGES:
+            by_metric.setdefault(m["metric"], []).append((m["entity"], b))
+    out: dict[str, tuple[str, str]] = {}
+    for metric, members in by_metric.items():
+        entities = [(e, b) for e, b in members if e != "overall"]
+        supported = [e for e, _ in entities if f"{e}_number" in bases]
+        if len(entities) < 2 or (len(supported) < 2 and f"overall_{metric}" not in bases):
+            continue
+        out.update({b: (metric, e) for e, b in members})
+    return out
+
+
+def entity_families(bases: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """Metric -> [(entity, base)] sorted by entity, ``overall`` last, for per-entity families."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for b, (metric, entity) in entity_members(bases).items():
+        out.setdefault(metric, []).append((entity, b))
+    return {k: sorted(v, key=lambda eb: (eb[0] == "overall", eb[0])) for k, v in out.items()}

@@ -190,5 +190,8 @@ def _two_clocks(records: list[dict], source: str | None, notes: list[str]) -> Hi
     if any(k in timing for r in val for k in r):
         notes.append("validation lines' time/data_time (evaluation timing) not drawn")
     steps = pd.DataFrame([{k: v for k, v in r.items() if k not in skip} for r in train], index=t_step)
+    # Every value of a validation line is the evaluator's, whatever its name (PCK, AUC, NME carry no
+    # evaluator prefix): the line's shape is the evidence.
     return History.build({k: frame[k].to_numpy() for k in frame.columns}, epochs=frame.index.to_numpy(),
-                         source=source, fmt=NAME, notes=notes, steps=steps, step_epochs=t_epoch)
+                         source=source, fmt=NAME, notes=notes, steps=steps, step_epochs=t_epoch,
+                         split_evidence={k: "val" for k in frame.columns})
