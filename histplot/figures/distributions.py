@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..diagnosis.run import diagnose
 from ..errors import HistplotError
@@ -146,6 +147,8 @@ def _overlaid(ax, d: DistributionSeries, picks: list[int]) -> None:
         ax.stairs(density, np.concatenate([b[:, 0], b[-1:, 1]]), color=color, label=label, linewidth=1.3, baseline=None)
     ax.set_title(f"{pretty(d.name)}: histograms", fontsize=10)
     ax.set_ylabel("density")
+    # Values such as -0.0075 are wide labels: at most five ticks keep them apart in a half-width panel.
+    ax.xaxis.set_major_locator(MaxNLocator(5))
     ax.legend(fontsize=7, loc="best")
     ax.grid(alpha=0.3)
 
