@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import histplot
@@ -208,3 +209,26 @@ def test_short_vectors_per_epoch_are_statistics_not_samples(tmp_path):
     )
     h = histplot.load(path)
     assert not h.distributions and any("12 numbers per epoch" in n for n in h.notes)
+
+
+def test_rebinned_histograms_keep_every_count_and_no_narrow_spike():
+    from histplot.figures.distributions import rebinned
+
+    # PyTorch-like buckets: an empty opening bucket, a very narrow one, a wide one, one repeated value
+    buckets = np.array([[0.0, 0.0, 0.0], [0.0, 1e-9, 50.0], [1e-9, 4.0, 100.0], [3.0, 3.0, 10.0]])
+    edges = np.linspace(0.0, 4.0, 5)
+    counts = rebinned(buckets, edges)
+    assert counts.sum() == pytest.approx(160.0)
+    # the narrow bucket lands in the first bin; the wide one is shared by overlap; the point in [3, 4)
+    assert counts.tolist() == pytest.approx([50 + 25, 25, 25, 25 + 10], rel=1e-6)
+
+
+def test_a_single_histogram_is_drawn_without_percentile_bands():
+    from histplot.figures.distributions import distribution_figure
+    from histplot.history import DistributionSeries, History
+
+    d = DistributionSeries(np.array([1]), [np.array([[0.0, 1.0, 5.0], [1.0, 2.0, 7.0]])], "classes")
+    h = History(frame=pd.DataFrame({"loss": [1.0, 0.5]}, index=[1, 2]), distributions={"classes": d})
+    fig = distribution_figure(h)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["classes: histograms"]

@@ -24,6 +24,7 @@ from .style import pretty
 PERCENTILES = (0, 7, 16, 50, 84, 93, 100)
 MAX_TAGS = 6
 MAX_LINES = 12
+_BINS = 40  # display bins of an overlaid histogram
 _BAND_ALPHA = ((0, 100, 0.15), (7, 93, 0.25), (16, 84, 0.4))
 _EPOCH_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 
@@ -96,8 +97,15 @@ def distribution_figure(
     axes = fig.subplots(rows, 2, squeeze=False)
     for row, tag in enumerate(shown):
         d = dists[tag]
-        _bands(axes[row][0], d)
-        _overlaid(axes[row][1], d, chosen_epochs(history, d, epochs))
+        if len(d.index) > 1:
+            _bands(axes[row][0], d)
+            _overlaid(axes[row][1], d, chosen_epochs(history, d, epochs))
+            continue
+        # one histogram (YOLOv5's label counts at step 0): no bands over time, the histogram alone
+        gs = axes[row][0].get_gridspec()
+        for ax in axes[row]:
+            ax.remove()
+        _overlaid(fig.add_subplot(gs[row, :]), d, [int(d.index[0])])
     for i, (group, members) in enumerate(layers.items()):
         row = len(shown) + i
         gs = axes[row][0].get_gridspec()
@@ -128,23 +136,38 @@ def _bands(ax, d: DistributionSeries) -> None:
     ax.grid(alpha=0.3)
 
 
+def rebinned(buckets: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts of a (B, 3) histogram on ``edges``, each bucket's count shared by overlap (a bucket of
+    no width, one repeated value, goes whole to the bin that holds it). Writers' buckets are uneven
+    (PyTorch's grow exponentially from 0, TF1's close at DBL_MAX), and a narrow one drawn as it is
+    becomes a spike of density that says nothing; TensorBoard re-bins for display too."""
+    lo, hi, counts = buckets[:, 0:1], buckets[:, 1:2], buckets[:, 2]
+    left, right = edges[None, :-1], edges[None, 1:]
+    width = hi - lo
+    overlap = np.clip(np.minimum(hi, right) - np.maximum(lo, left), 0, None)
+    share = np.divide(overlap, width, out=np.zeros_like(overlap), where=width > 0)
+    point = width[:, 0] <= 0
+    if point.any():
+        at = np.clip(np.searchsorted(edges, lo[point, 0], side="right") - 1, 0, len(edges) - 2)
+        share[point] = 0.0
+        share[np.flatnonzero(point), at] = 1.0
+    return counts @ share
+
+
 def _overlaid(ax, d: DistributionSeries, picks: list[int]) -> None:
-    for i, epoch in enumerate(picks):
-        b = d.buckets[int(np.flatnonzero(d.index == epoch)[0])]
-        b = b[np.argsort(b[:, 0], kind="stable")]
-        width = b[:, 1] - b[:, 0]
-        total = b[:, 2].sum()
+    chosen = [d.buckets[int(np.flatnonzero(d.index == epoch)[0])] for epoch in picks]
+    lo = min(float(b[:, 0].min()) for b in chosen)
+    hi = max(float(b[:, 1].max()) for b in chosen)
+    edges = np.linspace(lo, hi, _BINS + 1) if hi > lo else np.array([lo - 0.5, lo + 0.5])
+    for i, (epoch, b) in enumerate(zip(picks, chosen)):
         color = _EPOCH_COLORS[i % len(_EPOCH_COLORS)]
         label = f"{d.clock} {epoch}"
-        keep = width > 0
+        counts = rebinned(b, edges)
+        total = counts.sum()
         if total <= 0:
             continue
-        if not keep.any():  # every value the same
-            ax.axvline(b[0, 0], color=color, label=label)
-            continue
-        b, width = b[keep], width[keep]
-        density = b[:, 2] / (total * width)
-        ax.stairs(density, np.concatenate([b[:, 0], b[-1:, 1]]), color=color, label=label, linewidth=1.3, baseline=None)
+        density = counts / (total * np.diff(edges))
+        ax.stairs(density, edges, color=color, label=label, linewidth=1.3, baseline=None)
     ax.set_title(f"{pretty(d.name)}: histograms", fontsize=10)
     ax.set_ylabel("density")
     # Values such as -0.0075 are wide labels: at most five ticks keep them apart in a half-width panel.
