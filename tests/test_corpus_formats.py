@@ -170,8 +170,8 @@ CASES = [
     ("ultralytics/chrismuntean__YOLO11n-pose-hands__runs_pose_train_results.csv", "keras_csv", 100, ['time', 'box_loss', 'pose_loss', 'kobj_loss']),
     ("ultralytics/vbalab__YOLO26m-pose-hands__runs_pose_train_results.csv", "keras_csv", 101, ['time', 'box_loss', 'pose_loss', 'kobj_loss']),
     ('yolov5/LuisFelipe25__training_model__runs_train-cls_exp_results.csv', 'keras_csv', 10, ['loss', 'val_loss', 'val_accuracy_top1', 'val_accuracy_top5']),
-    ("yolov5/TituShahoriar__Yolo-v7-custom-data-set__runs_train_exp4_results.txt", "xfail", 20, 'not a training history in any known format (tried keras_json'),
-    ("yolov5/hrithikacharukula__Chess-Pawn-Detection-using-YOLOv5-__runs_train_exp2_results.txt", "xfail", 300, 'not a training history in any known format (tried keras_json'),
+    ("yolov5/TituShahoriar__Yolo-v7-custom-data-set__runs_train_exp4_results.txt", "yolo_results_txt", 20, ['gpu_mem', 'box_loss', 'obj_loss', 'cls_loss']),
+    ("yolov5/hrithikacharukula__Chess-Pawn-Detection-using-YOLOv5-__runs_train_exp2_results.txt", "yolo_results_txt", 300, ['gpu_mem', 'box_loss', 'obj_loss', 'cls_loss']),
     ("yolov5/puruarora12__Recycling-Waste-Detection-for-Robotics-Application__runs_train-seg_exp_results.csv", "keras_csv", 100, ['box_loss', 'seg_loss', 'obj_loss', 'cls_loss']),
     ('yolov5/tphat0206__eat-lab-dispatch-monitoring-system__runs_train-cls_exp_results.csv', 'keras_csv', 5, ['loss', 'val_loss', 'val_accuracy_top1', 'val_accuracy_top5']),
 ]

@@ -394,3 +394,50 @@ def test_lightning_epochs_that_are_not_epoch_numbers_are_refused(tmp_path, bad):
     f.write_text(f"epoch,step,train_loss\n0,0,1.0\n{bad},1,0.5\n")
     with pytest.raises(ReadError, match="epoch"):
         load(str(f))
+
+
+# -- legacy results.txt (YOLOv5 2020-21, YOLOv7, ultralytics/yolov3) --------------------------------
+def _results_txt(rows: list[list[float]], planned: int, twelfth=None) -> str:
+    """Lines as train.py wrote them: '%10s' * 2 + '%10.4g' * 13."""
+    out = []
+    for e, (box, obj, cls, p, r, m50, m95, vbox) in enumerate(rows):
+        twelve = m95 if twelfth is None else twelfth(p, r)
+        vals = [box, obj, cls, box + obj + cls, 40 + e, 640, p, r, m50, twelve, vbox, 0.01, 0.005]
+        out.append(("%10s" * 2 + "%10.4g" * 13) % (f"{e}/{planned - 1}", f"{4.5 + e / 100:.3g}G", *vals))
+    return "\n".join(out) + "\n"
+
+
+def _detection_rows(n: int) -> list[list[float]]:
+    return [
+        [0.1 / (e + 1), 0.05, 0.02 / (e + 1), 0.3 + e / 50, 0.4 + e / 60, 0.35 + e / 60, 0.2 + e / 80, 0.09 - e / 500]
+        for e in range(n)
+    ]
+
+
+def test_yolov5_legacy_results_txt(tmp_path):
+    p = tmp_path / "results.txt"
+    p.write_text(_results_txt(_detection_rows(8), planned=10))
+    h = histplot.load(p)
+    assert h.meta["format"] == "yolo_results_txt"
+    assert h.epochs == 8 and list(h.frame.index) == list(range(1, 9))  # '0/9' is the first of 10 epochs
+    assert {h.split(c) for c in ("val_precision", "val_mAP_0.5:0.95", "val_box_loss")} == {"val"}
+    assert h.split("box_loss") == "train" and h.split("total_loss") == "train"
+    assert h.frame["val_precision"].iloc[0] == pytest.approx(0.3)
+    assert h.frame["gpu_mem"].iloc[-1] == pytest.approx(4.57)  # GiB, from '4.57G'
+    assert all(h.info(c).role != "metric" for c in ("gpu_mem", "labels"))
+    assert h.meta["planned_epochs"] == 10 and any("8 of 10 planned" in n for n in h.notes)
+    assert histplot.diagnose(h).first("best_epoch") is not None
+
+
+def test_yolov3_results_txt_has_f1_where_yolov5_has_map(tmp_path):
+    p = tmp_path / "results.txt"
+    p.write_text(_results_txt(_detection_rows(6), planned=6, twelfth=lambda p, r: 2 * p * r / (p + r)))
+    h = histplot.load(p)
+    assert "val_f1" in h.frame.columns and "val_mAP_0.5:0.95" not in h.frame.columns
+
+
+def test_results_txt_cut_off_mid_line_keeps_the_whole_lines(tmp_path):
+    p = tmp_path / "results.txt"
+    p.write_text(_results_txt(_detection_rows(5), planned=5) + "       5/9     4.6G   0.0201")
+    h = histplot.load(p)
+    assert h.epochs == 5 and any("last line" in n for n in h.notes)

@@ -21,6 +21,7 @@ from .memory import as_history, is_in_memory
 _MODULES = (
     "keras_json",
     "keras_csv",
+    "yolo_results_txt",
     "pickled",
     "torch_save",
     "lightning_csv",
