@@ -340,3 +340,21 @@ def test_window_min_matches_the_direct_minimum_of_every_window():
                 continue
             expected = sliding_window_view(v, k).min(axis=1)
             np.testing.assert_array_equal(window_min(v, k), expected)
+
+
+def test_one_lucky_low_value_is_not_the_level_a_rise_is_measured_from():
+    rng = np.random.default_rng(3)
+    loss = 0.1 + 0.01 * rng.standard_normal(60)
+    loss[50] = 0.03  # one batch far below its neighbours, then the usual level again
+    d = diagnose(hist(loss=loss, val_loss=loss + 0.05), kinds=["divergence"])
+    assert not d.found("divergence")
+    loss[51:] = 0.5  # a real blow-up after it is still one
+    assert diagnose(hist(loss=loss, val_loss=loss + 0.05), kinds=["divergence"]).found("divergence")
+
+
+def test_a_rising_loss_component_under_a_falling_total_is_not_divergence():
+    """detectron2: loss_box_reg grows while the RPN matches more foreground; total_loss falls."""
+    component = np.r_[np.linspace(1.0, 0.15, 10), np.linspace(0.2, 0.5, 30)]
+    total = np.linspace(3.0, 0.8, 40)
+    d = diagnose(hist(loss_box_reg=component, total_loss=total), kinds=["divergence"])
+    assert not d.found("divergence")

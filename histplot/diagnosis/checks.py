@@ -547,12 +547,18 @@ def _explosion(epochs: np.ndarray, values: np.ndarray, ratio: float, min_epochs:
     n = values.size
     if n < min_epochs + 1:
         return None
+    # A rise is measured from the lowest level of a trailing running median (5 values, or a
+    # twentieth of a long series such as a per-batch loss), so that one lucky low value in a noisy
+    # loss is not taken for a level the run reached; the message names the lowest value itself.
+    window = min(max(5, n // 20), 51)
+    level = pd.Series(values).rolling(window, min_periods=1).median().to_numpy() if n >= 10 else values
+    base = np.minimum.accumulate(level)
     run_min = np.minimum.accumulate(values)
     # suffix minimum: the lowest value from each position to the end
     suffix_min = np.minimum.accumulate(values[::-1])[::-1]
     for t in range(1, n - min_epochs + 1):
         m = run_min[t - 1]
-        if m > 0 and suffix_min[t] > ratio * m:
+        if m > 0 and base[t - 1] > 0 and suffix_min[t] > ratio * base[t - 1]:
             j = int(np.flatnonzero(values[:t] == m)[0])
             return int(epochs[t]), int(epochs[j]), float(m), float(values[-1])
     return None

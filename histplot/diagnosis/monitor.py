@@ -34,6 +34,20 @@ def is_loss_like(base: str) -> bool:
     return bool(_LOSS_WORDS.search(base)) or direction(base) == "lower"
 
 
+_TOTAL = re.compile(r"(^|_)(total|overall|combined|sum)(_|$)", re.IGNORECASE)
+
+
+def loss_rank(base: str) -> int:
+    """Which loss stands for the run: ``loss`` itself, then a total (detectron2's ``total_loss``,
+    YOLO's summed ``total_loss``), then any other loss; a component such as ``loss_box_reg`` may
+    rise while the total falls (more foreground proposals matched), so it comes last."""
+    if base == "loss":
+        return 0
+    if not is_loss_like(base):
+        return 3
+    return 1 if _TOTAL.search(base) else 2
+
+
 def auto_mode(name: str) -> str:
     """``min`` for losses and errors, ``max`` for higher-is-better names (``naming.direction``'s table);
     ``min`` when the direction is unknown (``mode_is_known`` says so)."""
@@ -102,7 +116,7 @@ def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, l
     for split in ("val", "test"):
         empty = [c[split] for c in groups.values() if split in c and not has_values(frame, c[split])]
         notes += [f"'{c}' has no values" for c in empty]
-    for base, cols in groups.items():
+    for base, cols in sorted(groups.items(), key=lambda bc: loss_rank(bc[0])):
         if is_loss_like(base):
             for split in ("val", "test"):
                 if split in cols and usable(cols[split]):
@@ -112,7 +126,7 @@ def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, l
             if split in cols and usable(cols[split]):
                 return cols[split], notes + [f"no held-out loss: monitoring '{cols[split]}'"]
     train = [cols["train"] for cols in groups.values() if "train" in cols and has_values(frame, cols["train"])]
-    train.sort(key=lambda c: (c != "loss", not is_loss_like(parse_name(c)[1])))
+    train.sort(key=lambda c: (c != "loss", loss_rank(parse_name(c)[1])))
     if train:
         return train[0], notes + [
             f"no validation series: monitoring the training series '{train[0]}'; overfitting cannot be assessed"
@@ -136,7 +150,9 @@ def training_column(history: History, monitor: str) -> str | None:
     base = parse_name(monitor)[1]
     candidates = [groups.get(base, {}).get("train")] if is_loss_like(base) else []
     candidates.append("loss")
-    candidates += [cols.get("train") for b, cols in groups.items() if is_loss_like(b)]
+    candidates += [
+        cols.get("train") for b, cols in sorted(groups.items(), key=lambda bc: loss_rank(bc[0])) if is_loss_like(b)
+    ]
     for c in candidates:
         if c and parse_name(c)[0] == "train" and has_values(frame, c):
             return c
