@@ -232,3 +232,29 @@ def test_a_single_histogram_is_drawn_without_percentile_bands():
     fig = distribution_figure(h)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["classes: histograms"]
+
+
+def test_histograms_are_read_without_the_tensorboard_package(tmp_path):
+    """The event file's protobufs are decoded by histplot itself; a TF2 histogram names its plugin
+    with the tag's first value only, as the writers send metadata once per tag."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(4)
+    steps = []
+    for e in range(4):
+        h = tensor_histogram("dense/kernel", rng.normal(0, 1 / (e + 1), 400))
+        if e:
+            h.ClearField("metadata")
+        steps.append((e, [scalar("epoch_loss", 1.0 / (e + 1)), h, proto_histogram("grad", rng.normal(size=80))]))
+    write_events(tmp_path / "train", steps)
+    script = (
+        "import sys; sys.modules['tensorboard'] = None\n"
+        "import histplot\n"
+        f"h = histplot.load({str(tmp_path)!r})\n"
+        "print(sorted((k, d.index.tolist(), int(sum(b[:, 2].sum() for b in d.buckets))) "
+        "for k, d in h.distributions.items()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[('dense/kernel', [1, 2, 3, 4], 1600), ('grad', [1, 2, 3, 4], 320)]"

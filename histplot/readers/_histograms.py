@@ -7,14 +7,13 @@ Two encodings reach an event file:
   PyTorch opens with an empty bucket: edges are clamped to [min, max].
 - a tensor of shape (k, 3) of (left, right, count) under the ``histograms`` plugin (TF2
   ``tf.summary.histogram``, which the Keras callback's ``histogram_freq`` writes).
+Both are decoded by this package's own protobuf reader (``_tfrecord``), without the tensorboard package.
 Keras 3 names a weight's histogram by the weight's short name (``kernel/histogram``), so every
 layer's kernel shares one tag at one step: the n-th value of a tag within a step is the n-th
 layer, kept as ``kernel/histogram (n)``.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
@@ -33,25 +32,18 @@ class Collector:
         self.buckets = 0
         self.dropped: set[str] = set()
 
-    def add(self, value: Any, step: int, prefix: str = "") -> bool:
-        """Take ``value`` (a ``Summary.Value``) when it is a histogram, its tag after ``prefix``
-        (``val_`` for a Keras validation writer); whether it was one."""
-        if value.HasField("histo"):
-            buckets = from_proto(value.histo)
-        elif value.metadata.plugin_data.plugin_name == "histograms" and value.HasField("tensor"):
-            buckets = from_tensor(value.tensor)
-        else:
-            return False
+    def add(self, tag: str, step: int, buckets: np.ndarray | None, prefix: str = "") -> None:
+        """Take one histogram of ``tag`` (after ``prefix``: ``val_`` for a Keras validation writer);
+        None for one that could not be decoded."""
+        name = prefix + tag
         if buckets is None or self.buckets + len(buckets) > MAX_VALUES:
-            self.dropped.add(prefix + value.tag)
-            return True
+            self.dropped.add(name)
+            return
         self.buckets += len(buckets)
-        name = prefix + value.tag
         n = self._seen.get((name, step), 0) + 1
         self._seen[(name, step)] = n
         tag = name if n == 1 else f"{name} ({n})"
         self.rows.setdefault(tag, []).append((int(step), buckets))
-        return True
 
     def series(self, epoch_of_step, clock: str) -> dict[str, DistributionSeries]:
         """Tag -> series; ``epoch_of_step`` maps a step to the index on ``clock`` (the last value
@@ -66,12 +58,10 @@ class Collector:
         return out
 
 
-def from_proto(h: Any) -> np.ndarray | None:
-    limits = np.asarray(h.bucket_limit, dtype=np.float64)
-    counts = np.asarray(h.bucket, dtype=np.float64)
+def from_proto(lo: float, hi: float, limits: np.ndarray, counts: np.ndarray) -> np.ndarray | None:
+    """Buckets of a HistogramProto: right edges in ``limits``, the first left edge at ``lo``."""
     if not 0 < len(limits) == len(counts) <= MAX_BUCKETS:
         return None
-    lo, hi = float(h.min), float(h.max)
     if not (np.isfinite(lo) and np.isfinite(hi) and hi >= lo):
         return None
     lefts = np.clip(np.concatenate([[lo], limits[:-1]]), lo, hi)
@@ -79,14 +69,9 @@ def from_proto(h: Any) -> np.ndarray | None:
     return _checked(np.column_stack([lefts, rights, counts]))
 
 
-def from_tensor(tensor: Any) -> np.ndarray | None:
-    from tensorboard.util import tensor_util
-
-    shape = [d.size for d in tensor.tensor_shape.dim]
-    if len(shape) != 2 or shape[1] != 3 or not 0 < shape[0] <= MAX_BUCKETS:
-        return None
-    arr = tensor_util.make_ndarray(tensor)
-    if arr.dtype.kind not in "fiu":
+def from_tensor(arr: np.ndarray | None) -> np.ndarray | None:
+    """Buckets of a TF2 ``histograms`` tensor: shape (k, 3) of (left, right, count)."""
+    if arr is None or arr.ndim != 2 or arr.shape[1] != 3 or not 0 < arr.shape[0] <= MAX_BUCKETS:
         return None
     return _checked(arr.astype(np.float64))
 
@@ -94,4 +79,6 @@ def from_tensor(tensor: Any) -> np.ndarray | None:
 def _checked(buckets: np.ndarray) -> np.ndarray | None:
     if not np.isfinite(buckets).all() or (buckets[:, 2] < 0).any():
         return None
-    return buckets
+    # PyTorch opens with an empty bucket at the minimum: no width and no count, nothing to draw
+    keep = (buckets[:, 1] > buckets[:, 0]) | (buckets[:, 2] > 0)
+    return buckets[keep] if keep.any() else None

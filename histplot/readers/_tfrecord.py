@@ -344,3 +344,75 @@ def _plugin_name(metadata: bytes) -> str:
                 if n2 == 1 and w2 == 2:
                     return v2.decode("utf-8", "replace")
     return ""
+
+
+def tensor_array(b: bytes) -> np.ndarray | None:
+    """A TensorProto's values as a float array of its shape; None for a dtype that is not numeric."""
+    dtype, content, vals, dims = 0, None, [], []
+    for num, wire, v in fields(b):
+        if num == 1 and wire == 0:
+            dtype = v
+        elif num == 2 and wire == 2:
+            for n2, w2, dim in fields(v):
+                if n2 == 2 and w2 == 2:
+                    dims.append(next((s for n3, w3, s in fields(dim) if n3 == 1 and w3 == 0), 0))
+        elif num == 4 and wire == 2:
+            content = v
+        elif num in (5, 6) and wire == 2:
+            vals.append((num, v))
+    if dtype not in (1, 2):  # histograms are float or double
+        return None
+    npdt = _DTYPES[dtype][0]
+    if content is not None:
+        arr = np.frombuffer(content, dtype=npdt)
+    else:
+        arr = np.concatenate([np.frombuffer(v, "<f4" if n == 5 else "<f8") for n, v in vals]) if vals else None
+    if arr is None or arr.size != int(np.prod(dims or [arr.size])):
+        return None
+    return arr.astype(np.float64).reshape(dims or [arr.size])
+
+
+def histogram_proto(b: bytes) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """(min, max, bucket_limit, bucket) of a HistogramProto."""
+    lo = hi = 0.0
+    limits: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    for num, wire, v in fields(b):
+        if num in (1, 2) and wire == 1:
+            x = struct.unpack("<d", v)[0]
+            lo, hi = (x, hi) if num == 1 else (lo, x)
+        elif num in (6, 7):  # packed (wire 2) or one double at a time (wire 1)
+            (limits if num == 6 else counts).append(np.frombuffer(v, "<f8"))
+    join = lambda xs: np.concatenate(xs) if xs else np.zeros(0)  # noqa: E731
+    return lo, hi, join(limits), join(counts)
+
+
+def event_histograms(record: bytes) -> tuple[int, list[tuple[str, str, bytes, str]]]:
+    """(step, [(tag, kind, payload, plugin)]) of one Event's non-scalar values that may be
+    histograms: kind "histo" with a HistogramProto, or "tensor" with a TensorProto and the plugin
+    its metadata names ("" when the value carries none: writers send it with a tag's first value)."""
+    step, summary = 0, None
+    for num, wire, v in fields(record):
+        if num == 2 and wire == 0:
+            step = _signed64(v)
+        elif num == 5 and wire == 2:
+            summary = v
+    out = []
+    for num, wire, value in fields(summary or b""):
+        if num != 1 or wire != 2:
+            continue
+        tag, histo, tensor, plugin = "", None, None, ""
+        for n2, w2, v2 in fields(value):
+            if n2 == 1 and w2 == 2:
+                tag = v2.decode("utf-8", "replace")
+            elif n2 == 5 and w2 == 2:
+                histo = v2
+            elif n2 == 8 and w2 == 2:
+                tensor = v2
+            elif n2 == 9 and w2 == 2:
+                plugin = _plugin_name(v2)
+        if histo is not None:
+            out.append((tag, "histo", histo, plugin))
+        elif tensor is not None:
+            out.append((tag, "tensor", tensor, plugin))
+    return step, out

@@ -26,7 +26,7 @@ import pandas as pd
 from ..errors import ReadError, require
 from ..history import History
 from . import _budget, _scalars, _tfrecord
-from ._histograms import Collector
+from ._histograms import Collector, from_proto, from_tensor
 from ._io import open_regular
 
 NAME = "tensorboard"
@@ -109,8 +109,9 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str,
     epoch_level: set[str] = set()
     skipped: set[str] = set()
     walls: dict[int, float] = {}
+    histograms = Collector()
     for prefix, paths in files.items():
-        tags = _scalars_of(paths, source, skipped, warnings, counted, walls)
+        tags = _scalars_of(paths, source, skipped, warnings, counted, walls, histograms, prefix)
         if not prefix and any(t.startswith("evaluation_") and t.endswith("_vs_iterations") for t in tags):
             prefix = "val_"  # only Keras' validation writer logs evaluation_*_vs_iterations
             notes.append("Keras validation writer (evaluation_*_vs_iterations tags): epoch_* read as val_*")
@@ -125,9 +126,6 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str,
             points[name] = series
             if tag.startswith("epoch_"):
                 epoch_level.add(name)
-    # The fast scalar pass skips every other summary; only files that had some are read again, for
-    # histograms, through the tensorboard package's protobufs (their encodings are many).
-    histograms = _histograms_of(files, notes) if skipped else Collector()
     for tag in histograms.rows:
         tag = re.sub(r" \(\d+\)$", "", tag)  # the n-th layer's kernel/histogram (n)
         skipped -= {tag, tag.removeprefix("val_")}
@@ -148,29 +146,9 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str,
     return history
 
 
-def _histograms_of(files: dict[str, list[Path]], notes: list[str]) -> Collector:
-    """Histogram summaries of the event files, read with the tensorboard package when it is installed
-    (a note says what is missed when it is not); a record it cannot parse ends that file's histograms."""
-    collected = Collector()
-    try:
-        from tensorboard.backend.event_processing import event_file_loader
-    except ImportError:
-        notes.append("histogram summaries need the optional tensorboard extra: pip install 'histplot[tensorboard]'")
-        return collected
-    for prefix, paths in files.items():
-        for path in paths:
-            try:
-                for event in event_file_loader.EventFileLoader(str(path)).Load():
-                    if event.HasField("summary"):
-                        for v in event.summary.value:
-                            collected.add(v, int(event.step), prefix)
-            except Exception:  # the package raises its own types; the scalar pass has said what was cut
-                continue
-    return collected
-
-
 def _scalars_of(paths: list[Path], source: str | None, skipped: set[str], warnings: list[str],
-                counted: set[Path] = frozenset(), walls: dict[int, float] | None = None) -> dict[str, pd.Series]:
+                counted: set[Path] = frozenset(), walls: dict[int, float] | None = None,
+                histograms: Collector | None = None, prefix: str = "") -> dict[str, pd.Series]:
     """Scalar series by tag, in record order (a repeated step stays: a restarted run, or a final
     evaluation logged again at the last step); ``walls`` collects each step's latest wall_time."""
     values: dict[str, list] = {}
@@ -183,7 +161,10 @@ def _scalars_of(paths: list[Path], source: str | None, skipped: set[str], warnin
                 budget.charge_input(size, str(path))
             data = fh.read(size)
         framing = _tfrecord.frame(data)
-        used = _read_records(data, framing, path, source, values, skipped, base)
+        others: list[int] = []
+        used = _read_records(data, framing, path, source, values, skipped, base, others)
+        if histograms is not None and others:
+            _histograms(data, framing, [i for i in others if i < used], histograms, prefix)
         if walls is not None:
             _wall_times(data, framing.starts[:used], framing.lengths[:used], walls)
         base += len(framing.starts)
@@ -204,6 +185,30 @@ def _scalars_of(paths: list[Path], source: str | None, skipped: set[str], warnin
         vals = np.concatenate([c[2] for c in chunks])[order].astype(float)
         out[tag] = pd.Series(vals, index=steps, dtype=float)
     return out
+
+
+def _histograms(data: bytes, framing: _tfrecord.Framing, records: list[int], out: Collector, prefix: str) -> None:
+    """The histograms of the given records (the ones that held values other than scalars). A TF2
+    histogram tensor names its plugin with the tag's first value only; later tensors of that tag
+    are histograms too."""
+    is_histogram: dict[str, bool] = {}
+    for i in records:
+        start, length = int(framing.starts[i]), int(framing.lengths[i])
+        try:
+            step, found = _tfrecord.event_histograms(data[start : start + length])
+        except _tfrecord.WireError:
+            continue
+        for tag, kind, payload, plugin in found:
+            try:
+                if kind == "histo":
+                    buckets = from_proto(*_tfrecord.histogram_proto(payload))
+                elif is_histogram.setdefault(tag, plugin == "histograms"):
+                    buckets = from_tensor(_tfrecord.tensor_array(payload))
+                else:
+                    continue
+            except (_tfrecord.WireError, ValueError):
+                buckets = None
+            out.add(tag, step, buckets, prefix)
 
 
 def _wall_times(data: bytes, starts: np.ndarray, lengths: np.ndarray, walls: dict[int, float]) -> None:
@@ -227,7 +232,7 @@ def _wall_times(data: bytes, starts: np.ndarray, lengths: np.ndarray, walls: dic
 
 
 def _read_records(data: bytes, framing: _tfrecord.Framing, path: Path, source: str | None,
-                  values: dict[str, list], skipped: set[str], base: int) -> int:
+                  values: dict[str, list], skipped: set[str], base: int, others: list[int] | None = None) -> int:
     """Add every scalar of the records to ``values`` (tag -> chunks of (record number, step,
     value) arrays, records numbered from ``base`` on); the number of records read (fewer than
     framed when a big record, CRC-checked only now because it holds scalars, turns out bad).
@@ -256,6 +261,8 @@ def _read_records(data: bytes, framing: _tfrecord.Framing, path: Path, source: s
         for tag, value in found:
             if not is_scalar.setdefault(tag, value is not None) or value is None:
                 skipped.add(tag)
+                if others is not None and (not others or others[-1] != i):
+                    others.append(i)  # its histograms, if any, are read after the scalars
                 continue
             values.setdefault(tag, []).append((np.array([base + i]), np.array([step]), np.array([value])))
     return len(starts)
