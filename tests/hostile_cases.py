@@ -320,3 +320,15 @@ def tensorboard_events(records: int, *, bad_crc_at: int | None = None, truncate:
     for i, p in enumerate(payloads):
         out += heads[8 * i : 8 * i + 8] + struct.pack("<I", int(head_crc[i])) + p + struct.pack("<I", int(data_crc[i]))
     return bytes(out[:-truncate] if truncate else out)
+
+
+def json_empty_lists(count: int = 20_000) -> bytes:
+    """A Keras-style history whose one list holds ``count`` empty lists: 3 bytes each in the file,
+    a list object of 56 bytes and its slot once parsed."""
+    return b'{"loss": [' + b",".join([b"[]"] * count) + b"]}"
+
+
+def jsonl_empty_objects(lines: int = 1_200, per_line: int = 10) -> bytes:
+    """JSON lines of many empty objects each: what each line becomes is mostly dict headers."""
+    line = b'{"epoch": 1, "x": [' + b",".join([b"{}"] * per_line) + b"]}\n"
+    return line * lines

@@ -56,6 +56,8 @@ CASES = [
     ("inflating.pt", hc.torch_zip_inflating_entry, ("--max-bytes", "1M"), "'archive/data/0' inflates to more than"),
     ("shared.yaml", hc.yaml_shared_list, (), "YAML aliases expand"),
     ("laughs.yaml", hc.yaml_nested_aliases, (), "YAML aliases expand"),
+    ("lists.json", hc.json_empty_lists, ("--max-bytes", "64K"), "the JSON would create"),
+    ("objects.jsonl", hc.jsonl_empty_objects, ("--max-bytes", "64K"), "the JSON would create"),
 ]
 
 

@@ -96,6 +96,21 @@ def charge(elements: int, itemsize: int = 8, what: str = "the file") -> None:
     current().charge(elements, itemsize, what)
 
 
+# What json.loads makes of a value, in bytes: a float or small int and its slot in a container
+# (about 32), and per list or dict its header (a dict of a few keys about 200).
+_JSON_VALUE_BYTES = 40
+_JSON_CONTAINER_BYTES = 120
+
+
+def charge_json(text: str, what: str = "the JSON") -> None:
+    """Charge what parsing ``text`` as JSON will create, counted from its punctuation before any
+    object exists: every value is followed by a comma or a closing bracket, every container opens
+    with a bracket. Text of 3 bytes a container (``[],[],...``) would otherwise grow 40-fold."""
+    containers = text.count("[") + text.count("{")
+    values = text.count(",") + text.count(":") + containers + 1
+    current().charge(values, _JSON_VALUE_BYTES + _JSON_CONTAINER_BYTES * containers // values, what)
+
+
 def viewed_elements(shape: tuple) -> int:
     """The elements a shape makes a reader iterate over: a zero-length axis counts as 1, so that
     (10**12, 0) is as expensive as it is to walk."""

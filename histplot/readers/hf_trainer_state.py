@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import History
+from . import _budget
 from ._io import open_source, read_text, strip_head
 from ._scalars import epoch_of
 
@@ -73,6 +74,7 @@ def _state_file(path: Path) -> Path | None:
 
 def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
     text = read_text(buf, source)
+    _budget.charge_json(text)
     try:
         state = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import History
-from . import segments
+from . import _budget, segments
 from ._evidence import split_evidence
 from ._io import read_text, strip_head
 from ._objects import build_history, from_object
@@ -43,7 +43,9 @@ def sniff(head: bytes, path: str | None) -> float:
 
 def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | None = None,
          run: str | None = None, **_) -> History:
-    lines = [(i, ln.strip()) for i, ln in enumerate(read_text(buf, source).splitlines(), 1) if ln.strip()]
+    text = read_text(buf, source)
+    _budget.charge_json(text)
+    lines = [(i, ln.strip()) for i, ln in enumerate(text.splitlines(), 1) if ln.strip()]
     records, notes = parse_lines(lines, source, last_may_be_cut=True)
     return from_records(records, source=source, validation_freq=validation_freq, notes=notes, run=run)
 

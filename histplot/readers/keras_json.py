@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from ..errors import ReadError
 from ..history import History
+from . import _budget
 from ._io import read_text, strip_head
 from ._objects import build_history, from_object
 
@@ -33,6 +34,7 @@ def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | Non
     text = read_text(buf, source)
     if not text.strip():
         raise ReadError("empty file", source)
+    _budget.charge_json(text)
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -21,7 +21,6 @@ from .memory import as_history, is_in_memory
 _MODULES = (
     "keras_json",
     "keras_csv",
-    "yolo_results_txt",
     "pickled",
     "torch_save",
     "lightning_csv",
@@ -30,6 +29,7 @@ _MODULES = (
     "tensorboard",
     "jsonl",
     "yaml_history",
+    "yolo_results_txt",
 )
 THRESHOLD = 0.3
 # Options ``load`` applies to every format itself; every other option belongs to a reader.
