@@ -61,16 +61,6 @@ def test_plot_x_option(run):
     assert result.exit_code == 2 and "--x epoch" in result.stderr
 
 
-def test_plot_every_sample(run):
-    paths = sorted(SAMPLES.iterdir())
-    result = run("plot", *paths, "-o", "figs/", ok=True)
-    written = result.stdout.split()
-    extra = [f for f in written if f.endswith(("-confusion.png", "-distributions.png"))]
-    assert len(written) - len(extra) == len(paths)  # a figure per run
-    # and a second figure for the runs that log confusion matrices or histograms
-    assert sorted(extra) == ["figs/fashion_confusion-confusion.png", "figs/tensorboard_histograms-distributions.png"]
-
-
 # -- Runs: per-epoch reductions of step rows, checked against pandas' groupby -----------------------
 
 _values = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(float("nan")), st.just(float("inf")))
