@@ -1,8 +1,11 @@
 """The CLI: outputs, exit codes, one-line errors, and no output left behind on failure."""
 
+import io
 import json
 import xml.etree.ElementTree as ET
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import SAMPLES
@@ -209,6 +212,31 @@ def test_convert_round_trips_through_histplot(run, tmp_path):
     d = load(tmp_path / "d.csv").frame
     assert set(d.columns) == {"mse", "test_mse", "rmse", "test_rmse"}
     assert (abs(d["test_rmse"] ** 2 - a["test_mse"]) < 1e-6).all()
+
+
+def test_convert_by_step_writes_every_logged_step_with_its_epoch(run, tmp_path):
+    from histplot.readers import load
+
+    h = load(SAMPLES / "lightning_metrics.csv")
+    r = run("convert", SAMPLES / "lightning_metrics.csv", "--by", "step", ok=True)
+    table = pd.read_csv(io.StringIO(r.stdout))
+    assert list(table.columns[:2]) == ["step", "epoch"]
+    assert table["step"].tolist() == h.steps.index.tolist()
+    np.testing.assert_allclose(table["loss"].to_numpy(), h.steps["loss"].to_numpy())
+    # each step's epoch: the epoch whose last step is at or after it
+    ends = h.meta["epoch_steps"]
+    for step, epoch in zip(table["step"], table["epoch"]):
+        assert step <= ends[epoch] and (epoch == 1 or step > ends[epoch - 1])
+    # a file with no step series says so in one line
+    bad = run("convert", SAMPLES / "keras_classification.json", "--by", "step")
+    assert bad.exit_code == 2 and "no step-level series" in bad.stderr
+
+
+def test_convert_of_a_file_without_epochs_is_by_step(run, tmp_path):
+    p = tmp_path / "metrics.json"
+    p.write_text("\n".join(json.dumps({"iteration": i, "total_loss": 1.0 / i}) for i in (20, 40, 60)) + "\n")
+    r = run("convert", p, ok=True)
+    assert r.stdout.splitlines()[0].startswith("step,") and len(r.stdout.splitlines()) == 4
 
 
 def test_csv_append_warning_goes_to_stderr(run, tmp_path):

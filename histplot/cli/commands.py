@@ -551,20 +551,27 @@ def info(files, as_json, read_opts, config, prepare):
 @click.argument("file", type=click.Path(allow_dash=True))
 @click.option("-o", "--output", type=click.Path(), help="Output file (.csv or .json). Default: CSV on stdout.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), help="Output format (default: from -o).")
+@click.option(
+    "--by",
+    "level",
+    type=click.Choice(["epoch", "step"]),
+    help="One row per epoch, or per logged step with its epoch (default: epoch; step for a file with no epochs).",
+)
 @history_options
-def convert(file, output, fmt, read_opts, config, prepare):
+def convert(file, output, fmt, level, read_opts, config, prepare):
     """Write the normalised history: 1-based epoch index, canonical column names.
 
     \b
     Examples:
       histplot convert history.pkl                 # CSV on stdout
       histplot convert training.log -o run.json
+      histplot convert metrics.csv --by step       # the per-step series (Lightning, HF, TensorBoard)
     """
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..export import convert as convert_history
 
     [history] = load_all((file,), read_opts, discover=False)
-    result = convert_history(prepare(history), output, format=fmt)
+    result = convert_history(prepare(history), output, format=fmt, level=level)
     if output is None:
         say(result, nl=False, lines=True)
 
