@@ -408,3 +408,35 @@ def test_concatenated_keras_histories_follow_the_same_rule(tmp_path):
     h = histplot.load(p)
     assert list(h.frame.index) == [1, 2, 3, 4] and h.frame["loss"].tolist() == [0.55, 0.5, 0.4, 0.3]
     assert "2 runs in one file" in h.meta["warnings"][0]
+
+
+@pytest.mark.tensorboard
+def test_lightning_tensorboard_test_after_fit_is_a_final_evaluation(tmp_path):
+    """TensorBoardLogger: trainer.test() after fit() logs test_* once, at the final global step
+    (FRAMEWORK_NAMES 3), in a second event file of the run folder beside hparams.yaml."""
+    pytest.importorskip("tensorboard")
+    run = tmp_path / "tb_logs" / "mlp" / "version_0"
+    points = []
+    for e in range(6):
+        for s in range(e * 10 + 4, e * 10 + 10, 5):
+            points.append((s, "train_loss", 1.0 / (s + 1)))
+        points += [(e * 10 + 9, "val_loss", 0.5 + abs(e - 3) / 10), (e * 10 + 9, "epoch", float(e))]
+    _write_events(run, points)
+    _write_events(run, [(60, "test_loss", 0.61), (60, "test_acc", 0.87), (60, "epoch", 6.0)])
+    (run / "hparams.yaml").write_text("lr: 0.003\n")
+    h = histplot.load(run)
+    assert h.epochs == 6
+    assert h.final == pytest.approx({"test_loss": 0.61, "test_accuracy": 0.87})
+    assert "test_loss" not in h.frame.columns
+    # searched for runs, the folder is one run: hparams.yaml belongs to it
+    from histplot.readers.discovery import expand
+
+    assert [c.path for c in expand([str(tmp_path / "tb_logs")])] == [str(run)]
+
+
+def test_hparams_yaml_is_never_a_run_of_its_own(tmp_path, run):
+    tb = tmp_path / "tb_logs" / "version_0"
+    tb.mkdir(parents=True)
+    (tb / "hparams.yaml").write_text("lr: 0.003\nbatch_size: 32\n")
+    r = run("info", tmp_path / "tb_logs")
+    assert "hparams.yaml" not in r.stdout + r.stderr

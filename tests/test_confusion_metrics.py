@@ -364,3 +364,30 @@ def test_one_matrix_for_the_whole_run_is_kept_as_a_final_evaluation(tmp_path):
     h = histplot.load(path)
     assert not h.matrices and h.meta["final_matrices"]["test_confusion_matrix"][2] == [0.0, 0.0, 6.0]
     assert h.frame["loss"].tolist() == [1, 0.5, 0.4, 0.3]
+
+
+@pytest.mark.parametrize("fmt", ["json", "torch"])
+def test_a_file_of_matrices_alone_is_a_history(tmp_path, fmt):
+    """A callback's dump of torchmetrics' ConfusionMatrix per epoch, nothing else: its accuracy is
+    the curve, every other metric is derived from the matrices (scikit-learn as the oracle)."""
+    pairs = labels(3)
+    mats = matrices(pairs)
+    if fmt == "json":
+        path = tmp_path / "cm_history.json"
+        path.write_text(json.dumps({"val_confusion_matrix": mats, "classes": ["a", "b", "c", "d"]}))
+    else:
+        path = tmp_path / "cm_history.pt"
+        # one (epochs, K, K) tensor: the matrices of the run, not a model weight
+        _torchfile.save_zip(
+            {"val_confusion_matrix": _torchfile.Tensor(mats, "int64"), "classes": ["a", "b", "c", "d"]}, path
+        )
+    h = histplot.load(path)
+    assert h.epochs == EPOCHS and h.matrices["val"].classes == ["a", "b", "c", "d"]
+    acc = [sk.accuracy_score(y, p) for y, p in pairs]
+    np.testing.assert_allclose(h.frame["val_accuracy"].to_numpy(), acc)
+    d = histplot.derive(h).frame
+    y, p = pairs[1]
+    assert d.loc[2, "val_mcc"] == pytest.approx(sk.matthews_corrcoef(y, p))
+    assert d.loc[2, "val_kappa"] == pytest.approx(sk.cohen_kappa_score(y, p))
+    # the run-level accuracy is monitored, not a derived per-class error rate
+    assert histplot.diagnose(histplot.derive(h)).monitor == "val_accuracy"

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..errors import HistplotError
 from ..history import History
+from ..metrics.families import class_members
 from ..naming import column_name, direction, parse_name
 
 # Loss-like bases are minimised and are what "the held-out loss" means when `loss` itself is absent.
@@ -116,12 +117,24 @@ def choose_monitor(history: History, monitor: str | None = None) -> tuple[str, l
     for split in ("val", "test"):
         empty = [c[split] for c in groups.values() if split in c and not has_values(frame, c[split])]
         notes += [f"'{c}' has no values" for c in empty]
-    for base, cols in sorted(groups.items(), key=lambda bc: loss_rank(bc[0])):
-        if is_loss_like(base):
+    # Metrics histplot derived are no held-out loss (an error rate per class, fpr_3), and a
+    # per-class member never stands for the run: the file's own series first, then derived
+    # run-level ones (accuracy and MCC of a confusion matrix), per-class ones last.
+    derived = set(history.meta.get("derived") or {})
+    per_class = set(class_members(groups))
+
+    def rank(item: tuple[str, dict]) -> tuple[int, int]:
+        base, cols = item
+        made = any(c in derived for c in cols.values())
+        return (2 if base in per_class else int(made), loss_rank(base))
+
+    ordered = sorted(groups.items(), key=rank)
+    for base, cols in ordered:
+        if is_loss_like(base) and not any(c in derived for c in cols.values()):
             for split in ("val", "test"):
                 if split in cols and usable(cols[split]):
                     return cols[split], notes
-    for cols in groups.values():
+    for _, cols in ordered:
         for split in ("val", "test"):
             if split in cols and usable(cols[split]):
                 return cols[split], notes + [f"no held-out loss: monitoring '{cols[split]}'"]

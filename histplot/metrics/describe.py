@@ -65,7 +65,9 @@ def derived_lines(data: dict[str, Any]) -> list[str]:
     lines = [head]
     for key, g in groups.items():
         where = ", ".join(g["splits"]) + (f"; k={_classes_text(g['classes'])}" if g["classes"] else "")
-        lines.append(f"    {', '.join(g['metrics'])}  <- {', '.join(key)}  [{where}]")
+        # metrics computed from the confusion matrices have no input column
+        inputs = ", ".join(key) or "confusion matrix"
+        lines.append(f"    {', '.join(g['metrics'])}  <- {inputs}  [{where}]")
     if data.get("kept"):
         lines.append("    kept the file's own: " + ", ".join(data["kept"]))
     return lines

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import History, object_array, to_float
-from ..naming import SPLITS, parse_name
+from ..naming import SPLITS, column_name, parse_name
 from . import _budget, segments
 from ._arrays import CLASS_KEYS, class_names, is_array_value, is_matrix_name, is_single_matrix, split_arrays
 from ._scalars import epoch_numbers
@@ -355,6 +355,22 @@ def _item(v: Any) -> Any:
     return v
 
 
+def _matrix_accuracy(cols: Columns) -> None:
+    """A file that holds only confusion matrices (a callback's dump of torchmetrics' ConfusionMatrix
+    per epoch): each split's accuracy, the share of its matrix on the diagonal, becomes its curve, so
+    that the run has a series to show and diagnose; every other metric is derived from the matrices."""
+    n = max(len(v) for v in cols.arrays.values())
+    rows = np.arange(1, n + 1) if cols.epochs is None else np.asarray(cols.epochs)
+    matrices, _ = split_arrays(cols.arrays, rows, [])
+    for split, m in matrices.items():
+        at = {int(e): c for e, c in zip(m.epochs, m.counts)}
+        values = [float(np.trace(at[int(e)]) / at[int(e)].sum()) if int(e) in at and at[int(e)].sum() else None
+                  for e in rows]
+        name = column_name(split, "accuracy")
+        cols.columns[name] = object_array(values)
+        cols.notes.append(f"only confusion matrices in the file: {name} is their diagonal share")
+
+
 def build_history(cols: Columns, *, source: str | None, fmt: str, final: dict | None = None,
                   final_where: str | None = None, split_evidence: dict[str, str] | None = None) -> History:
     """``History.build`` for decoded objects; rows that carry a step (``step``, ``iteration``)
@@ -363,6 +379,8 @@ def build_history(cols: Columns, *, source: str | None, fmt: str, final: dict | 
     if steps is None and "step_series" in cols.meta:
         return _with_batches(cols, source, fmt, final, final_where)
     if steps is None:
+        if cols.arrays and not cols.columns:
+            _matrix_accuracy(cols)
         h = History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
                           fmt=fmt, notes=cols.notes, meta=cols.meta, final=final, final_where=final_where,
                           split_evidence=split_evidence)

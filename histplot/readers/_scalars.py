@@ -147,6 +147,16 @@ def _final_points(points: dict[str, pd.Series]) -> tuple[dict[str, float], str |
             points[k] = points[k].iloc[:-1]
         where = f"step {_few(np.array([top]))}, one past the last step of every other series, written after training"
         return final, where
+    # Lightning's trainer.test()/validate() after fit(): held-out values logged once, at the final
+    # global step, after every series that has a curve (FRAMEWORK_NAMES 3, summary rows)
+    curves_end = max((float(v.index.max()) for v in points.values() if len(v) > 1), default=None)
+    once = [k for k, v in points.items() if len(v) == 1 and parse_name(clean_name(k))[0] in ("val", "test")]
+    late = [k for k in once if curves_end is not None and float(points[k].index[0]) >= curves_end]
+    if late:
+        step = float(points[late[0]].index[0])
+        for k in late:
+            final[k] = float(points.pop(k).iloc[0])
+        return final, f"step {_few(np.array([step]))}: evaluated once after training (test() or validate() after fit)"
     longest = max(len(v) for v in points.values())
     dense = [v for v in points.values() if len(v) > longest / 2]
     sparse = [k for k, v in points.items() if len(v) <= longest / 2 and len(v) >= 1]

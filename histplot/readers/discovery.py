@@ -166,6 +166,14 @@ def _unit(path: Path, fmt: str) -> list[Candidate]:
     if fmt == "tensorboard":
         run_dir = path.parent.parent if path.parent.name.lower() in _SPLIT_DIRS else path.parent
         return [Candidate(str(run_dir), False)]
+    if path.name == "hparams.yaml":
+        # Lightning's loggers write it beside their run (CSVLogger's metrics.csv, TensorBoardLogger's
+        # event files): never a run of its own
+        if (path.parent / "metrics.csv").is_file():
+            return [Candidate(str(path.parent / "metrics.csv"), False)]
+        if any("tfevents" in p.name for p in path.parent.iterdir()):
+            return [Candidate(str(path.parent), False)]
+        return []
     if fmt == "mlflow":
         for parent in path.parents:
             if parent.name == "metrics":

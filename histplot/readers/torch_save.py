@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import ReadError
 from ..history import History
+from ._arrays import is_matrix_name
 from ._objects import build_history, from_object
 from ._torch import load_legacy, load_zip
 
@@ -51,11 +52,16 @@ def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | Non
     return build_history(cols, source=source, fmt=NAME)
 
 
+def _matrices(key: Any, value: np.ndarray) -> bool:
+    return value.ndim == 3 and value.shape[1] == value.shape[2] and is_matrix_name(str(key))
+
+
 def _history_part(obj: Any, notes: list[str], source: str | None) -> Any:
     """The history inside a checkpoint dict; model/optimizer state is set aside with a note."""
     if not isinstance(obj, dict):
         return obj
-    big = [k for k, v in obj.items() if isinstance(v, np.ndarray) and v.ndim >= 2]
+    # a (epochs, K, K) tensor under a confusion-matrix name is the run's matrices, not a weight
+    big = [k for k, v in obj.items() if isinstance(v, np.ndarray) and v.ndim >= 2 and not _matrices(k, v)]
     if big and len(big) >= len(obj) / 2:
         shape = obj[big[0]].shape
         raise ReadError(f"a model state_dict ({len(big)} weight tensors, e.g. '{big[0]}' of shape "
