@@ -10,6 +10,8 @@ import pytest
 from histplot.errors import ReadError, UnknownFormatError, UnsafePickleError
 from histplot.readers import load
 
+from conftest import SAMPLES
+
 LOSS = [0.9, 0.7, 0.55, 0.5, 0.48, 0.47]
 VAL_LOSS = [0.95, 0.8, 0.7, 0.69, 0.71, 0.75]
 ACC = [0.5, 0.61, 0.7, 0.74, 0.77, 0.8]
@@ -305,3 +307,23 @@ def test_every_line_format_stops_at_the_last_complete_line(tmp_path, name, text,
     p = tmp_path / name
     p.write_text(text)
     assert load(p).frame[column].dropna().tolist() == values
+
+
+def test_a_hugging_face_output_folder_is_one_run(tmp_path):
+    """Trainer writes configuration, weights, optimizer state and result summaries beside its
+    trainer_state.json; only the latest checkpoint's state is the run."""
+    import json as _json
+
+    from histplot.readers.discovery import expand
+
+    out = tmp_path / "hf_out"
+    log = [{"loss": 1.0 / s, "learning_rate": 1e-3, "epoch": s / 10, "step": s} for s in (5, 10, 15, 20)]
+    log += [{"eval_loss": 0.5, "eval_accuracy": 0.8, "epoch": 2.0, "step": 20}]
+    for n in (10, 20):
+        ck = out / f"checkpoint-{n}"
+        ck.mkdir(parents=True)
+        (ck / "trainer_state.json").write_text(_json.dumps({"log_history": log[: n // 5], "global_step": n}))
+        (ck / "config.json").write_text(_json.dumps({"hidden_size": 32, "num_hidden_layers": 2, "vocab_size": 60}))
+        (ck / "optimizer.pt").write_bytes((SAMPLES / "torch_history.pt").read_bytes())
+    (out / "all_results.json").write_text(_json.dumps({"eval_loss": 0.5, "epoch": 2.0}))
+    assert [c.path for c in expand([str(out)])] == [str(out / "checkpoint-20" / "trainer_state.json")]

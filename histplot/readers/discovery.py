@@ -27,6 +27,13 @@ _SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modul
 _SKIP_SUFFIXES = {".png", ".svg", ".pdf", ".jpg", ".jpeg", ".gif", ".md", ".html", ".py", ".ipynb", ".pth",
                   ".ckpt", ".h5", ".keras", ".safetensors", ".onnx", ".npz", ".npy"}
 _SPLIT_DIRS = {"train", "training", "validation", "val", "valid", "eval", "test"}
+# What a Hugging Face output folder holds beside its history (Trainer.save_model, _save_checkpoint,
+# the example scripts' save_metrics): configuration, tokenizer files and one-line result summaries.
+_NOT_HISTORIES = {
+    "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+    "preprocessor_config.json", "adapter_config.json", "added_tokens.json", "vocab.json", "training_args.bin",
+    "all_results.json", "train_results.json", "eval_results.json", "test_results.json", "predict_results.json",
+}
 
 
 @dataclass(frozen=True)
@@ -151,11 +158,13 @@ def _walk(root: Path, exclude: Path | None) -> list[Candidate]:
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
         for name in sorted(filenames):
             p = here / name
-            if name.startswith(".") or p.suffix.lower() in _SKIP_SUFFIXES:
+            if name.startswith(".") or p.suffix.lower() in _SKIP_SUFFIXES or name in _NOT_HISTORIES:
                 continue
             fmt = _file_format(p)
             if fmt is None:
                 continue
+            if here.name.startswith("checkpoint-") and fmt != "hf_trainer_state":
+                continue  # a checkpoint's weights, optimizer and scheduler state: not histories
             for c in _unit(p, fmt):
                 units.setdefault(c.key, c)
     return list(units.values())
