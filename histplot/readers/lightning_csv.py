@@ -341,7 +341,8 @@ def _assemble(values: dict[str, pd.Series], written: dict[str, np.ndarray], step
         name, kind = _split_name(raw)
         mask = written[raw]
         if not mask.any():
-            notes.append(f"'{raw}' has no values: dropped")
+            if raw not in final:  # a test() value after fit is in the final evaluation
+                notes.append(f"'{raw}' has no values: dropped")
             continue
         if kind is None:
             kind = "step" if _repeats(epoch.to_numpy()[mask]) else "epoch"
