@@ -18,14 +18,46 @@ from functools import cache
 from pathlib import Path, PurePath
 
 from ..errors import ReadError
+from . import remote
 from ._io import PEEK_SIZE, open_regular
 from .registry import THRESHOLD, readers, sniff
 
 # Folders that hold no runs of their own and can be huge.
-_SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints",
-              ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".trash"}
-_SKIP_SUFFIXES = {".png", ".svg", ".pdf", ".jpg", ".jpeg", ".gif", ".md", ".html", ".py", ".ipynb", ".pth",
-                  ".ckpt", ".h5", ".keras", ".safetensors", ".onnx", ".npz", ".npy"}
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "__pycache__",
+    ".venv",
+    "venv",
+    "node_modules",
+    ".ipynb_checkpoints",
+    ".pytest_cache",
+    ".hypothesis",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".trash",
+}
+_SKIP_SUFFIXES = {
+    ".png",
+    ".svg",
+    ".pdf",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".md",
+    ".html",
+    ".py",
+    ".ipynb",
+    ".pth",
+    ".ckpt",
+    ".h5",
+    ".keras",
+    ".safetensors",
+    ".onnx",
+    ".npz",
+    ".npy",
+}
 _SPLIT_DIRS = {"train", "training", "validation", "val", "valid", "eval", "test"}
 
 
@@ -53,6 +85,10 @@ def expand(items: Iterable[str], *, exclude: Path | None = None) -> list[Candida
     for item in items:
         if item == "-":
             add(Candidate("-", True))
+            continue
+        if remote.is_url(item):
+            for c in _expand_remote(item):
+                add(c)
             continue
         matches = sorted(_glob(item)) if glob.has_magic(item) else [item]
         if not matches:
@@ -84,7 +120,7 @@ def _glob(pattern: str) -> list[str]:
         return glob.glob(pattern)
     head, _, _ = pattern.partition("**")
     roots = glob.glob(head) if glob.has_magic(head) else [head or "."]
-    pats = tuple(p for p in Path(pattern).parts[len(Path(head).parts) if head else 0:])
+    pats = tuple(p for p in Path(pattern).parts[len(Path(head).parts) if head else 0 :])
     out = []
     for root in roots:
         if not os.path.isdir(root):
@@ -129,6 +165,7 @@ def _tree(root: str) -> Iterator[PurePath]:
 
 def _matches(parts: tuple[str, ...], pats: tuple[str, ...]) -> bool:
     """Whether path components match glob components, ``**`` standing for any number of them."""
+
     @cache
     def match(i: int, j: int) -> bool:
         if j == len(pats):
@@ -171,12 +208,16 @@ def _unit(path: Path, fmt: str) -> list[Candidate]:
             if parent.name == "metrics":
                 return [Candidate(str(parent.parent), False)]
         return _expand_store(path, explicit=False, fmt=fmt)
+    if fmt == "lightning_csv" and path.name == "hparams.yaml":
+        return [Candidate(str(path.parent / "metrics.csv"), False)]  # the run is its metrics.csv
     if fmt == "hf_trainer_state" and path.parent.name.startswith("checkpoint-"):
         out_dir = path.parent.parent
         if (out_dir / "trainer_state.json").is_file():
             return []  # the output folder's own state is the run; checkpoints are copies of it
-        latest = max((p for p in out_dir.glob("checkpoint-*/trainer_state.json")),
-                     key=lambda p: int(p.parent.name[11:]) if p.parent.name[11:].isdigit() else -1)
+        latest = max(
+            (p for p in out_dir.glob("checkpoint-*/trainer_state.json")),
+            key=lambda p: int(p.parent.name[11:]) if p.parent.name[11:].isdigit() else -1,
+        )
         return [Candidate(str(path), False)] if latest == path else []
     return [Candidate(str(path), False)]
 
@@ -204,3 +245,71 @@ def _file_format(path: Path) -> str | None:
         return None
     score, name = sniff(head, str(path))[0]
     return name if score >= THRESHOLD else None
+
+
+# -- object stores and web servers ----------------------------------------------------------------
+def _expand_remote(item: str) -> list[Candidate]:
+    """A URL (a glob in its path allowed): listed with one ``find`` below its fixed prefix, then
+    grouped into runs by the same rules as local folders."""
+    parts = item.split("/")
+    magic = next((i for i, p in enumerate(parts) if i > 2 and glob.has_magic(p)), None)
+    if magic is None:
+        root = remote.RemotePath.from_url(item)
+        if root.is_file():
+            return [Candidate(str(root), True)]
+        if not root.is_dir():
+            return [Candidate(item, True)]  # reported as "no such file or folder" when read
+        return _walk_remote([root])
+    root = remote.RemotePath.from_url("/".join(parts[:magic]))
+    matches = list(root.glob("/".join(parts[magic:])))
+    out = [Candidate(str(m), True) for m in matches if m.is_file()]
+    return out + _walk_remote([m for m in matches if m.is_dir()])
+
+
+def _walk_remote(roots: list[remote.RemotePath]) -> list[Candidate]:
+    files = []
+    for root in roots:
+        for p in root.walk_files():
+            rel = p.relative_to(root).parts
+            if any(d in _SKIP_DIRS or d.startswith(".") for d in rel[:-1]):
+                continue
+            if p.name.startswith(".") or p.suffix.lower() in _SKIP_SUFFIXES:
+                continue
+            files.append(p)
+    units: dict[str, Candidate] = {}
+    for p, fmt in zip(files, _remote_formats(files)):
+        if fmt is None:
+            continue
+        if fmt == "mlflow" and not any(parent.name == "metrics" for parent in p.parents):
+            found = [Candidate(str(p), False)]  # a database file: read (and refused) as one input
+        else:
+            found = _unit(p, fmt)  # type: ignore[arg-type]  (RemotePath answers what _unit asks)
+        for c in found:
+            units.setdefault(c.key, c)
+    return list(units.values())
+
+
+def _remote_formats(files: list[remote.RemotePath]) -> list[str | None]:
+    """The format each object sniffs as, from its first ``PEEK_SIZE`` bytes; one batched range read
+    (concurrent where the store's filesystem is asynchronous, as s3fs, gcsfs and adlfs are)."""
+    if not files:
+        return []
+    fs = files[0].fs
+    keys = [f.key for f in files]
+    try:
+        heads = fs.cat_ranges(keys, [0] * len(keys), [PEEK_SIZE] * len(keys), on_error="return")
+    except Exception:  # noqa: BLE001 - a store without range reads: one read per object
+        heads = []
+        for f in files:
+            try:
+                heads.append(remote.read_bytes(f, PEEK_SIZE, head=PEEK_SIZE)[0].getvalue())
+            except ReadError as exc:
+                heads.append(exc)
+    out: list[str | None] = []
+    for f, head in zip(files, heads):
+        if not isinstance(head, bytes) or not head.strip():
+            out.append(None)
+            continue
+        score, name = sniff(head, str(f))[0]
+        out.append(name if score >= THRESHOLD else None)
+    return out
