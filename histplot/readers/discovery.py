@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path, PurePath
 
 from ..errors import ReadError
-from . import remote
+from . import mlflow_server, remote
 from ._io import PEEK_SIZE, open_regular
 from .registry import THRESHOLD, readers, sniff
 
@@ -74,8 +74,9 @@ class Candidate:
         return self.path if self.run is None else f"{self.path}#{self.run}"
 
 
-def expand(items: Iterable[str], *, exclude: Path | None = None) -> list[Candidate]:
-    """Files, directories (searched for known history files) and globs -> candidates, sorted, unique."""
+def expand(items: Iterable[str], *, exclude: Path | None = None, tracking_uri: str | None = None) -> list[Candidate]:
+    """Files, directories (searched for known history files) and globs -> candidates, sorted, unique.
+    URLs are listed in their store; ``mlflow:`` references ask the tracking server (``tracking_uri``)."""
     out: dict[str, Candidate] = {}
 
     def add(c: Candidate) -> None:
@@ -85,6 +86,11 @@ def expand(items: Iterable[str], *, exclude: Path | None = None) -> list[Candida
     for item in items:
         if item == "-":
             add(Candidate("-", True))
+            continue
+        if mlflow_server.is_ref(item):
+            experiment, runs = mlflow_server.list_runs(item, tracking=tracking_uri)
+            for run in runs if experiment is not None else [None]:
+                add(Candidate(item, True, run))
             continue
         if remote.is_url(item):
             for c in _expand_remote(item):

@@ -69,7 +69,7 @@ def filesystem(url: str) -> tuple[Any, str]:
     try:
         import fsspec
     except ImportError:
-        raise ReadError("reading URLs needs fsspec: pip install 'histplot[remote]'", shown(url)) from None
+        raise ReadError("reading URLs needs fsspec (histplot's remote extra)", shown(url)) from None
     try:
         fs, path = fsspec.core.url_to_fs(url)
     except ImportError:

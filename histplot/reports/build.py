@@ -66,7 +66,7 @@ def build_report(
     ``formats`` and ``dpi`` do not (default PNG and SVG at 100 dpi).
     """
     out = Path(output)
-    candidates = expand(items, exclude=out)
+    candidates = expand(items, exclude=out, tracking_uri=(read_opts or {}).get("tracking_uri"))
     if not candidates:
         raise HistplotError("no history files found", ", ".join(map(str, items)))
     inputs = sorted({c.path for c in candidates if c.path != "-"})

@@ -44,7 +44,7 @@ def _connect(scheduler: str):
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise HistplotError("--executor dask needs dask.distributed: pip install 'histplot[dask]'") from None
+        raise HistplotError("--executor dask needs dask.distributed (histplot's dask extra)") from None
     if scheduler == LOCAL:
         cluster = LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True, dashboard_address=None)
         return Client(cluster), cluster
