@@ -133,3 +133,52 @@ def test_unreachable_scheduler_is_one_line(inputs, tmp_path):
     assert r.returncode == 2, r.stderr
     assert r.stderr.strip().count("\n") == 0 and "Dask scheduler" in r.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_ctrl_c_cancels_the_futures_and_leaves_only_whole_files(cluster, tmp_path):
+    import time
+
+    from histplot.output import TEMP_PREFIX
+
+    address, client = cluster
+    sweep = write_sweep(tmp_path / "sweep", 60)
+    out = tmp_path / "rep"
+    env = {k: v for k, v in os.environ.items() if k != "HISTPLOT_DEBUG"}
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "histplot",
+            "report",
+            str(sweep),
+            "-o",
+            str(out),
+            "--executor",
+            "dask",
+            "--scheduler",
+            address,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list((out / "figures").glob("*.svg"))) < 3:
+            time.sleep(0.1)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 130, err
+    figures = sorted((out / "figures").iterdir())
+    assert 3 <= len(figures) < 120  # stopped part way
+    assert not any(f.name.startswith(TEMP_PREFIX) for f in figures)
+    assert not (out / "summary.json").exists()
+    for f in figures:
+        data = f.read_bytes()
+        assert data.endswith(b"</svg>\n") if f.suffix == ".svg" else data.rstrip(b"\x00").endswith(b"IEND\xaeB`\x82")
+    deadline = time.monotonic() + 30
+    while client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) == 0
