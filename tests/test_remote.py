@@ -177,3 +177,17 @@ def test_cli_plot_and_report_from_s3(s3, tmp_path):
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "nothing.json" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_watch_refuses_a_url_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-m", "histplot", "watch", f"s3://{BUCKET}/x/metrics.csv", "-o", str(tmp_path / "w.png")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "watch follows a local file" in r.stderr
+    assert not (tmp_path / "w.png").exists()
