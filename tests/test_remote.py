@@ -191,3 +191,31 @@ def test_watch_refuses_a_url_in_one_line(tmp_path):
     )
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "watch follows a local file" in r.stderr
     assert not (tmp_path / "w.png").exists()
+
+
+@pytest.fixture(scope="module")
+def http_samples():
+    """sample_histories/ served by the standard library's http.server (folders as index pages)."""
+    need("fsspec", "aiohttp")
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SAMPLES))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "name", ["keras_classification.json", "lightning_metrics.csv", "mlruns", "tensorboard_histograms"]
+)
+def test_http_files_and_folders_read_the_same(http_samples, name):
+    _same(load(SAMPLES / name), load(f"{http_samples}/{name}"))

@@ -98,6 +98,15 @@ def failure(exc: BaseException, name: str) -> ReadError:
     return ReadError(f"cannot read: {_first_line(exc)}", shown(name))
 
 
+def split_anchor(key: str) -> tuple[str, str]:
+    """(``scheme://host``, path) of an http(s) key, which fsspec keeps whole; ("", key) otherwise."""
+    m = _URL.match(key)
+    if m is None:
+        return "", key
+    slash = key.find("/", m.end())
+    return (key, "") if slash < 0 else (key[:slash], key[slash:])
+
+
 class Listing:
     """Every object below one prefix, from one ``find``: file sizes and the folders they imply."""
 
@@ -106,10 +115,12 @@ class Listing:
         self.files = files
         self.children: dict[str, set[str]] = {}
         for key in files:
-            parts = PurePosixPath(key)
+            anchor, rest = split_anchor(key)
+            parts = PurePosixPath(rest)
             for parent, child in zip(parts.parents, [parts, *parts.parents]):
-                self.children.setdefault(str(parent), set()).add(child.name)
-                if str(parent) == self.root or not str(parent).startswith(self.root + "/"):
+                folder = anchor + str(parent)
+                self.children.setdefault(folder, set()).add(child.name)
+                if folder == self.root or not folder.startswith(self.root + "/"):
                     break
 
     def covers(self, key: str) -> bool:
@@ -139,9 +150,8 @@ class RemotePath:
     sibling ``hparams.yaml`` of a file given alone) ask the store.
     """
 
-    def __init__(self, fs: Any, key: str, protocol: str, listing: Listing | None = None, url_root: str = ""):
+    def __init__(self, fs: Any, key: str, protocol: str, listing: Listing | None = None):
         self.fs, self.key, self.protocol, self.listing = fs, key.rstrip("/") or key, protocol, listing
-        self._url_root = url_root  # the URL spelling of the store's root (http keeps its host in the key)
 
     @classmethod
     def from_url(cls, url: str, *, listed: bool = True) -> RemotePath:
@@ -176,7 +186,10 @@ class RemotePath:
 
     @property
     def _pure(self) -> PurePosixPath:
-        return PurePosixPath(self.key)
+        return PurePosixPath(split_anchor(self.key)[1])
+
+    def _at(self, pure: PurePosixPath) -> RemotePath:
+        return self._with(split_anchor(self.key)[0] + str(pure))
 
     @property
     def name(self) -> str:
@@ -196,11 +209,11 @@ class RemotePath:
 
     @property
     def parent(self) -> RemotePath:
-        return self._with(str(self._pure.parent))
+        return self._at(self._pure.parent)
 
     @property
     def parents(self) -> list[RemotePath]:
-        return [self._with(str(p)) for p in self._pure.parents if str(p) not in (".", "/")]
+        return [self._at(p) for p in self._pure.parents if str(p) not in (".", "/")]
 
     def relative_to(self, other: RemotePath) -> PurePosixPath:
         return self._pure.relative_to(other._pure)

@@ -17,6 +17,7 @@ import dataclasses
 import os
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +27,6 @@ from .results import RunJob, RunResult, run_one
 
 LOCAL = "local"
 LOCAL_WORKERS = 2
-CONNECT_TIMEOUT = "30s"
 # matplotlib's figures are not safe to draw from several threads at once: a worker started with
 # --nthreads > 1 still draws one run at a time (start workers with --nthreads 1 --nworkers N).
 _DRAWING = threading.Lock()
@@ -49,7 +49,7 @@ def _connect(scheduler: str):
         cluster = LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True, dashboard_address=None)
         return Client(cluster), cluster
     try:
-        return Client(scheduler, timeout=CONNECT_TIMEOUT), None
+        return Client(scheduler), None  # waits distributed.comm.timeouts.connect (30 s; dask's config)
     except (OSError, TimeoutError, ValueError) as exc:
         raise HistplotError(f"cannot reach the Dask scheduler: {' '.join(str(exc).split())[:300]}", scheduler) from None
 
@@ -77,17 +77,23 @@ class DaskExecutor:
         futures = []
         try:
             # pure=False: two runs with equal jobs are still two tasks
-            keys = [f"histplot-{i}-{j.slug}" for i, j in enumerate(jobs_list)]
+            # keys unique to this report: a scheduler shared by several reports must not hand one
+            # report another's result for an equal key
+            token = uuid.uuid4().hex[:12]
+            keys = [f"histplot-{token}-{i}-{j.slug}" for i, j in enumerate(jobs_list)]
             futures = self.client.map(run_on_worker, jobs_list, pure=False, key=keys)
             index = {f.key: i for i, f in enumerate(futures)}
             for done, fut in enumerate(as_completed(futures), 1):
                 i = index[fut.key]
                 results[i] = _collect(fut, jobs_list[i])
+                futures[i] = None  # the worker may forget the run's figures now that they are written
+                fut.release()
                 if progress:
                     progress(done, n)
         except BaseException:
-            if futures:
-                self.client.cancel(futures)
+            pending = [f for f in futures if f is not None]
+            if pending:
+                self.client.cancel(pending)
             raise
         finally:
             self.close()
