@@ -176,3 +176,20 @@ def test_cli_unreachable_server_is_one_line(tmp_path):
         timeout=120,
     )
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "cannot reach the tracking server" in r.stderr
+
+
+def test_a_run_of_an_experiment_is_fetched_by_id_without_searching(tracking, monkeypatch):
+    calls = []
+    real = rest.Server.call
+
+    def counted(self, endpoint, **kw):
+        calls.append(endpoint)
+        return real(self, endpoint, **kw)
+
+    monkeypatch.setattr(rest.Server, "call", counted)
+    rid = tracking["ids"][(tracking["sweep"], "lr-1e-3")]
+    _same(load("mlflow:sweep", run=rid, tracking_uri=tracking["url"]), load(tracking["db"], run=rid))
+    assert "runs/search" not in calls and calls.count("runs/get") == 1
+    other = tracking["ids"][(tracking["other"], "solo")]
+    with pytest.raises(ReadError, match="matches --run"):  # a run of another experiment is not this one's
+        load("mlflow:sweep", run=other, tracking_uri=tracking["url"])

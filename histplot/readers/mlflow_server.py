@@ -209,15 +209,30 @@ def list_runs(ref: str, *, tracking: str | None = None) -> tuple[str | None, lis
 def read(ref: str, *, run: str | None = None, tracking_uri: str | None = None, name: str | None = None) -> History:  # noqa: E501
     """The history of the run ``ref`` names (with ``run``: that run of the experiment ``ref`` names)."""
     name = name or ref
-    _, runs = find_runs(ref, tracking=tracking_uri, name=name)
+    server = Server(_uri(tracking_uri, name), name)
+    runs = _by_id(server, ref, run) if run is not None and _RUN_ID.match(run) else []
+    if not runs:
+        _, runs = find_runs(ref, tracking=tracking_uri, name=name)
     if run is not None:
         runs = [r for r in runs if _matches(r, run) or r["info"]["run_id"].startswith(run)]
+        if not runs:
+            raise ReadError(f"no run matches --run {run!r} here", name)
     infos = [_as_run(r) for r in runs]
     chosen = _pick(infos, run, name)
-    server = Server(_uri(tracking_uri, name), name)
     for key in chosen.metrics:
         chosen.metrics[key] = _metric_history(server, chosen, key)
     return _history(chosen, name)
+
+
+def _by_id(server: Server, ref: str, run_id: str) -> list[dict]:
+    """One run of an experiment by its id, fetched alone: a report over an experiment asks for each of
+    its runs this way, rather than searching the whole experiment once per run."""
+    got = (server.call("runs/get", query={"run_id": run_id}, missing_ok=True) or {}).get("run")
+    if not got:
+        return []
+    exp = _experiment(server, ref[len(PREFIX):].partition("/")[0]) if ref.startswith(PREFIX) else None
+    same = exp is not None and str(exp.get("experiment_id")) == str(got["info"].get("experiment_id"))
+    return [got] if same else []  # otherwise the full search decides (and explains)
 
 
 def _as_run(data: dict) -> Run:
