@@ -10,7 +10,7 @@ OUT    ?= out
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,remote,dask]'
 	touch $(STAMP)
 	@# An editable install leaves histplot's own modules uncompiled; with PYTHONDONTWRITEBYTECODE set,
 	@# every command would compile them again at start-up.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import platform
@@ -260,6 +261,82 @@ def many(runs: int, tmp: Path, n_runs: int, sample: int) -> list[dict]:
     ]
 
 
+def cluster(runs: int, tmp: Path, n_runs: int) -> list[dict]:
+    """A sweep in a local S3 endpoint (moto's server, in this process) reported through a Dask
+    LocalCluster of 2 workers, against ``--jobs 2`` on the same files on disk."""
+    from moto.server import ThreadedMotoServer  # the test extra: moto[server], s3fs, dask[distributed]
+
+    (tmp / "cluster").mkdir()
+    inputs = data.many(tmp / "cluster", runs=n_runs)
+    folder = inputs[0].parent
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # not a line per request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "bench",
+                "AWS_SECRET_ACCESS_KEY": "bench",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ENDPOINT_URL": endpoint,
+                "FSSPEC_S3_ENDPOINT_URL": endpoint,
+            }
+        )
+        import s3fs
+
+        fs = s3fs.S3FileSystem(endpoint_url=endpoint, skip_instance_cache=True)
+        fs.call_s3("create_bucket", Bucket="bench")
+        fs.pipe(
+            {
+                f"bench/sweep/{p.relative_to(folder).as_posix()}": p.read_bytes()
+                for p in sorted(folder.rglob("*"))
+                if p.is_file()
+            }
+        )
+        out = tmp / "cluster_out"
+        t = compare(
+            {
+                "jobs2": [HISTPLOT, "report", str(folder), "-o", str(out / "local"), "--jobs", "2"],
+                "dask": [
+                    HISTPLOT,
+                    "report",
+                    "s3://bench/sweep",
+                    "-o",
+                    str(out / "dask"),
+                    "--executor",
+                    "dask",
+                    "--scheduler",
+                    "local",
+                ],
+            },
+            runs,
+            tmp,
+            warm=False,
+        )
+    finally:
+        server.stop()
+    # The summaries name the inputs (paths there, URLs here); the figures must be the same bytes.
+    figures = {d: {p.name: p.read_bytes() for p in sorted((out / d / "figures").iterdir())} for d in ("local", "dask")}
+    same = figures["local"] == figures["dask"]
+    jobs2, dask = t["jobs2"], t["dask"]
+    ratio = dask.median / jobs2.median
+    label = f"{len(inputs)} runs x 100 epochs, 7 formats"
+    return [
+        row("cluster", f"`histplot report --jobs 2`, local files ({label})", jobs2, baseline=True),
+        row(
+            "cluster",
+            "`report s3://... --executor dask --scheduler local` (moto S3 endpoint, LocalCluster of 2 workers)",
+            dask,
+            ratio=ratio,
+            target="<= 1.3x",
+            met=ratio <= 1.3,
+            extra=f"{len(figures['dask'])} figures, " + ("byte-identical" if same else "NOT byte-identical"),
+        ),
+    ]
+
+
 def watch(tmp: Path) -> list[dict]:
     available = (
         subprocess.run([HISTPLOT, "watch", "--help"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
@@ -366,9 +443,10 @@ def main() -> None:
     parser.add_argument(
         "--sample", type=int, default=30, help="`histplot plot` processes timed for the many baseline, default 30"
     )
-    parser.add_argument("--only", help="comma-separated cases: startup,small,large,wide,many,watch")
+    parser.add_argument("--cluster", type=int, default=2000, help="runs in the cluster case, default 2000")
+    parser.add_argument("--only", help="comma-separated cases: startup,small,large,wide,many,cluster,watch")
     args = parser.parse_args()
-    cases = set((args.only or "startup,small,large,wide,many,watch").split(","))
+    cases = set((args.only or "startup,small,large,wide,many,cluster,watch").split(","))
     os.environ.setdefault("MPLBACKEND", "Agg")
     started = time.perf_counter()
     rows: list[dict] = []
@@ -380,6 +458,7 @@ def main() -> None:
             ("large", lambda: large(args.large_runs, tmp)),
             ("wide", lambda: wide(args.runs, tmp)),
             ("many", lambda: many(args.many_runs, tmp, args.many, args.sample)),
+            ("cluster", lambda: cluster(args.many_runs, tmp, args.cluster)),
             ("watch", lambda: watch(tmp)),
         ):
             if name in cases:

@@ -400,6 +400,18 @@ def diagnose(
     "(comma-separated kinds, as for diagnose). Default: none, or histplot.yaml's.",
 )
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Runs rendered in parallel (default: all cores).")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where runs are rendered: local processes (--jobs) or a Dask cluster (--scheduler; histplot[dask]).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --executor dask: the scheduler (tcp://host:8786), or 'local' for a LocalCluster of 2 workers.",
+)
 @click.option("--strict", is_flag=True, help="Exit 2 when any input could not be read (after writing the rest).")
 @click.option(
     "--github",
@@ -412,7 +424,21 @@ def diagnose(
 @diagnose_options
 @history_options
 def report(
-    inputs, output, fail_on, jobs, strict, github, timestamp, dpi, figure, diag_opts, config, read_opts, prepare
+    inputs,
+    output,
+    fail_on,
+    jobs,
+    executor,
+    scheduler,
+    strict,
+    github,
+    timestamp,
+    dpi,
+    figure,
+    diag_opts,
+    config,
+    read_opts,
+    prepare,
 ):
     """CI artifacts for many runs: figures, summary.md, summary.json and a self-contained index.html.
 
@@ -427,12 +453,15 @@ def report(
       histplot report runs/ -o report/
       histplot report 'sweep/**/metrics.csv' -o report/ --fail-on overfitting,divergence
       histplot report runs/ -o report/ --github --jobs 4
+      histplot report s3://bucket/sweep/ -o report/ --executor dask --scheduler tcp://10.0.0.5:8786
     """
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
     from ..figures.options import figure_options
     from ..reports.build import build_report
     from ..reports.markdown import github_annotations
 
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler goes with --executor dask")
     settings, failing_kinds = resolve_settings(config, diag_opts, [], fail_on)
     options = figure_options(config, dpi=dpi, **figure)
     stamp = None
@@ -455,6 +484,8 @@ def report(
         progress=bar,
         prepare=prepare,
         options=options,
+        executor=executor,
+        scheduler=scheduler,
     )
     if bar:
         bar.close()

@@ -42,6 +42,11 @@ def history_options(f: Callable) -> Callable:
     )
     @click.option("--max-bytes", metavar="SIZE", help="Refuse inputs larger than this (default 2G; e.g. 500M).")
     @click.option(
+        "--tracking-uri",
+        metavar="URL",
+        help="MLflow tracking server for mlflow:RUN_ID|RUN_NAME|EXPERIMENT inputs (default: $MLFLOW_TRACKING_URI).",
+    )
+    @click.option(
         "--config",
         "config_path",
         type=click.Path(dir_okay=False),
@@ -61,6 +66,7 @@ def history_options(f: Callable) -> Callable:
         run=None,
         trust_pickle=False,
         max_bytes=None,
+        tracking_uri=None,
         config_path=None,
         no_derive=False,
         **kwargs,
@@ -76,6 +82,7 @@ def history_options(f: Callable) -> Callable:
             "run": run,
             "trust_pickle": trust_pickle,
             "max_bytes": max_bytes,
+            "tracking_uri": tracking_uri,
             "aliases": aliases_from_config(config) if config else None,
         }
         kwargs["read_opts"] = {k: v for k, v in given.items() if v not in (None, False, {})}
@@ -239,7 +246,7 @@ def _runs(sources: tuple[str, ...], read_opts: dict) -> list[tuple[str, dict]]:
         if src == "-" or ("run" in read_opts and not os.path.isdir(src)):
             out.append((src, read_opts))
             continue
-        found = expand([src])
+        found = expand([src], tracking_uri=read_opts.get("tracking_uri"))
         if not found:
             raise HistplotError("is a directory that holds no history file this version can read", src)
         out += [(c.path, {**read_opts, **({"run": c.run} if c.run else {})}) for c in found]

@@ -27,7 +27,9 @@ from ..history import History
 from ..readers import jsonl, keras_csv, lightning_csv
 from ..readers._io import PEEK_SIZE, file_kind, open_regular
 from ..readers.aliases import apply_aliases
+from ..readers.mlflow_server import is_ref
 from ..readers.registry import THRESHOLD, check_options, load, readers, sniff
+from ..readers.remote import is_url
 
 # Bytes just before the offset, compared on every change: a rewrite almost surely alters them.
 SIGNATURE = 64
@@ -111,6 +113,9 @@ class Follower:
         read_opts: dict | None = None,
         on_event: Callable[[Event], None] | None = None,
     ) -> None:
+        if is_url(path) or is_ref(path):
+            # following reads only what was appended since the last poll: a local file's offsets
+            raise ReadError("watch follows a local file; read a URL or an mlflow: run with plot or report", str(path))
         self.path = Path(path)
         self.source = str(path)
         self.fixed_format = fmt

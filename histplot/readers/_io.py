@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import ReadError
-from . import _budget
+from . import _budget, remote
 from ._budget import DEFAULT_MAX_BYTES  # noqa: F401  (re-exported: where callers look for it)
 
 PEEK_SIZE = 64 * 1024
@@ -125,6 +125,9 @@ def open_source(source: str | os.PathLike | BinaryIO, *, max_bytes: int | None =
         buf = source if source.seekable() else _read_limited(source, limit, "<stream>")
         yield buf
         return
+    if remote.is_url(source):
+        yield _open_remote(source, limit, count, budget)
+        return
     name = os.fspath(source)
     if name == "-":
         yield _read_limited(sys.stdin.buffer, limit, "-")
@@ -147,6 +150,21 @@ def open_source(source: str | os.PathLike | BinaryIO, *, max_bytes: int | None =
             yield fh
     finally:
         fh.close()
+
+
+def _open_remote(source: str | remote.RemotePath, limit: int, count: bool, budget: _budget.Budget) -> BinaryIO:
+    """A URL's object in memory, its bytes counted as they arrive; ``.gz`` inflated as locally."""
+    path = source if isinstance(source, remote.RemotePath) else remote.RemotePath.from_url(source, listed=False)
+    name = str(path)
+    data, size = remote.read_bytes(path, limit)
+    if count:
+        budget.charge_input(size, remote.shown(name))
+    if path.suffix == ".gz":
+        try:
+            return _read_limited(gzip.GzipFile(fileobj=data, mode="rb"), limit, remote.shown(name), "decompressed")
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ReadError(f"not a valid gzip file: {exc}", remote.shown(name)) from exc
+    return data
 
 
 def peek(buf: BinaryIO, size: int = PEEK_SIZE) -> bytes:

@@ -18,14 +18,46 @@ from functools import cache
 from pathlib import Path, PurePath
 
 from ..errors import ReadError
+from . import mlflow_server, remote
 from ._io import PEEK_SIZE, open_regular
 from .registry import THRESHOLD, readers, sniff
 
 # Folders that hold no runs of their own and can be huge.
-_SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints",
-              ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".trash"}
-_SKIP_SUFFIXES = {".png", ".svg", ".pdf", ".jpg", ".jpeg", ".gif", ".md", ".html", ".py", ".ipynb", ".pth",
-                  ".ckpt", ".h5", ".keras", ".safetensors", ".onnx", ".npz", ".npy"}
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "__pycache__",
+    ".venv",
+    "venv",
+    "node_modules",
+    ".ipynb_checkpoints",
+    ".pytest_cache",
+    ".hypothesis",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".trash",
+}
+_SKIP_SUFFIXES = {
+    ".png",
+    ".svg",
+    ".pdf",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".md",
+    ".html",
+    ".py",
+    ".ipynb",
+    ".pth",
+    ".ckpt",
+    ".h5",
+    ".keras",
+    ".safetensors",
+    ".onnx",
+    ".npz",
+    ".npy",
+}
 _SPLIT_DIRS = {"train", "training", "validation", "val", "valid", "eval", "test"}
 # What a Hugging Face output folder holds beside its history (Trainer.save_model, _save_checkpoint,
 # the example scripts' save_metrics): configuration, tokenizer files and one-line result summaries.
@@ -49,8 +81,9 @@ class Candidate:
         return self.path if self.run is None else f"{self.path}#{self.run}"
 
 
-def expand(items: Iterable[str], *, exclude: Path | None = None) -> list[Candidate]:
-    """Files, directories (searched for known history files) and globs -> candidates, sorted, unique."""
+def expand(items: Iterable[str], *, exclude: Path | None = None, tracking_uri: str | None = None) -> list[Candidate]:
+    """Files, directories (searched for known history files) and globs -> candidates, sorted, unique.
+    URLs are listed in their store; ``mlflow:`` references ask the tracking server (``tracking_uri``)."""
     out: dict[str, Candidate] = {}
 
     def add(c: Candidate) -> None:
@@ -60,6 +93,15 @@ def expand(items: Iterable[str], *, exclude: Path | None = None) -> list[Candida
     for item in items:
         if item == "-":
             add(Candidate("-", True))
+            continue
+        if mlflow_server.is_ref(item):
+            experiment, runs = mlflow_server.list_runs(item, tracking=tracking_uri)
+            for run in runs if experiment is not None else [None]:
+                add(Candidate(item, True, run))
+            continue
+        if remote.is_url(item):
+            for c in _expand_remote(item):
+                add(c)
             continue
         matches = sorted(_glob(item)) if glob.has_magic(item) else [item]
         if not matches:
@@ -91,7 +133,7 @@ def _glob(pattern: str) -> list[str]:
         return glob.glob(pattern)
     head, _, _ = pattern.partition("**")
     roots = glob.glob(head) if glob.has_magic(head) else [head or "."]
-    pats = tuple(p for p in Path(pattern).parts[len(Path(head).parts) if head else 0:])
+    pats = tuple(p for p in Path(pattern).parts[len(Path(head).parts) if head else 0 :])
     out = []
     for root in roots:
         if not os.path.isdir(root):
@@ -136,6 +178,7 @@ def _tree(root: str) -> Iterator[PurePath]:
 
 def _matches(parts: tuple[str, ...], pats: tuple[str, ...]) -> bool:
     """Whether path components match glob components, ``**`` standing for any number of them."""
+
     @cache
     def match(i: int, j: int) -> bool:
         if j == len(pats):
@@ -158,16 +201,26 @@ def _walk(root: Path, exclude: Path | None) -> list[Candidate]:
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
         for name in sorted(filenames):
             p = here / name
-            if name.startswith(".") or p.suffix.lower() in _SKIP_SUFFIXES or name in _NOT_HISTORIES:
+            if _not_a_history(p):
                 continue
             fmt = _file_format(p)
-            if fmt is None:
+            if fmt is None or _checkpoint_state(p, fmt):
                 continue
-            if here.name.startswith("checkpoint-") and fmt != "hf_trainer_state":
-                continue  # a checkpoint's weights, optimizer and scheduler state: not histories
             for c in _unit(p, fmt):
                 units.setdefault(c.key, c)
     return list(units.values())
+
+
+def _not_a_history(path: PurePath) -> bool:
+    """Hidden files, figures and weights by their suffix, a Trainer's configuration and summaries
+    by their name: never opened."""
+    return path.name.startswith(".") or path.suffix.lower() in _SKIP_SUFFIXES or path.name in _NOT_HISTORIES
+
+
+def _checkpoint_state(path: PurePath, fmt: str) -> bool:
+    """A Trainer checkpoint's weights, optimizer and scheduler state (``optimizer.pt`` sniffs as a
+    torch.save file): of a ``checkpoint-N`` folder only the trainer_state.json is a history."""
+    return path.parent.name.startswith("checkpoint-") and fmt != "hf_trainer_state"
 
 
 def _unit(path: Path, fmt: str) -> list[Candidate]:
@@ -192,8 +245,10 @@ def _unit(path: Path, fmt: str) -> list[Candidate]:
         out_dir = path.parent.parent
         if (out_dir / "trainer_state.json").is_file():
             return []  # the output folder's own state is the run; checkpoints are copies of it
-        latest = max((p for p in out_dir.glob("checkpoint-*/trainer_state.json")),
-                     key=lambda p: int(p.parent.name[11:]) if p.parent.name[11:].isdigit() else -1)
+        latest = max(
+            (p for p in out_dir.glob("checkpoint-*/trainer_state.json")),
+            key=lambda p: int(p.parent.name[11:]) if p.parent.name[11:].isdigit() else -1,
+        )
         return [Candidate(str(path), False)] if latest == path else []
     return [Candidate(str(path), False)]
 
@@ -221,3 +276,71 @@ def _file_format(path: Path) -> str | None:
         return None
     score, name = sniff(head, str(path))[0]
     return name if score >= THRESHOLD else None
+
+
+# -- object stores and web servers ----------------------------------------------------------------
+def _expand_remote(item: str) -> list[Candidate]:
+    """A URL (a glob in its path allowed): listed with one ``find`` below its fixed prefix, then
+    grouped into runs by the same rules as local folders."""
+    parts = item.split("/")
+    magic = next((i for i, p in enumerate(parts) if i > 2 and glob.has_magic(p)), None)
+    if magic is None:
+        root = remote.RemotePath.from_url(item)
+        if root.is_file():
+            return [Candidate(str(root), True)]
+        if not root.is_dir():
+            return [Candidate(item, True)]  # reported as "no such file or folder" when read
+        return _walk_remote([root])
+    root = remote.RemotePath.from_url("/".join(parts[:magic]))
+    matches = list(root.glob("/".join(parts[magic:])))
+    out = [Candidate(str(m), True) for m in matches if m.is_file()]
+    return out + _walk_remote([m for m in matches if m.is_dir()])
+
+
+def _walk_remote(roots: list[remote.RemotePath]) -> list[Candidate]:
+    files = []
+    for root in roots:
+        for p in root.walk_files():
+            rel = p.relative_to(root).parts
+            if any(d in _SKIP_DIRS or d.startswith(".") for d in rel[:-1]):
+                continue
+            if _not_a_history(p):
+                continue
+            files.append(p)
+    units: dict[str, Candidate] = {}
+    for p, fmt in zip(files, _remote_formats(files)):
+        if fmt is None or _checkpoint_state(p, fmt):
+            continue
+        if fmt == "mlflow" and not any(parent.name == "metrics" for parent in p.parents):
+            found = [Candidate(str(p), False)]  # a database file: read (and refused) as one input
+        else:
+            found = _unit(p, fmt)  # type: ignore[arg-type]  (RemotePath answers what _unit asks)
+        for c in found:
+            units.setdefault(c.key, c)
+    return list(units.values())
+
+
+def _remote_formats(files: list[remote.RemotePath]) -> list[str | None]:
+    """The format each object sniffs as, from its first ``PEEK_SIZE`` bytes; one batched range read
+    (concurrent where the store's filesystem is asynchronous, as s3fs, gcsfs and adlfs are)."""
+    if not files:
+        return []
+    fs = files[0].fs
+    keys = [f.key for f in files]
+    try:
+        heads = fs.cat_ranges(keys, [0] * len(keys), [PEEK_SIZE] * len(keys), on_error="return")
+    except Exception:  # noqa: BLE001 - a store without range reads: one read per object
+        heads = []
+        for f in files:
+            try:
+                heads.append(remote.read_bytes(f, PEEK_SIZE, head=PEEK_SIZE)[0].getvalue())
+            except ReadError as exc:
+                heads.append(exc)
+    out: list[str | None] = []
+    for f, head in zip(files, heads):
+        if not isinstance(head, bytes) or not head.strip():
+            out.append(None)
+            continue
+        score, name = sniff(head, str(f))[0]
+        out.append(name if score >= THRESHOLD else None)
+    return out

@@ -25,6 +25,7 @@ from ..steps import Runs, last_written, union_frame
 from . import _scalars
 from ._evidence import split_evidence
 from ._io import open_source, read_text, strip_head, text_lines, whole_file_path
+from .remote import as_path
 
 NAME = "lightning_csv"
 DESCRIPTION = "PyTorch Lightning CSVLogger metrics.csv (or its version_N/ folder or hparams.yaml)"
@@ -41,7 +42,7 @@ def _header(head: bytes) -> list[str]:
 
 def sniff(head: bytes, path: str | None) -> float:
     name = Path(path).name if path else ""
-    if name == "hparams.yaml" and path and (Path(path).parent / "metrics.csv").is_file():
+    if name == "hparams.yaml" and path and (as_path(path).parent / "metrics.csv").is_file():
         return 0.95
     fields = [f.lower() for f in _header(head)]
     if "step" not in fields or len(fields) < 2:
@@ -131,7 +132,8 @@ def _read_file(path: Path, source: str) -> History:
 
 def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
     if source and Path(source).name == "hparams.yaml":
-        return _read_file(Path(source).parent / "metrics.csv", str(Path(source).parent / "metrics.csv"))
+        metrics = as_path(source).parent / "metrics.csv"
+        return _read_file(metrics, str(metrics))
     notes: list[str] = []
     start = buf.tell()
     df = _read_plain(buf)
@@ -388,7 +390,7 @@ def _first_epoch(epoch: pd.Series, step: pd.Series, at: np.ndarray) -> np.ndarra
 
 
 def _hparams(source: str, notes: list[str]) -> dict | None:
-    path = Path(source).parent / "hparams.yaml"
+    path = as_path(source).parent / "hparams.yaml"
     if not path.is_file():
         return None
     import yaml

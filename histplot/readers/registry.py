@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 
 from ..errors import ConfigError, ReadError, UnknownFormatError
 from ..history import History
-from . import _budget
+from . import _budget, mlflow_server, remote
 from ._io import open_source, parse_size, peek
 from .aliases import apply_aliases
 from .memory import as_history, is_in_memory
@@ -33,7 +33,7 @@ _MODULES = (
 )
 THRESHOLD = 0.3
 # Options ``load`` applies to every format itself; every other option belongs to a reader.
-_LOAD_OPTIONS = ("fmt", "aliases", "max_bytes")
+_LOAD_OPTIONS = ("fmt", "aliases", "max_bytes", "tracking_uri")
 
 
 def readers() -> dict[str, ModuleType]:
@@ -91,13 +91,21 @@ def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None,
     """
     if is_in_memory(source):
         return _aliased(as_history(source, label=opts.get("label")), aliases)
-    name = getattr(source, "name", None) if hasattr(source, "read") else os.fspath(source)
+    if remote.is_url(source):
+        name = remote.shown(str(source))
+    else:
+        name = getattr(source, "name", None) if hasattr(source, "read") else os.fspath(source)
     name = str(name) if name is not None else "<stream>"
     max_bytes = opts.pop("max_bytes", None)
+    tracking = opts.pop("tracking_uri", None)  # only mlflow: inputs use it; a report mixes both kinds
     # One budget per read: what it takes in (--max-bytes, a folder's files summed) and what it
     # may create from that (see _budget).
     try:
         with _budget.scope(None if max_bytes is None else parse_size(max_bytes)):
+            if mlflow_server.is_ref(source):
+                return _aliased(_load_tracked(source, name, fmt, tracking, opts), aliases)
+            if remote.is_url(source):
+                return _aliased(_load_remote(source, name, fmt, opts), aliases)
             if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
                 return _aliased(_load_dir(Path(source), name, fmt, opts), aliases)
             history = _load_file(source, name, fmt, opts)
@@ -125,6 +133,27 @@ def _load_file(source: str | os.PathLike | BinaryIO, name: str, fmt: str | None,
             mod = readers()[best_name]
         check_options(mod, opts, name)
         history = mod.read(buf, source=name, **opts)
+    history.meta["format"] = mod.NAME
+    return history
+
+
+def _load_remote(source: str | remote.RemotePath, name: str, fmt: str | None, opts: dict) -> History:
+    """A URL: listed once, then read as the local file or folder it names would be."""
+    path = source if isinstance(source, remote.RemotePath) else remote.RemotePath.from_url(source)
+    if path.is_dir():
+        return _load_dir(path, name, fmt, opts)
+    if not path.is_file():
+        raise ReadError("no such file or folder", name)
+    return _load_file(path, name, fmt, opts)
+
+
+def _load_tracked(source: str, name: str, fmt: str | None, tracking: str | None, opts: dict) -> History:
+    """A run (or an experiment's ``--run``) on an MLflow tracking server."""
+    mod = _reader("mlflow", name)
+    if fmt not in (None, mod.NAME):
+        raise ConfigError(f"--from {fmt} does not apply to a tracking server's runs (they are mlflow)", name)
+    check_options(mod, opts, name)
+    history = mlflow_server.read(source, run=opts.get("run"), tracking_uri=tracking, name=name)
     history.meta["format"] = mod.NAME
     return history
 

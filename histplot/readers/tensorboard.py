@@ -27,7 +27,8 @@ from ..errors import ReadError, require
 from ..history import History
 from . import _budget, _scalars, _tfrecord
 from ._histograms import Collector, from_proto, from_tensor
-from ._io import open_regular
+from ._io import open_regular, open_source
+from .remote import RemotePath, as_path
 
 NAME = "tensorboard"
 DESCRIPTION = "TensorBoard event files (a file, a run folder, or Keras train/ + validation/); extra [tensorboard]"
@@ -51,9 +52,9 @@ def sniff_dir(path: Path) -> float:
 
 
 def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
-    if not source or source == "-" or not Path(source).is_file():
+    path = as_path(source) if source and source != "-" else None
+    if path is None or not path.is_file():
         raise ReadError("TensorBoard event files must be given as a path, not a stream", source)
-    path = Path(source)
     prefix = _VAL_DIRS.get(path.parent.name.lower(), "")
     # the file's size was counted against --max-bytes when it was opened as ``buf``
     return _assemble({prefix: [path]}, source, path.parent.name or path.name, counted={path})
@@ -155,11 +156,15 @@ def _scalars_of(paths: list[Path], source: str | None, skipped: set[str], warnin
     base = 0  # records are numbered across files: a later file's values win at a repeated step
     budget = _budget.current()
     for path in paths:
-        with open_regular(path) as fh:  # a FIFO or device among the event files is refused
-            size = os.fstat(fh.fileno()).st_size
-            if path not in counted:
-                budget.charge_input(size, str(path))
-            data = fh.read(size)
+        if isinstance(path, RemotePath):
+            with open_source(path, count=path not in counted) as fh:
+                data = fh.read()
+        else:
+            with open_regular(path) as fh:  # a FIFO or device among the event files is refused
+                size = os.fstat(fh.fileno()).st_size
+                if path not in counted:
+                    budget.charge_input(size, str(path))
+                data = fh.read(size)
         framing = _tfrecord.frame(data)
         others: list[int] = []
         used = _read_records(data, framing, path, source, values, skipped, base, others)

@@ -53,15 +53,20 @@ def build_report(
     progress: Callable[[int, int], None] | None = None,
     prepare: Callable | None = None,
     options: Any = None,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> Report:
     """Find every run in ``items`` (files, directories, globs), render and diagnose each into
     ``output``, and write summary.json, summary.md and index.html there.
+
+    ``executor`` ``"dask"`` runs the per-run work on the Dask cluster at ``scheduler`` (see
+    ``reports.executors``) instead of the local pool of ``jobs`` processes.
 
     ``options`` (``figures.options.FigureOptions``) styles the figures and gives the formats and dpi that
     ``formats`` and ``dpi`` do not (default PNG and SVG at 100 dpi).
     """
     out = Path(output)
-    candidates = expand(items, exclude=out)
+    candidates = expand(items, exclude=out, tracking_uri=(read_opts or {}).get("tracking_uri"))
     if not candidates:
         raise HistplotError("no history files found", ", ".join(map(str, items)))
     inputs = sorted({c.path for c in candidates if c.path != "-"})
@@ -74,9 +79,16 @@ def build_report(
     # Every file this report will write, checked against every input before the first is written.
     planned = [out / n for n in SUMMARY_FILES] + [figures / f"{s}.{f}" for s in names for f in formats]
     refuse_input_overwrite(planned + ([] if out.is_dir() else [out]), inputs)
+    cluster = None
+    if executor == "dask":
+        from .executors import DaskExecutor  # dask is an optional extra, imported only when chosen
+
+        cluster = DaskExecutor(scheduler)  # connected before anything is written
     try:
         figures.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if cluster is not None:
+            cluster.close()
         raise HistplotError(f"cannot create the output folder: {exc.strerror or exc}", out) from exc
     jobs_list = [
         RunJob(
@@ -93,7 +105,10 @@ def build_report(
         )
         for c, s in zip(candidates, names)
     ]
-    results = _run_all(jobs_list, jobs, progress)
+    if cluster is not None:
+        results = cluster.run(jobs_list, progress)
+    else:
+        results = _run_all(jobs_list, jobs, progress)
     report = Report(results, list(fail_on), out, strict)
     write_summaries(report, timestamp=timestamp)
     return report
