@@ -14,81 +14,26 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from ..diagnosis.monitor import is_loss_like
 from ..errors import HistplotError
 from ..history import History
 from ..readers.memory import as_history
-from .dashboard import arrange, group_panel
+from . import yrange
+from .dashboard import group_panel
 from .decimation import minmax
 from .display import HistplotFigure
-from .options import FigureOptions, style_axes, style_context
+from .layout import Layout, layout, panels, select  # noqa: F401  (panels, select: the public names)
+from .options import FigureOptions, style_axes, style_context, user_y
 from .smoothing import ema
-from .style import AUX_COLOR, SPLIT_STYLE, Panel, pretty
+from .style import AUX_COLOR, SPLIT_STYLE, Panel
 from .xaxis import frame_for_x
 
 MAX_COLUMNS = 3
 PANEL_SIZE = (5.0, 3.4)
 RAW_ALPHA = 0.25  # the raw curve behind a smoothed one: there, but not competing
-
-
-def panels(history: History, metrics: Sequence[str] | None = None) -> list[Panel]:
-    """The panels a figure of this history has: loss first, then metrics, then run-level series."""
-    groups = history.metrics()
-    order = sorted(groups, key=lambda b: (b != "loss", list(groups).index(b)))
-    out: list[Panel] = []
-    for base in order:
-        p = Panel(name=base, title=pretty(base), ylabel=pretty(base))
-        for split in SPLIT_STYLE:
-            if split in groups[base]:
-                p.series.append((groups[base][split], SPLIT_STYLE[split]))
-        out.append(p)
-    rates = history.learning_rates()
-    if len(rates) > 1:
-        # Parameter groups (lr/pg0..2, x/lr0..2) share one panel; identical groups were kept once.
-        p = Panel(name="learning_rate", title=pretty("learning_rate"), ylabel=pretty("learning_rate"), log=True)
-        for i, col in enumerate(rates):
-            p.series.append(
-                (col, {"color": AUX_COLOR, "linestyle": ("-", "--", ":", "-.")[i % 4], "label": pretty(col)})
-            )
-        p.aliases = tuple(rates)
-        out.append(p)
-    for col in history.aux():
-        if len(rates) > 1 and col in rates:
-            continue
-        style = {"color": AUX_COLOR, "linestyle": "-", "label": pretty(col)}
-        out.append(
-            Panel(
-                name=col,
-                title=pretty(col),
-                series=[(col, style)],
-                ylabel=pretty(col),
-                log=True if "learning_rate" in col or col.startswith("lr") else None,
-            )
-        )
-    out, extra = arrange(history, out)
-    if metrics:
-        out = select(out + extra, metrics, history)
-    return out
-
-
-def select(all_panels: list[Panel], metrics: Sequence[str], history: History) -> list[Panel]:
-    """Keep the panels named in ``metrics`` (base names or column names), in the order given."""
-    by_name: dict[str, Panel] = {}
-    for key in ("name", "aliases"):
-        for p in all_panels:
-            for n in [p.name] if key == "name" else p.aliases:
-                by_name.setdefault(n, p)
-    by_col = {col: p for p in all_panels for col, _ in p.series}
-    chosen: list[Panel] = []
-    for m in metrics:
-        p = by_name.get(m) or by_col.get(m) or by_name.get(history.base(m))
-        if p is None:
-            known = ", ".join(list(by_name)[:40]) + (", ..." if len(by_name) > 40 else "")
-            raise HistplotError(f"no metric '{m}' in this history; it has: {known}", history.meta.get("source"))
-        if p not in chosen:
-            chosen.append(p)
-    return chosen
 
 
 def render(
@@ -108,10 +53,12 @@ def render(
     history = as_history(history)
     opts = options or FigureOptions()
     frame, _ = frame_for_x(history, x)
+    plan = Layout([])
     if panel_list is not None:
         plist = panel_list
     elif metrics or not opts.panels:
-        plist = panels(history, metrics)
+        plan = layout(history, metrics, every=opts.every)
+        plist = plan.panels
     else:
         plist = figure_panels(history, opts.panels)
     if not plist:
@@ -127,7 +74,11 @@ def render(
                 if frame.index.name == "epoch":
                     mark_final(ax, history, panel, frame)
                 style_axes(ax, panel, opts)
+                yrange.fit(ax, robust=opts.robust, fixed=user_y(panel, opts))
         set_title(fig, title if title is not None else _default_title(history))
+        footer = plan.footer(width=int(fig.get_figwidth() * 14))
+        if footer:
+            fig.supxlabel(footer, fontsize=8, color="#666666")
     return fig
 
 
@@ -151,7 +102,7 @@ def mark_final(ax, history: History, panel: Panel, frame: pd.DataFrame) -> None:
             color=style["color"],
             label=f"final {style['label']} (after training)",
         )
-        ax.legend(**(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False}))
+        legend(ax, panel)
 
 
 def figure_grid(n: int, size: tuple[float, float] | None = None) -> tuple[Figure, list]:
@@ -238,14 +189,23 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
     ax.grid(True, alpha=0.3)
     if values:
         v = np.concatenate(values)
-        if _wants_log(v, panel.log):
+        falls = is_loss_like(panel.name) and any(yrange.falls_by_orders(part) for part in values)
+        if _wants_log(v, panel.log) or (panel.log is None and falls):
             ax.set_yscale("log")
         elif _needs_symlog(v):
             ax.set_yscale("symlog", linthresh=max(float(np.min(np.abs(v[v != 0]), initial=1.0)), 1e-300))
     if ax.lines:
-        ax.legend(**(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False}))
+        legend(ax, panel)
     else:
         ax.text(0.5, 0.5, "no finite values", transform=ax.transAxes, ha="center", va="center", color="#888888")
+
+
+def legend(ax, panel: Panel) -> None:
+    """The panel's legend: its own keyword arguments (a key of (colour, style, label) triples) or the default."""
+    kwargs = dict(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False})
+    if "handles" in kwargs:
+        kwargs["handles"] = [Line2D([], [], color=c, lw=2, linestyle=ls, label=lab) for c, ls, lab in kwargs["handles"]]
+    ax.legend(**kwargs)
 
 
 def _needs_symlog(v: np.ndarray) -> bool:
