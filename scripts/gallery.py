@@ -73,7 +73,8 @@ def main(argv: list[str]) -> int:
             continue
         print(f"rendered {out / name}")
         rows.append(
-            f'<h2>{html.escape(rel)}</h2><p>{html.escape(why)}</p><img src="{html.escape(name)}" style="max-width:100%">'
+            f"<h2>{html.escape(rel)}</h2><p>{html.escape(why)}</p>"
+            f'<img src="{html.escape(name)}" style="max-width:100%">'
         )
     page = "<!doctype html><meta charset=utf-8><title>histplot gallery</title><h1>histplot gallery</h1>" + "".join(rows)
     (out / "index.html").write_text(page, encoding="utf-8")

@@ -147,8 +147,8 @@ def diagnose_options(f: Callable) -> Callable:
 
 
 def figure_flags(f: Callable) -> Callable:
-    """``--smooth``, ``--log-y``, ``--ylim``, ``--all``, ``--no-robust``; passes ``figure``, the ones given (histplot.yaml's ``plot:``
-    supplies the rest, see ``figures.options.figure_options``)."""
+    """``--smooth``, ``--log-y``, ``--ylim``, ``--all``, ``--no-robust``; passes ``figure``, the ones given
+    (histplot.yaml's ``plot:`` supplies the rest, see ``figures.options.figure_options``)."""
 
     @click.option(
         "--smooth",

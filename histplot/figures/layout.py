@@ -60,14 +60,16 @@ class Layout:
 
     def footer(self, width: int = 160) -> str | None:
         """One line saying what is not drawn, or None."""
-        notes = [p.note for p in self.panels if p.note]
-        if not self.left_out and not notes:
+        cut: dict[str, list[str]] = {}  # "top 10 of 23" -> the families it applies to
+        for p in self.panels:
+            if p.note:
+                cut.setdefault(p.note, []).append(p.ylabel)
+        if not self.left_out and not cut:
             return None
-        parts = []
+        parts = [f"{', '.join(fams)}: {note} by final value" for note, fams in cut.items()]
         if self.left_out:
             names = ", ".join(pretty(n) for n in self.left_out)
             parts.append(f"not shown ({len(self.left_out)}): {names}")
-        parts += notes
         text = "; ".join(parts)
         tail = "  (--metrics NAME or --all to draw)"
         if len(text) + len(tail) > width:
@@ -91,7 +93,8 @@ def layout(
     """The panels to draw (see the module docstring); ``every`` draws every candidate, families in full."""
     standard, extra, hidden = candidates(history)
     families = _families(history, standard)
-    members = {c for f in families for c, _ in f.series}
+    # a family's members give way to it; its overall line (drawn thick) keeps its own panel too
+    members = {c for f in families for c, st in f.series if st.get("linewidth", 0) < 2}
     pool = standard + families + extra + hidden
     if metrics:
         return Layout(select(pool, metrics, history))
@@ -255,7 +258,7 @@ def _family_panel(history, groups, key: str, title: str, members: dict[str, str]
         label = "overall" if overall == key else pretty(overall)
         series.append((groups[overall][split], {"color": "black", "linestyle": "-", "label": label, "linewidth": 2.6}))
     numbered = all(m.isdigit() for m in members)
-    what = "by index" if numbered else "per member"
+    what = "by index" if numbered else "per class"
     return Panel(
         name=f"{key}_family",
         title=f"{pretty(title)} {what} ({split_name(split)})",
@@ -281,7 +284,7 @@ def _keep_top(history: History, p: Panel) -> None:
         return
     members.sort(key=lambda cs: -_last(history, cs[0]))
     p.series = members[:FAMILY_TOP] + thick
-    p.note = f"{pretty(p.title)}: top {FAMILY_TOP} of {len(members)} by final value"
+    p.note = f"top {FAMILY_TOP} of {len(members)}"
     p.legend = dict(p.legend or _OUTSIDE_LEGEND, ncols=1)
 
 

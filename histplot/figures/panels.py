@@ -29,7 +29,7 @@ from .layout import Layout, layout, panels, select  # noqa: F401  (panels, selec
 from .options import FigureOptions, style_axes, style_context, user_y
 from .smoothing import ema
 from .style import AUX_COLOR, SPLIT_STYLE, Panel
-from .xaxis import frame_for_x
+from .xaxis import frame_for_x, step_ticks
 
 MAX_COLUMNS = 3
 PANEL_SIZE = (5.0, 3.4)
@@ -180,7 +180,9 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
     ax.set_xlabel(frame.index.name or "epoch")
     ax.set_ylabel(panel.ylabel)
     by_time = str(frame.index.name).startswith("time")  # elapsed time is continuous: no integer ticks
-    if not by_time:
+    if frame.index.name == "step":
+        step_ticks(ax)
+    elif not by_time:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if not by_time and len(frame.index) and frame.index[-1] - frame.index[0] < 2:
         # Autoscaling a run of one or two epochs would show fractional epochs.
@@ -221,7 +223,8 @@ def _wants_log(v: np.ndarray, hint: bool | None) -> bool:
     if v.size == 0 or np.any(v <= 0):
         return False
     if hint is not None:
-        return hint and v.max() / v.min() > 1.0001
+        # a schedule within one order of magnitude reads better on a linear axis (no 4.7e-5 ladder)
+        return hint and v.max() / v.min() > 10
     return v.max() / v.min() > 1000
 
 
