@@ -57,6 +57,7 @@ class Layout:
 
     panels: list[Panel]
     left_out: list[str] = field(default_factory=list)
+    monitor: str | None = None  # the monitored column (diagnose's choice): its legend gives the best value
 
     def footer(self, width: int = 160) -> str | None:
         """One line saying what is not drawn, or None."""
@@ -96,26 +97,27 @@ def layout(
     # a family's members give way to it; its overall line (drawn thick) keeps its own panel too
     members = {c for f in families for c, st in f.series if st.get("linewidth", 0) < 2}
     pool = standard + families + extra + hidden
+    monitor = _monitor(history)
     if metrics:
-        return Layout(select(pool, metrics, history))
+        return Layout(select(pool, metrics, history), monitor=monitor)
     if every:
-        return Layout([*standard, *families, *hidden])
+        return Layout([*standard, *families, *hidden], monitor=monitor)
     shown = [p for p in standard if not (p.kind == "metric" and p.series and _all_in(p, members))] + families
     for p in shown:
         if p.kind == "family":
             _keep_top(history, p)
-    monitor = _monitor_base(history)
-    ranked = sorted(shown, key=lambda p: (_tier(p, history, monitor), shown.index(p)))
+    monitor_base = history.base(monitor) if monitor else None
+    ranked = sorted(shown, key=lambda p: (_tier(p, history, monitor_base), shown.index(p)))
     rates = [p for p in ranked if p.kind == "lr"]
     rest = [p for p in ranked if p.kind != "lr"]
     room = budget - len(rates)
     if len(rest) > room:
-        rest = _share_namespaces(rest, history, monitor)
-        rest.sort(key=lambda p: _tier(p, history, monitor))
+        rest = _share_namespaces(rest, history, monitor_base)
+        rest.sort(key=lambda p: _tier(p, history, monitor_base))
     out = rest[:room] + rates
     dropped = rest[room:]
     names = [p.name for p in dropped] + [c for p in hidden for c, _ in p.series]
-    return Layout(out, list(dict.fromkeys(names)))
+    return Layout(out, list(dict.fromkeys(names)), monitor)
 
 
 def _all_in(p: Panel, members: set[str]) -> bool:
@@ -181,9 +183,9 @@ def select(all_panels: list[Panel], metrics: Sequence[str], history: History) ->
 # -- ranking ----------------------------------------------------------------------------------------
 
 
-def _monitor_base(history: History) -> str | None:
+def _monitor(history: History) -> str | None:
     try:
-        return history.base(choose_monitor(history)[0])
+        return choose_monitor(history)[0]
     except HistplotError:
         return None
 

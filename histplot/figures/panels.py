@@ -17,11 +17,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from ..diagnosis.monitor import is_loss_like
+from ..diagnosis.monitor import auto_mode, is_loss_like
 from ..errors import HistplotError
 from ..history import History
 from ..readers.memory import as_history
-from . import yrange
+from . import legends, yrange
 from .dashboard import group_panel
 from .decimation import minmax
 from .display import HistplotFigure
@@ -70,7 +70,7 @@ def render(
             warnings.simplefilter("ignore", RuntimeWarning)
             warnings.simplefilter("ignore", UserWarning)  # matplotlib's "singular limits" and the like
             for ax, panel in zip(axes, plist):
-                draw_panel(ax, frame, panel, smooth=opts.smooth)
+                draw_panel(ax, frame, panel, smooth=opts.smooth, monitor=plan.monitor)
                 if frame.index.name == "epoch":
                     mark_final(ax, history, panel, frame)
                 style_axes(ax, panel, opts)
@@ -129,7 +129,7 @@ def _default_title(history: History) -> str:
     return f"{history.label}  ({n} epoch{'s' if n != 1 else ''}{', ' + fmt if fmt else ''})"
 
 
-def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = None) -> None:
+def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = None, monitor: str | None = None) -> None:
     """Draw one panel's series into ``ax``: finite points only, sparse series joined with markers.
 
     ``smooth`` draws each metric's curve smoothed (``smoothing.ema``) in front of a faint copy of the raw
@@ -147,6 +147,9 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
         else:
             sparse = len(finite) < len(s.dropna()) or s.isna().any() or len(finite) <= 30
         x, y = finite.index.to_numpy(), finite.to_numpy()
+        # the legend's numbers: the raw values (smoothing only changes the drawing)
+        best = auto_mode(col) if col == monitor else None
+        legends.remember(ax, style["label"], x, y.astype(float), best=best, x_name=str(frame.index.name))
         if style.get("defined_by"):
             # A derived value that is NaN although its inputs exist is undefined (0/0): leave a gap
             # there rather than join across it. Epochs without inputs are still joined over.
@@ -207,7 +210,7 @@ def legend(ax, panel: Panel) -> None:
     kwargs = dict(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False})
     if "handles" in kwargs:
         kwargs["handles"] = [Line2D([], [], color=c, lw=2, linestyle=ls, label=lab) for c, ls, lab in kwargs["handles"]]
-    ax.legend(**kwargs)
+    legends.legend(ax, **kwargs)
 
 
 def _needs_symlog(v: np.ndarray) -> bool:
@@ -223,8 +226,8 @@ def _wants_log(v: np.ndarray, hint: bool | None) -> bool:
     if v.size == 0 or np.any(v <= 0):
         return False
     if hint is not None:
-        # a schedule within one order of magnitude reads better on a linear axis (no 4.7e-5 ladder)
-        return hint and v.max() / v.min() > 10
+        # a schedule within less than one order of magnitude reads better on a linear axis (no 4.7e-5 ladder)
+        return hint and v.max() / v.min() > 9.99
     return v.max() / v.min() > 1000
 
 
