@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator
 from ..diagnosis.monitor import auto_mode, is_loss_like
 from ..errors import HistplotError
 from ..history import History
+from ..naming.runs import run_name_of
 from ..readers.memory import as_history
 from . import legends, yrange
 from .dashboard import group_panel
@@ -126,7 +127,15 @@ def set_title(fig: Figure, text: str) -> None:
 def _default_title(history: History) -> str:
     fmt = history.meta.get("format")
     n = history.epochs
-    return f"{history.label}  ({n} epoch{'s' if n != 1 else ''}{', ' + fmt if fmt else ''})"
+    # a run logged by step only has rows, not epochs
+    count = f"{n} epoch{'s' if n != 1 else ''}" if history.epoch_clock else f"{n} logged row{'s' if n != 1 else ''}"
+    return f"{run_title(history)}  ({count}{', ' + fmt if fmt else ''})"
+
+
+def run_title(history: History) -> str:
+    """The run's own name (TensorBoard run folder, MLflow runName, Trainer output folder, Lightning
+    experiment/version_N), else the label its reader gave, else the file name."""
+    return run_name_of(history.meta) or history.label
 
 
 def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = None, monitor: str | None = None) -> None:

@@ -44,11 +44,13 @@ def run_name(source: str | None) -> str | None:
     mlflow = _mlflow_name(p)
     if mlflow:
         return mlflow
-    generic = p.name in GENERIC_FILES or p.name.startswith("events.out.tfevents")
-    if not generic:
+    events = p.name.startswith("events.out.tfevents")
+    if p.name not in GENERIC_FILES and not events:
         return None
     folder = p.parent
-    while folder.name in _INNER_FOLDERS or folder.name.lower() in _SPLIT_FOLDERS:
+    # Keras' TensorBoard callback writes <run>/train and <run>/validation; elsewhere "train" is a run's
+    # name (Ultralytics runs/detect/train)
+    while folder.name in _INNER_FOLDERS or (events and folder.name.lower() in _SPLIT_FOLDERS):
         if not folder.parent.name:
             break
         folder = folder.parent
