@@ -13,7 +13,6 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
 from ..diagnosis.findings import Diagnosis
-from ..diagnosis.monitor import is_loss_like
 from ..diagnosis.run import diagnose_or_none
 from ..display import number
 from ..history import History
@@ -52,13 +51,14 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
     mon_ax = panels.get(history.base(monitor)) if monitor else None
     if mon_ax is None and monitor:
         mon_ax = panels.get(monitor)
-    loss_axes = [ax for name, ax in panels.items() if name in history.metrics() and is_loss_like(name)]
     touched = set()
 
     over = diagnosis.first("overfitting")
     if over is not None:
         onset, end = over.numbers["onset"], int(history.frame.index[-1])
-        for ax in dict.fromkeys([*loss_axes, *([mon_ax] if mon_ax is not None else [])]):
+        # the verdict is about the monitored series: other loss panels (a detector's box, class and
+        # DFL losses) are not shaded, where flat noise would look like a finding of its own
+        for ax in [mon_ax] if mon_ax is not None else []:
             ax.axvspan(
                 onset,
                 end,

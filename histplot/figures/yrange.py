@@ -11,7 +11,7 @@ hidden silently. A loss that falls by orders of magnitude gets a log axis instea
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter, NullLocator
 from matplotlib.transforms import blended_transform_factory
 
 from ..display import number
@@ -63,9 +63,25 @@ def fit(ax, *, robust: bool = True, fixed: bool = False) -> None:
     v = curve_values(ax)
     if v.size == 0:
         return
-    if np.ptp(v) <= 1e-12 * max(abs(float(v[0])), 1e-300) and not fixed:
-        _constant(ax, float(v[0]))
-        return
+    if ax.get_yscale() == "log":
+        # minor ticks labelled 2x10^-4, 3x10^-4 ... crowd the axis; within two decades 1-2-5 steps
+        # keep a few labels where decades alone would leave one
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        positive = v[v > 0]
+        if positive.size and positive.max() / positive.min() < 100:
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y)))
+    elif ax.get_yscale() == "linear":
+        # no "+1" or "1e-5" offset above the axis: every tick says its own value
+        ax.ticklabel_format(axis="y", useOffset=False)
+    if not fixed:
+        flat = _flat_value(v, robust)
+        if flat is not None:
+            _constant(ax, flat)
+            if np.ptp(v) > 0:
+                pad = abs(flat) * 0.2 or 1.0
+                mark_outside(ax, flat - pad, flat + pad)
+            return
     if fixed or not robust or ax.get_yscale() != "linear":
         return
     limits = robust_limits(v)
@@ -73,6 +89,19 @@ def fit(ax, *, robust: bool = True, fixed: bool = False) -> None:
         return
     ax.set_ylim(*limits)
     mark_outside(ax, *limits)
+
+
+def _flat_value(v: np.ndarray, robust: bool) -> float | None:
+    """The value of a constant series (or, when robust, of one whose bulk does not move by a thousandth
+    of its size: an accuracy at 1.0 but for one epoch), else None."""
+    scale = max(abs(float(np.median(v))), 1e-300)
+    if np.ptp(v) <= 1e-12 * scale:
+        return float(v[0])
+    if robust and v.size >= 8:
+        lo, hi = np.percentile(v, QUANTILES)
+        if hi - lo <= 1e-3 * scale:
+            return float(np.median(v))
+    return None
 
 
 def _constant(ax, value: float) -> None:
