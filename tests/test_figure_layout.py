@@ -173,3 +173,12 @@ def test_epoch_ticks_are_integers(x):
     FigureCanvasAgg(fig).draw()
     ticks = visible_axes(fig)["loss"].get_xticks()
     assert all(float(t).is_integer() for t in ticks)
+
+
+def test_robust_from_histplot_yaml():
+    from histplot.errors import ConfigError
+
+    assert figure_options({"plot": {"robust": False}}).robust is False
+    assert figure_options({"plot": {"robust": False}}, robust=True).robust is True  # the command line wins
+    with pytest.raises(ConfigError, match="plot.robust must be true or false"):
+        figure_options({"plot": {"robust": "no"}})
