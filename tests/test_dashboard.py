@@ -106,8 +106,8 @@ def test_multiclass_dashboard_and_per_class_panels(multi):
     legend = ax.get_legend()
     # each class's label, then its last value
     texts = [t.get_text() for t in legend.get_texts()]
-    assert [t.split()[0] for t in texts] == labels
-    assert texts[0] == f"{labels[0]} {ends[0]:.4g}"
+    assert [t.split(":")[0] for t in texts[:-1]] == labels[:-1] and texts[-1].startswith("macro ")
+    assert texts[0] == f"{labels[0]}: {ends[0]:.4g}"
     assert legend.get_bbox_to_anchor().bounds[0] > ax.get_position().x1 * fig.bbox.width * 0.99  # outside
     cat = next(line for line in ax.lines if line.get_label() == "3")
     np.testing.assert_allclose(cat.get_xydata()[:, 1], multi.frame["val_f1_3"].to_numpy())

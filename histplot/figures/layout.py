@@ -95,14 +95,15 @@ def layout(
     standard, extra, hidden = candidates(history)
     families = _families(history, standard)
     # a family's members give way to it; its overall line (drawn thick) keeps its own panel too
-    members = {c for f in families for c, st in f.series if st.get("linewidth", 0) < 2}
+    # (by base: a family draws one split, its members' panels all of them)
+    members = {history.base(c) for f in families for c, st in f.series if st.get("linewidth", 0) < 2}
     pool = standard + families + extra + hidden
     monitor = _monitor(history)
     if metrics:
         return Layout(select(pool, metrics, history), monitor=monitor)
     if every:
         return Layout([*standard, *families, *hidden], monitor=monitor)
-    shown = [p for p in standard if not (p.kind == "metric" and p.series and _all_in(p, members))] + families
+    shown = [p for p in standard if not (p.kind == "metric" and p.name in members)] + families
     for p in shown:
         if p.kind == "family":
             _keep_top(history, p)
@@ -118,10 +119,6 @@ def layout(
     dropped = rest[room:]
     names = [p.name for p in dropped] + [c for p in hidden for c, _ in p.series]
     return Layout(out, list(dict.fromkeys(names)), monitor)
-
-
-def _all_in(p: Panel, members: set[str]) -> bool:
-    return all(c in members for c, _ in p.series)
 
 
 def candidates(history: History) -> tuple[list[Panel], list[Panel], list[Panel]]:

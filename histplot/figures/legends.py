@@ -48,5 +48,6 @@ def legend(ax, **kwargs) -> None:
         labels = [h.get_label() for h in handles]
     else:
         handles, labels = ax.get_legend_handles_labels()
-    labels = [f"{lab} {values[lab]}" if lab in values else lab for lab in labels]
+    # a class or index label (3) needs a colon before its value (3: 0.91), a word does not
+    labels = [f"{lab}{':' if lab.isdigit() else ''} {values[lab]}" if lab in values else lab for lab in labels]
     ax.legend(handles, labels, **kwargs)
