@@ -182,3 +182,21 @@ def test_robust_from_histplot_yaml():
     assert figure_options({"plot": {"robust": False}}, robust=True).robust is True  # the command line wins
     with pytest.raises(ConfigError, match="plot.robust must be true or false"):
         figure_options({"plot": {"robust": "no"}})
+
+
+def test_identical_metrics_share_one_panel():
+    same = [0.5, 0.7, 0.8]
+    h = History.build(
+        {
+            "loss": [1.0, 0.7, 0.6],
+            "val_accuracy": same,
+            "val_f1": same,
+            "val_precision": same,
+            "val_recall": [0.4, 0.6, 0.7],
+        }
+    )
+    plan = layout(h)
+    titles = {p.name: p.title for p in plan.panels}
+    assert titles["accuracy"] == "accuracy = f1 = precision"
+    assert "f1" not in titles and "recall" in titles
+    assert [p.name for p in layout(h, ["f1"]).panels] == ["f1"]  # still drawn alone when named

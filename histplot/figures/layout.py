@@ -104,6 +104,7 @@ def layout(
     if every:
         return Layout([*standard, *families, *hidden], monitor=monitor)
     shown = [p for p in standard if not (p.kind == "metric" and p.name in members)] + families
+    shown = _merge_identical(history, shown)
     for p in shown:
         if p.kind == "family":
             _keep_top(history, p)
@@ -175,6 +176,27 @@ def select(all_panels: list[Panel], metrics: Sequence[str], history: History) ->
         if p not in chosen:
             chosen.append(p)
     return chosen
+
+
+def _merge_identical(history: History, shown: list[Panel]) -> list[Panel]:
+    """Metrics with the same values in every split share one panel titled with all their names (a token
+    classifier's micro-averaged accuracy, precision, recall and F1 are one curve four times)."""
+    seen: dict[tuple, Panel] = {}
+    out: list[Panel] = []
+    for p in shown:
+        if p.kind != "metric" or p.name in TOTAL_LOSSES or not p.series:
+            out.append(p)
+            continue
+        key = tuple((history.split(c), history.frame[c].to_numpy(dtype=float).round(12).tobytes()) for c, _ in p.series)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = p
+            out.append(p)
+            continue
+        first.title = f"{first.title} = {p.title}"
+        first.ylabel = "score" if not is_loss_like(first.name) else first.ylabel
+        first.aliases = (*first.aliases, p.name)
+    return out
 
 
 # -- ranking ----------------------------------------------------------------------------------------

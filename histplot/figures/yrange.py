@@ -72,8 +72,11 @@ def fit(ax, *, robust: bool = True, fixed: bool = False) -> None:
             ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y)))
     elif ax.get_yscale() == "linear":
-        # no "+1" or "1e-5" offset above the axis: every tick says its own value
+        # no "+1" or "1e-6" above the axis: every tick says its own value (5e-06, not 5.0 x 1e-6)
         ax.ticklabel_format(axis="y", useOffset=False)
+        big = float(np.max(np.abs(v)))
+        if 0 < big < 1e-3 or big >= 1e5:
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y)))
     if not fixed:
         flat = _flat_value(v, robust)
         if flat is not None:
