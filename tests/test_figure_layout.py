@@ -200,3 +200,23 @@ def test_identical_metrics_share_one_panel():
     assert titles["accuracy"] == "accuracy = f1 = precision"
     assert "f1" not in titles and "recall" in titles
     assert [p.name for p in layout(h, ["f1"]).panels] == ["f1"]  # still drawn alone when named
+
+
+def test_the_best_epoch_label_stays_clear_of_ticks_titles_and_legends():
+    from histplot.figures.files import figure
+
+    # the best validation loss is the last and lowest point: the label's first place would leave the axes
+    n = 12
+    h = History.build({"loss": list(np.linspace(1.0, 0.3, n)), "val_loss": list(np.linspace(1.1, 0.25, n))})
+    fig = figure(h)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = visible_axes(fig)["loss"]
+    [label] = [t for t in ax.texts if t.get_text().startswith("best ")]
+    box = label.get_window_extent(renderer)
+    inside = ax.get_window_extent(renderer)
+    assert inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
+    others = [ax.title, *ax.get_xticklabels(), *ax.get_yticklabels()]
+    assert not any(box.overlaps(t.get_window_extent(renderer)) for t in others if t.get_text())
+    assert not box.overlaps(ax.get_legend().get_window_extent(renderer))
