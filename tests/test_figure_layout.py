@@ -37,8 +37,8 @@ def token_series(epochs: int = 6, entities: int = len(ENTITIES)) -> dict[str, li
         for kind in ("precision", "recall", "f1"):
             data[f"eval_{ent}_{kind}"] = list(np.clip(0.3 + 0.02 * i + 0.05 * t + rng.normal(0, 0.01, epochs), 0, 1))
         data[f"eval_{ent}_number"] = [100.0 + i] * epochs
-    for kind in ("precision", "recall", "f1", "accuracy"):
-        data[f"eval_overall_{kind}"] = list(0.5 + 0.05 * t)
+    for k, kind in enumerate(("precision", "recall", "f1", "accuracy")):
+        data[f"eval_overall_{kind}"] = list(0.5 + 0.01 * k + 0.05 * t)
     data["learning_rate"] = list(5e-5 * (1 - t / (epochs + 1)))
     for timing in ("eval_runtime", "eval_samples_per_second", "eval_steps_per_second", "epoch_time"):
         data[timing] = list(10.0 + rng.normal(0, 1, epochs))

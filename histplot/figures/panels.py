@@ -7,7 +7,7 @@ figures are freed as soon as they are dropped.
 from __future__ import annotations
 
 import math
-import textwrap
+import re
 import warnings
 from collections.abc import Sequence
 
@@ -120,8 +120,27 @@ def figure_grid(n: int, size: tuple[float, float] | None = None) -> tuple[Figure
 
 def set_title(fig: Figure, text: str) -> None:
     # Long run names would run off a narrow figure: wrap at about the characters that fit.
-    width = fig.get_figwidth()
-    fig.suptitle(textwrap.fill(text, width=int(width * 8.5), break_on_hyphens=False), fontsize=13)
+    fig.suptitle(wrap(text, int(fig.get_figwidth() * 8.5)), fontsize=13)
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` in lines of at most ``width`` characters, broken after spaces, underscores, slashes
+    and hyphens (file and run names have no spaces), a word longer than a line cut as a last resort."""
+    lines: list[str] = []
+    line = ""
+    for token in re.findall(r"[^\s_/\-]*[\s_/\-]*", text):
+        if not token:
+            continue
+        if line and len(line) + len(token.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        while len(token) > width:
+            lines.append(token[:width])
+            token = token[width:]
+        line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def _default_title(history: History) -> str:
@@ -203,6 +222,7 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
     ax.grid(True, alpha=0.3)
     if values:
         v = np.concatenate(values)
+        setattr(ax, yrange.ALL_VALUES, v.astype(float))
         falls = is_loss_like(panel.name) and any(yrange.falls_by_orders(part) for part in values)
         if _wants_log(v, panel.log) or (panel.log is None and falls):
             ax.set_yscale("log")

@@ -22,8 +22,16 @@ WIDER = 3.0  # the full range must be this many times the bulk's for the bulk to
 EDGE_LABEL = "_outside"  # the triangles' label: not in legends
 
 
+ALL_VALUES = "_histplot_y"  # axes attribute: every finite value of the panel's series, before decimation
+
+
 def curve_values(ax) -> np.ndarray:
-    """Every finite y value drawn as a curve in ``ax`` (marks such as triangles excluded)."""
+    """Every finite y value of the curves in ``ax``: the panel's own record of them when it left one
+    (a decimated line keeps each bucket's extremes, whose percentiles are not the series'), else the
+    drawn lines' (marks such as triangles excluded)."""
+    kept = getattr(ax, ALL_VALUES, None)
+    if kept is not None:
+        return kept
     parts = []
     for line in ax.lines:
         if line.get_label() == EDGE_LABEL or line.get_transform() is not ax.transData:
