@@ -220,3 +220,21 @@ def test_the_best_epoch_label_stays_clear_of_ticks_titles_and_legends():
     others = [ax.title, *ax.get_xticklabels(), *ax.get_yticklabels()]
     assert not any(box.overlaps(t.get_window_extent(renderer)) for t in others if t.get_text())
     assert not box.overlaps(ax.get_legend().get_window_extent(renderer))
+
+
+def test_per_class_ap_family_skips_a_class_never_evaluated():
+    nan = float("nan")
+    h = History.build(
+        {
+            "loss": [1.0, 0.8, 0.6],
+            "bbox/AP": [40.0, 55.0, 60.0],
+            "bbox/AP-cat": [35.0, 50.0, 58.0],
+            "bbox/AP-dog": [45.0, 60.0, 62.0],
+            "bbox/AP-numbers": [nan, nan, nan],
+        },
+        fmt="jsonl",
+        meta={"framework": "detectron2"},
+    )
+    [family] = [p for p in layout(h).panels if p.kind == "family"]
+    assert [style["label"] for _, style in family.series] == ["dog", "cat", "overall"]
+    assert family.title == "bbox/AP per class (validation)"

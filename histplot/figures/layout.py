@@ -271,7 +271,8 @@ def _family_panel(history, groups, key: str, title: str, members: dict[str, str]
     split = next((s for s in (*HELD_OUT_FIRST, "unsplit") if s in splits), "train")
     series = []
     for i, (member, base) in enumerate(members.items()):
-        if split in groups[base]:
+        # a member never computed (detectron2's AP of a class absent from the evaluation: NaN) has no line
+        if split in groups[base] and np.isfinite(history.frame[groups[base][split]].to_numpy(dtype=float)).any():
             color = _CLASS_COLORS[i % len(_CLASS_COLORS)]
             series.append((groups[base][split], {"color": color, "linestyle": "-", "label": member, "linewidth": 1.3}))
     series.sort(key=lambda cs: -_last(history, cs[0]))
