@@ -238,3 +238,15 @@ def test_per_class_ap_family_skips_a_class_never_evaluated():
     [family] = [p for p in layout(h).panels if p.kind == "family"]
     assert [style["label"] for _, style in family.series] == ["dog", "cat", "overall"]
     assert family.title == "bbox/AP per class (validation)"
+
+
+def test_an_overlaid_run_at_another_level_is_not_an_outlier():
+    from histplot.figures.overlay import overlay
+
+    low = History.build({"loss": list(np.linspace(1.0, 0.8, 30)), "lr": [1e-3] * 30}, source="a.json")
+    high = History.build({"loss": list(np.linspace(4.5, 4.1, 10)), "lr": [1e-3] * 10}, source="b.json")
+    fig = overlay([low, high])
+    axes = {ax.get_label(): ax for ax in fig.axes if ax.get_visible() and ax.get_label()}
+    lo, hi = axes["loss"].get_ylim()
+    assert lo <= 0.8 and hi >= 4.5  # both runs in full
+    assert "learning_rate" in axes  # the learning-rate panel, as in single-run figures

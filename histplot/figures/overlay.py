@@ -135,8 +135,10 @@ def panel_names(histories: Sequence[History], metrics: Sequence[str] | None = No
     for h in histories:
         for p in panels(h):
             # Panels that group metrics or classes colour by metric or class; here colour is the run.
-            if p.name in known:
-                shown.setdefault(p.name)
+            # The learning-rate panel is named for all its groups; here its first group stands for it.
+            name = p.name if p.name in known else next((a for a in p.aliases if a in known), None)
+            if name is not None and (p.kind in ("metric", "lr", "aux")):
+                shown.setdefault(name)
     return sorted(shown, key=lambda b: b != "loss")
 
 

@@ -222,7 +222,8 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
     ax.grid(True, alpha=0.3)
     if values:
         v = np.concatenate(values)
-        setattr(ax, yrange.ALL_VALUES, v.astype(float))
+        # an overlay draws each run into the same axes: one record per run
+        setattr(ax, yrange.ALL_VALUES, [*getattr(ax, yrange.ALL_VALUES, []), v.astype(float)])
         falls = is_loss_like(panel.name) and any(yrange.falls_by_orders(part) for part in values)
         if _wants_log(v, panel.log) or (panel.log is None and falls):
             ax.set_yscale("log")

@@ -22,16 +22,19 @@ WIDER = 3.0  # the full range must be this many times the bulk's for the bulk to
 EDGE_LABEL = "_outside"  # the triangles' label: not in legends
 
 
-ALL_VALUES = "_histplot_y"  # axes attribute: every finite value of the panel's series, before decimation
+ALL_VALUES = "_histplot_y"  # axes attribute: per run drawn, every finite value of its series, before decimation
+
+
+def runs_values(ax) -> list[np.ndarray]:
+    """The finite y values of the curves in ``ax``, one array per run drawn into it: the panels' own
+    record (a decimated line keeps each bucket's extremes, whose percentiles are not the series'),
+    else the drawn lines' (marks such as triangles excluded)."""
+    kept = getattr(ax, ALL_VALUES, None)
+    return list(kept) if kept else [curve_values(ax)]
 
 
 def curve_values(ax) -> np.ndarray:
-    """Every finite y value of the curves in ``ax``: the panel's own record of them when it left one
-    (a decimated line keeps each bucket's extremes, whose percentiles are not the series'), else the
-    drawn lines' (marks such as triangles excluded)."""
-    kept = getattr(ax, ALL_VALUES, None)
-    if kept is not None:
-        return kept
+    """Every finite y value of the lines drawn in ``ax`` (marks such as triangles excluded)."""
     parts = []
     for line in ax.lines:
         if line.get_label() == EDGE_LABEL or line.get_transform() is not ax.transData:
@@ -68,9 +71,10 @@ def falls_by_orders(v_in_order: np.ndarray) -> bool:
 def fit(ax, *, robust: bool = True, fixed: bool = False) -> None:
     """Set ``ax``'s y range from its curves: one tick for a constant series, the bulk when robust.
     ``fixed``: the user gave limits or a log scale, which stand."""
-    v = curve_values(ax)
-    if v.size == 0:
+    runs = [r for r in runs_values(ax) if r.size]
+    if not runs:
         return
+    v = np.concatenate(runs)
     if ax.get_yscale() == "log":
         # minor ticks labelled 2x10^-4, 3x10^-4 ... crowd the axis; within two decades 1-2-5 steps
         # keep a few labels where decades alone would leave one
@@ -95,8 +99,12 @@ def fit(ax, *, robust: bool = True, fixed: bool = False) -> None:
             return
     if fixed or not robust or ax.get_yscale() != "linear":
         return
-    limits = robust_limits(v)
-    if limits is None:
+    # runs compared in one panel: each run's bulk is kept (another run's level is not an outlier)
+    each = [robust_limits(r) or (float(r.min()), float(r.max())) for r in runs]
+    limits = (min(lo for lo, _ in each), max(hi for _, hi in each))
+    if len(runs) > 1 and limits[0] <= v.min() and limits[1] >= v.max():
+        return
+    if len(runs) == 1 and robust_limits(v) is None:
         return
     ax.set_ylim(*limits)
     mark_outside(ax, *limits)
