@@ -184,7 +184,8 @@ def _merge_identical(history: History, shown: list[Panel]) -> list[Panel]:
     seen: dict[tuple, Panel] = {}
     out: list[Panel] = []
     for p in shown:
-        if p.kind != "metric" or p.name in TOTAL_LOSSES or not p.series:
+        # quality metrics only: confusion counts (tp, fp) may coincide without being one series
+        if p.kind != "metric" or p.name in TOTAL_LOSSES or not p.series or not mode_is_known(p.name):
             out.append(p)
             continue
         key = tuple((history.split(c), history.frame[c].to_numpy(dtype=float).round(12).tobytes()) for c, _ in p.series)
