@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 OUT    ?= out
 
-.PHONY: install demo test lint bench fuzz samples docs clean
+.PHONY: install demo test lint bench fuzz samples docs gallery clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +54,7 @@ docs: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis *.egg-info
+
+## gallery: render a fixed list of real runs from $HISTPLOT_CORPUS into gallery/ (index.html) to look at
+gallery: $(STAMP)
+	$(BIN)/python scripts/gallery.py gallery

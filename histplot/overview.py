@@ -208,6 +208,11 @@ def info_text(data: dict[str, Any], width: int = 80) -> str:
         lines.append(f"  run      {_show(str(run))}")
     for name, value in data["scalars"].items():
         lines.append(f"  scalar   {name} = {value:.6g}")
+    hidden = data.get("not_in_figure")
+    if hidden:
+        # the figure's footer names these too; --metrics NAME or --all draws them
+        shown = ", ".join(map(_short, hidden[:12])) + (f", ... ({len(hidden)} in all)" if len(hidden) > 12 else "")
+        lines.append(f"  hidden   not in the default figure (plot --metrics NAME or --all): {_show(shown)}")
     for note in data["notes"]:
         lines.append(f"  note     {_show(note)}")
     return "\n".join(lines)

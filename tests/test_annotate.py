@@ -41,7 +41,13 @@ def test_overfitting_sample_marks():
     vlines = [ln for ln in loss.lines if ln.get_label().startswith("EarlyStopping")]
     assert vlines and vlines[0].get_xdata()[0] == stop
     labels = [t.get_text() for t in loss.get_legend().get_texts()]
-    assert labels == ["train", "validation", "overfitting from epoch 19", "EarlyStopping stop: epoch 21"]
+    last = h.frame["loss"].iloc[-1], h.frame["val_loss"].iloc[-1]
+    assert labels == [
+        f"train {last[0]:.4g}",
+        f"validation {last[1]:.4g} (best {best['value']:.4g} @ {best['epoch']})",
+        "overfitting from epoch 19",
+        "EarlyStopping stop: epoch 21",
+    ]
     # panels that are not loss-like stay as they were drawn
     assert not spans(axes_by_label(fig)["accuracy"])
 

@@ -104,7 +104,10 @@ def test_multiclass_dashboard_and_per_class_panels(multi):
     ends = [line.get_xydata()[-1, 1] for line in ax.lines[:-1]]
     assert ends == sorted(ends, reverse=True)
     legend = ax.get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == labels
+    # each class's label, then its last value
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert [t.split(":")[0] for t in texts[:-1]] == labels[:-1] and texts[-1].startswith("macro ")
+    assert texts[0] == f"{labels[0]}: {ends[0]:.4g}"
     assert legend.get_bbox_to_anchor().bounds[0] > ax.get_position().x1 * fig.bbox.width * 0.99  # outside
     cat = next(line for line in ax.lines if line.get_label() == "3")
     np.testing.assert_allclose(cat.get_xydata()[:, 1], multi.frame["val_f1_3"].to_numpy())
@@ -116,6 +119,8 @@ def test_per_class_selection(multi):
     # "mcc" is the multiclass MCC of the run; its per-class family is one name away
     assert [p.name for p in panels(multi, ["tp", "mcc"])] == ["tp_per_class", "mcc"]
     assert [p.name for p in panels(multi, ["mcc_per_class"])] == ["mcc_per_class"]
+    # the file's matrices give an overall mcc of its own, so the family is named in full
+    assert [p.name for p in panels(multi, ["tp", "mcc_per_class"])] == ["tp_per_class", "mcc_per_class"]
     [p] = panels(multi, ["f1_3"])
     assert [c for c, _ in p.series] == ["f1_3", "val_f1_3"]
 

@@ -63,7 +63,8 @@ def test_smoothing_draws_the_smoothed_curve_over_a_faint_raw_one_and_leaves_the_
     np.testing.assert_array_equal(raw_train.get_ydata(), [2.0, 1.0, 0.5, 0.4])
     np.testing.assert_allclose(train.get_ydata(), ema([2.0, 1.0, 0.5, 0.4], 0.6))
     np.testing.assert_allclose(val.get_ydata(), ema([2.1, 1.2, 0.9], 0.6))
-    assert [t.get_text() for t in loss.get_legend().get_texts()] == ["train", "validation"]
+    # the legend gives the raw values (smoothing changes the drawing only): val_loss is monitored
+    assert [t.get_text() for t in loss.get_legend().get_texts()] == ["train 0.4", "validation 0.9 (best 0.9 @ 3)"]
     assert h.frame.equals(before)
     lr = visible_axes(render(h, options=FigureOptions(smooth=0.6)))["learning_rate"]
     assert len(lr.lines) == 1  # a schedule is drawn as it is

@@ -25,7 +25,8 @@ def test_panel_per_metric_train_and_validation_together():
     axes = visible_axes(fig)
     assert list(axes) == ["loss", "accuracy", "learning_rate"]
     loss = axes["loss"]
-    assert [t.get_text() for t in loss.get_legend().get_texts()] == ["train", "validation"]
+    # last values; the monitored val_loss also its best and the epoch of it
+    assert [t.get_text() for t in loss.get_legend().get_texts()] == ["train 0.7", "validation 0.95 (best 0.9 @ 2)"]
     np.testing.assert_array_equal(loss.lines[0].get_xydata(), [[1, 1.0], [2, 0.8], [3, 0.7]])
     np.testing.assert_array_equal(loss.lines[1].get_xydata(), [[1, 1.1], [2, 0.9], [3, 0.95]])
     assert loss.lines[0].get_color() == SPLIT_STYLE["train"]["color"]
@@ -45,7 +46,7 @@ def test_same_colours_in_every_panel():
 def test_test_split_pairs_with_train():
     h = History.build({"train_mse": [3.0, 2.0], "test_mse": [3.5, 2.6]})
     ax = visible_axes(render(h))["mse"]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "test"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train 2", "test 2.6 (best 2.6 @ 2)"]
 
 
 def test_sparse_validation_is_joined_with_markers_on_its_own_epochs():

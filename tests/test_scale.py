@@ -181,7 +181,8 @@ def test_report_slugs_stay_unique():
     ]
     runs = [None, None, None, None, None, "1", "2"]
     got = slugs([Candidate(p, False, r) for p, r in zip(paths, runs)])
-    assert got == ["metrics", "metrics_2", "x", "x_2", "run", "1", "2"]
+    # Lightning runs by experiment/version_N (naming.runs), the others by their paths
+    assert got == ["a_version_0", "b_version_0", "x", "x_2", "run", "1", "2"]
     names = slugs([Candidate(f"runs/r{i % 50}/h.json", False) for i in range(200)])
     assert len(set(names)) == 200 and names[:3] == ["h", "h_2", "h_3"]
 

@@ -568,10 +568,14 @@ def info(files, as_json, read_opts, config, prepare):
       histplot info counts.json --no-derive   # what could be derived, and from what
     """
     # start-up time: what this command needs (pandas, matplotlib) loads only when it runs
+    from ..figures.layout import left_out
     from ..overview import info as info_of
     from ..overview import info_text
 
-    data = [info_of(prepare(h)) for h in load_all(files, read_opts)]
+    data = []
+    for h in load_all(files, read_opts):
+        h = prepare(h)
+        data.append({**info_of(h), "not_in_figure": left_out(h)})
     if as_json:
         say(json.dumps(data, indent=2), lines=True)
     else:

@@ -154,8 +154,8 @@ def diagnose_options(f: Callable) -> Callable:
 
 
 def figure_flags(f: Callable) -> Callable:
-    """``--smooth``, ``--log-y``, ``--ylim``; passes ``figure``, the ones given (histplot.yaml's ``plot:``
-    supplies the rest, see ``figures.options.figure_options``)."""
+    """``--smooth``, ``--log-y``, ``--ylim``, ``--all``, ``--no-robust``; passes ``figure``, the ones given
+    (histplot.yaml's ``plot:`` supplies the rest, see ``figures.options.figure_options``)."""
 
     @click.option(
         "--smooth",
@@ -180,9 +180,23 @@ def figure_flags(f: Callable) -> Callable:
         help="Y limits, for every panel or one metric's (loss=0:2); either side may be empty (:2). "
         "Repeatable or comma-separated.",
     )
+    @click.option(
+        "--all",
+        "every",
+        is_flag=True,
+        default=None,
+        help="Draw every series: no panel budget, timing/eta/memory/counters too, families in full.",
+    )
+    @click.option(
+        "--no-robust",
+        "robust",
+        flag_value=False,
+        default=None,
+        help="Y ranges take in every point (default: the bulk of the values, outliers marked on the edge).",
+    )
     @functools.wraps(f)
-    def wrapper(*args, smooth=None, log_y=None, ylim=(), **kwargs):
-        given = {"smooth": smooth, "log_y": log_y, "ylim": tuple(ylim) or None}
+    def wrapper(*args, smooth=None, log_y=None, ylim=(), every=None, robust=None, **kwargs):
+        given = {"smooth": smooth, "log_y": log_y, "ylim": tuple(ylim) or None, "every": every, "robust": robust}
         return f(*args, figure={k: v for k, v in given.items() if v is not None}, **kwargs)
 
     return wrapper

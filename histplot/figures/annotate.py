@@ -13,10 +13,10 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
 from ..diagnosis.findings import Diagnosis
-from ..diagnosis.monitor import is_loss_like
 from ..diagnosis.run import diagnose_or_none
 from ..display import number
 from ..history import History
+from . import legends
 
 BEST_COLOR = "#2b2b2b"
 OVERFIT_COLOR = "#ff7f0e"
@@ -51,13 +51,14 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
     mon_ax = panels.get(history.base(monitor)) if monitor else None
     if mon_ax is None and monitor:
         mon_ax = panels.get(monitor)
-    loss_axes = [ax for name, ax in panels.items() if name in history.metrics() and is_loss_like(name)]
     touched = set()
 
     over = diagnosis.first("overfitting")
     if over is not None:
         onset, end = over.numbers["onset"], int(history.frame.index[-1])
-        for ax in dict.fromkeys([*loss_axes, *([mon_ax] if mon_ax is not None else [])]):
+        # the verdict is about the monitored series: other loss panels (a detector's box, class and
+        # DFL losses) are not shaded, where flat noise would look like a finding of its own
+        for ax in [mon_ax] if mon_ax is not None else []:
             ax.axvspan(
                 onset,
                 end,
@@ -116,16 +117,62 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
             touched.add(ax)
 
     best = diagnosis.first("best_epoch")
+    label = None
     if best is not None and mon_ax is not None:
-        _mark_best(mon_ax, best.numbers["epoch"], best.numbers["value"], diagnosis)
+        label = _mark_best(mon_ax, best.numbers["epoch"], best.numbers["value"], diagnosis)
         touched.add(mon_ax)
 
     for ax in touched:
-        ax.legend(loc="best", fontsize=7.5, frameon=True, framealpha=0.8, edgecolor="none")
+        legends.legend(ax, loc="best", fontsize=7.5, frameon=True, framealpha=0.8, edgecolor="none")
+    if label is not None:
+        place_clear(fig, mon_ax, label)
     return fig
 
 
-def _mark_best(ax, epoch: int, value: float, d: Diagnosis) -> None:
+# Offsets (points) and alignment tried in turn for the best-epoch label: beside the star, then above
+# or below it, then further out; the first that stays inside the axes and clear of text wins.
+_PLACES = (
+    (0, 12, "center", "bottom"),
+    (0, -12, "center", "top"),
+    (-10, 10, "right", "bottom"),
+    (10, 10, "left", "bottom"),
+    (-10, -10, "right", "top"),
+    (10, -10, "left", "top"),
+    (0, 30, "center", "bottom"),
+    (0, -30, "center", "top"),
+)
+
+
+def place_clear(fig: Figure, ax, label) -> bool:
+    """Move ``label`` (an annotation in ``ax``) to the first place inside the axes that overlaps no
+    tick label, title or legend, measured on the laid-out figure; False when none is clear (it stays)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # only figures that carry a label pay
+
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    fig.draw_without_rendering()
+    renderer = canvas.get_renderer()
+    texts = [ax.title, *ax.get_xticklabels(), *ax.get_yticklabels(), ax.xaxis.label, ax.yaxis.label]
+    texts += [t for t in (getattr(fig, "_suptitle", None), getattr(fig, "_supxlabel", None)) if t is not None]
+    boxes = [t.get_window_extent(renderer) for t in texts if t.get_visible() and t.get_text()]
+    boxes += [lg.get_window_extent(renderer) for lg in [ax.get_legend()] if lg is not None]
+    inside = ax.get_window_extent(renderer)
+    first = (*label.get_position(), label.get_ha(), label.get_va())
+    ordered = sorted(_PLACES, key=lambda p: (p[1] > 0) != (first[1] > 0))  # the preferred side first
+    for dx, dy, ha, va in ordered:
+        label.set_position((dx, dy))
+        label.set_ha(ha)
+        label.set_va(va)
+        box = label.get_window_extent(renderer)
+        fits = inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
+        if fits and not any(box.overlaps(b) for b in boxes):
+            return True
+    label.set_position(first[:2])
+    label.set_ha(first[2])
+    label.set_va(first[3])
+    return False
+
+
+def _mark_best(ax, epoch: int, value: float, d: Diagnosis):
     ax.plot(
         [epoch],
         [value],
@@ -141,7 +188,7 @@ def _mark_best(ax, epoch: int, value: float, d: Diagnosis) -> None:
     # The label goes inside the bend of the curve, where there is room: above a minimum, below a
     # maximum (training curves usually lie on the other side).
     below = d.mode == "max"
-    ax.annotate(
+    return ax.annotate(
         f"best {number(value)}\nepoch {epoch}",
         xy=(epoch, value),
         xytext=(0, -12 if below else 12),

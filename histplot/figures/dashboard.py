@@ -18,8 +18,8 @@ axes in one compact column so it never covers a curve.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.lines import Line2D
 
+from ..diagnosis.monitor import is_loss_like
 from ..display import split_name
 from ..history import History
 from ..metrics.derive import COUNT_METRICS, KINDS, count_sets
@@ -188,14 +188,12 @@ def group_panel(name: str, title: str, metrics: list[str], groups: dict) -> Pane
                 if s not in splits:
                     splits.append(s)
     # A key by colour (metrics) plus one by line style (splits) reads faster than 6 combined labels.
-    handles = [Line2D([], [], color=colors[m], lw=2, label=_label(m)) for m in metrics]
+    # (colour, line style, label) triples: drawing turns them into handles (choosing panels draws nothing).
+    handles = [(colors[m], "-", _label(m)) for m in metrics]
     if len(splits) > 1:
-        handles += [
-            Line2D([], [], color="#555555", lw=1.4, linestyle=SPLIT_STYLE[s]["linestyle"], label=split_name(s))
-            for s in splits
-        ]
+        handles += [("#555555", SPLIT_STYLE[s]["linestyle"], split_name(s)) for s in splits]
     legend = {"handles": handles, "loc": "best", "fontsize": 8, "frameon": False, "handlelength": 2.2}
-    return Panel(name=name, title=title, series=series, ylabel="score", legend=legend)
+    return Panel(name=name, title=title, series=series, ylabel="score", legend=legend, kind="group")
 
 
 def _last(s) -> float:
@@ -232,14 +230,17 @@ def _family_panels(frame, groups: dict, members: dict, from_counts: set[str]) ->
         macro = groups.get(f"macro_{stem}", {}).get(split)
         if macro:
             series.append((macro, {"color": "black", "linestyle": "-", "label": "macro", "linewidth": 2.6}))
-        legend = dict(_OUTSIDE_LEGEND, title="class", title_fontsize=8, ncols=1 if len(series) <= 16 else 2)
+        # loss_ce_0..4 beside loss_ce are a model's auxiliary outputs (DETR's decoder layers), not classes
+        member = "output" if is_loss_like(stem) else "class"
+        legend = dict(_OUTSIDE_LEGEND, title=member, title_fontsize=8, ncols=1 if len(series) <= 16 else 2)
         p = Panel(
             name=f"{stem}_per_class",
-            title=f"{_label(stem)} per class ({split_name(split)})",
+            title=f"{_label(stem)} per {member} ({split_name(split)})",
             series=series,
             ylabel=_label(stem),
             aliases=(stem,),
             legend=legend,
+            kind="family",
         )
         derived_family = any(b in from_counts for _, b in classes)
         hidden = (stem in KINDS and bool(from_counts)) or (derived_family and stem not in CLASS_SHOWN)

@@ -18,7 +18,7 @@ from ..naming import parse_name
 from ..output import DEFAULT_DPI, FIGURE_FORMATS, check_canvas
 from .smoothing import check_weight
 
-PLOT_KEYS = ("panels", "smooth", "log_y", "ylim", "style", "formats")
+PLOT_KEYS = ("panels", "smooth", "log_y", "ylim", "style", "formats", "robust")
 STYLE_KEYS = ("name", "size", "dpi")
 DPI_RANGE = (20, 1200)
 
@@ -37,6 +37,8 @@ class FigureOptions:
     size: tuple[float, float] | None = None  # whole figure, inches (None: from the number of panels)
     dpi: int = DEFAULT_DPI
     formats: tuple[str, ...] = ("png", "svg")
+    every: bool = False  # --all: every series, families in full, no panel budget
+    robust: bool = True  # y ranges follow the bulk of the values (--no-robust: every point)
 
 
 def figure_options(config: Mapping[str, Any] | None = None, **given: Any) -> FigureOptions:
@@ -109,6 +111,8 @@ def _parse(key: str, value: Any, where: str) -> Any:
         "size": _size,
         "dpi": _dpi,
         "formats": _formats,
+        "every": _flag,
+        "robust": _flag,
     }[key]
     return parse(value, where)
 
@@ -117,6 +121,12 @@ def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{where} must be a number, not {value!r}")
     return float(value)
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} must be true or false, not {value!r}")
+    return value
 
 
 def _smooth(value: Any, where: str) -> float:
@@ -248,6 +258,13 @@ def panel_keys(panel) -> set[str]:
     """Every name by which --log-y and --ylim may refer to a panel."""
     cols = [c for c, _ in panel.series]
     return {panel.name, *panel.aliases, *cols, *(parse_name(c)[1] for c in cols)}
+
+
+def user_y(panel, options: FigureOptions) -> bool:
+    """Whether the user set this panel's y axis (``--ylim`` or ``--log-y``): then it stands as given."""
+    keys = panel_keys(panel)
+    logged = options.log_y is True or bool(options.log_y and keys & set(options.log_y))
+    return logged or any(metric is None or metric in keys for metric, _, _ in options.ylim)
 
 
 def style_axes(ax, panel, options: FigureOptions) -> None:

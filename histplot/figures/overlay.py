@@ -22,7 +22,8 @@ from matplotlib.patches import Patch
 from ..errors import HistplotError
 from ..history import History
 from ..readers.memory import as_history
-from .options import FigureOptions, style_axes, style_context
+from . import yrange
+from .options import FigureOptions, style_axes, style_context, user_y
 from .panels import draw_panel, figure_grid, panels, set_title
 from .style import AUX_COLOR, SPLIT_STYLE, Panel, pretty
 from .xaxis import frame_for_x
@@ -96,7 +97,9 @@ def overlay(
                     notes.setdefault(note, []).append(pretty(base))
             else:
                 _draw_runs(ax, histories, frames, base, names, opts)
-            style_axes(ax, Panel(base, pretty(base), _columns_of(histories, base)), opts)
+            shown = Panel(base, pretty(base), _columns_of(histories, base))
+            style_axes(ax, shown, opts)
+            yrange.fit(ax, robust=opts.robust, fixed=user_y(shown, opts))
             if ax.get_legend() is not None:
                 ax.get_legend().remove()
         note = None
@@ -132,8 +135,10 @@ def panel_names(histories: Sequence[History], metrics: Sequence[str] | None = No
     for h in histories:
         for p in panels(h):
             # Panels that group metrics or classes colour by metric or class; here colour is the run.
-            if p.name in known:
-                shown.setdefault(p.name)
+            # The learning-rate panel is named for all its groups; here its first group stands for it.
+            name = p.name if p.name in known else next((a for a in p.aliases if a in known), None)
+            if name is not None and (p.kind in ("metric", "lr", "aux")):
+                shown.setdefault(name)
     return sorted(shown, key=lambda b: b != "loss")
 
 

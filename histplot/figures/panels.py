@@ -7,88 +7,34 @@ figures are freed as soon as they are dropped.
 from __future__ import annotations
 
 import math
-import textwrap
+import re
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from ..diagnosis.monitor import auto_mode, is_loss_like
 from ..errors import HistplotError
 from ..history import History
+from ..naming.runs import run_name_of
 from ..readers.memory import as_history
-from .dashboard import arrange, group_panel
+from . import legends, yrange
+from .dashboard import group_panel
 from .decimation import minmax
 from .display import HistplotFigure
-from .options import FigureOptions, style_axes, style_context
+from .layout import Layout, layout, panels, select  # noqa: F401  (panels, select: the public names)
+from .options import FigureOptions, style_axes, style_context, user_y
 from .smoothing import ema
-from .style import AUX_COLOR, SPLIT_STYLE, Panel, pretty
-from .xaxis import frame_for_x
+from .style import AUX_COLOR, SPLIT_STYLE, Panel
+from .xaxis import frame_for_x, step_ticks
 
 MAX_COLUMNS = 3
 PANEL_SIZE = (5.0, 3.4)
 RAW_ALPHA = 0.25  # the raw curve behind a smoothed one: there, but not competing
-
-
-def panels(history: History, metrics: Sequence[str] | None = None) -> list[Panel]:
-    """The panels a figure of this history has: loss first, then metrics, then run-level series."""
-    groups = history.metrics()
-    order = sorted(groups, key=lambda b: (b != "loss", list(groups).index(b)))
-    out: list[Panel] = []
-    for base in order:
-        p = Panel(name=base, title=pretty(base), ylabel=pretty(base))
-        for split in SPLIT_STYLE:
-            if split in groups[base]:
-                p.series.append((groups[base][split], SPLIT_STYLE[split]))
-        out.append(p)
-    rates = history.learning_rates()
-    if len(rates) > 1:
-        # Parameter groups (lr/pg0..2, x/lr0..2) share one panel; identical groups were kept once.
-        p = Panel(name="learning_rate", title=pretty("learning_rate"), ylabel=pretty("learning_rate"), log=True)
-        for i, col in enumerate(rates):
-            p.series.append(
-                (col, {"color": AUX_COLOR, "linestyle": ("-", "--", ":", "-.")[i % 4], "label": pretty(col)})
-            )
-        p.aliases = tuple(rates)
-        out.append(p)
-    for col in history.aux():
-        if len(rates) > 1 and col in rates:
-            continue
-        style = {"color": AUX_COLOR, "linestyle": "-", "label": pretty(col)}
-        out.append(
-            Panel(
-                name=col,
-                title=pretty(col),
-                series=[(col, style)],
-                ylabel=pretty(col),
-                log=True if "learning_rate" in col or col.startswith("lr") else None,
-            )
-        )
-    out, extra = arrange(history, out)
-    if metrics:
-        out = select(out + extra, metrics, history)
-    return out
-
-
-def select(all_panels: list[Panel], metrics: Sequence[str], history: History) -> list[Panel]:
-    """Keep the panels named in ``metrics`` (base names or column names), in the order given."""
-    by_name: dict[str, Panel] = {}
-    for key in ("name", "aliases"):
-        for p in all_panels:
-            for n in [p.name] if key == "name" else p.aliases:
-                by_name.setdefault(n, p)
-    by_col = {col: p for p in all_panels for col, _ in p.series}
-    chosen: list[Panel] = []
-    for m in metrics:
-        p = by_name.get(m) or by_col.get(m) or by_name.get(history.base(m))
-        if p is None:
-            known = ", ".join(list(by_name)[:40]) + (", ..." if len(by_name) > 40 else "")
-            raise HistplotError(f"no metric '{m}' in this history; it has: {known}", history.meta.get("source"))
-        if p not in chosen:
-            chosen.append(p)
-    return chosen
 
 
 def render(
@@ -108,10 +54,12 @@ def render(
     history = as_history(history)
     opts = options or FigureOptions()
     frame, _ = frame_for_x(history, x)
+    plan = Layout([])
     if panel_list is not None:
         plist = panel_list
     elif metrics or not opts.panels:
-        plist = panels(history, metrics)
+        plan = layout(history, metrics, every=opts.every)
+        plist = plan.panels
     else:
         plist = figure_panels(history, opts.panels)
     if not plist:
@@ -123,11 +71,15 @@ def render(
             warnings.simplefilter("ignore", RuntimeWarning)
             warnings.simplefilter("ignore", UserWarning)  # matplotlib's "singular limits" and the like
             for ax, panel in zip(axes, plist):
-                draw_panel(ax, frame, panel, smooth=opts.smooth)
+                draw_panel(ax, frame, panel, smooth=opts.smooth, monitor=plan.monitor)
                 if frame.index.name == "epoch":
                     mark_final(ax, history, panel, frame)
                 style_axes(ax, panel, opts)
+                yrange.fit(ax, robust=opts.robust, fixed=user_y(panel, opts))
         set_title(fig, title if title is not None else _default_title(history))
+        footer = plan.footer(width=int(fig.get_figwidth() * 14))
+        if footer:
+            fig.supxlabel(footer, fontsize=8, color="#666666")
     return fig
 
 
@@ -151,7 +103,7 @@ def mark_final(ax, history: History, panel: Panel, frame: pd.DataFrame) -> None:
             color=style["color"],
             label=f"final {style['label']} (after training)",
         )
-        ax.legend(**(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False}))
+        legend(ax, panel)
 
 
 def figure_grid(n: int, size: tuple[float, float] | None = None) -> tuple[Figure, list]:
@@ -168,17 +120,44 @@ def figure_grid(n: int, size: tuple[float, float] | None = None) -> tuple[Figure
 
 def set_title(fig: Figure, text: str) -> None:
     # Long run names would run off a narrow figure: wrap at about the characters that fit.
-    width = fig.get_figwidth()
-    fig.suptitle(textwrap.fill(text, width=int(width * 8.5), break_on_hyphens=False), fontsize=13)
+    fig.suptitle(wrap(text, int(fig.get_figwidth() * 8.5)), fontsize=13)
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` in lines of at most ``width`` characters, broken after spaces, underscores, slashes
+    and hyphens (file and run names have no spaces), a word longer than a line cut as a last resort."""
+    lines: list[str] = []
+    line = ""
+    for token in re.findall(r"[^\s_/\-]*[\s_/\-]*", text):
+        if not token:
+            continue
+        if line and len(line) + len(token.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        while len(token) > width:
+            lines.append(token[:width])
+            token = token[width:]
+        line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def _default_title(history: History) -> str:
     fmt = history.meta.get("format")
     n = history.epochs
-    return f"{history.label}  ({n} epoch{'s' if n != 1 else ''}{', ' + fmt if fmt else ''})"
+    # a run logged by step only has rows, not epochs
+    count = f"{n} epoch{'s' if n != 1 else ''}" if history.epoch_clock else f"{n} logged row{'s' if n != 1 else ''}"
+    return f"{run_title(history)}  ({count}{', ' + fmt if fmt else ''})"
 
 
-def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = None) -> None:
+def run_title(history: History) -> str:
+    """The run's own name (TensorBoard run folder, MLflow runName, Trainer output folder, Lightning
+    experiment/version_N), else the label its reader gave, else the file name."""
+    return run_name_of(history.meta) or history.label
+
+
+def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = None, monitor: str | None = None) -> None:
     """Draw one panel's series into ``ax``: finite points only, sparse series joined with markers.
 
     ``smooth`` draws each metric's curve smoothed (``smoothing.ema``) in front of a faint copy of the raw
@@ -196,6 +175,9 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
         else:
             sparse = len(finite) < len(s.dropna()) or s.isna().any() or len(finite) <= 30
         x, y = finite.index.to_numpy(), finite.to_numpy()
+        # the legend's numbers: the raw values (smoothing only changes the drawing)
+        best = auto_mode(col) if col == monitor else None
+        legends.remember(ax, style["label"], x, y.astype(float), best=best, x_name=str(frame.index.name))
         if style.get("defined_by"):
             # A derived value that is NaN although its inputs exist is undefined (0/0): leave a gap
             # there rather than join across it. Epochs without inputs are still joined over.
@@ -229,7 +211,9 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
     ax.set_xlabel(frame.index.name or "epoch")
     ax.set_ylabel(panel.ylabel)
     by_time = str(frame.index.name).startswith("time")  # elapsed time is continuous: no integer ticks
-    if not by_time:
+    if frame.index.name == "step":
+        step_ticks(ax)
+    elif not by_time:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if not by_time and len(frame.index) and frame.index[-1] - frame.index[0] < 2:
         # Autoscaling a run of one or two epochs would show fractional epochs.
@@ -238,14 +222,25 @@ def draw_panel(ax, frame: pd.DataFrame, panel: Panel, smooth: float | None = Non
     ax.grid(True, alpha=0.3)
     if values:
         v = np.concatenate(values)
-        if _wants_log(v, panel.log):
+        # an overlay draws each run into the same axes: one record per run
+        setattr(ax, yrange.ALL_VALUES, [*getattr(ax, yrange.ALL_VALUES, []), v.astype(float)])
+        falls = is_loss_like(panel.name) and any(yrange.falls_by_orders(part) for part in values)
+        if _wants_log(v, panel.log) or (panel.log is None and falls):
             ax.set_yscale("log")
         elif _needs_symlog(v):
             ax.set_yscale("symlog", linthresh=max(float(np.min(np.abs(v[v != 0]), initial=1.0)), 1e-300))
     if ax.lines:
-        ax.legend(**(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False}))
+        legend(ax, panel)
     else:
         ax.text(0.5, 0.5, "no finite values", transform=ax.transAxes, ha="center", va="center", color="#888888")
+
+
+def legend(ax, panel: Panel) -> None:
+    """The panel's legend: its own keyword arguments (a key of (colour, style, label) triples) or the default."""
+    kwargs = dict(panel.legend or {"loc": "best", "fontsize": 9, "frameon": False})
+    if "handles" in kwargs:
+        kwargs["handles"] = [Line2D([], [], color=c, lw=2, linestyle=ls, label=lab) for c, ls, lab in kwargs["handles"]]
+    legends.legend(ax, **kwargs)
 
 
 def _needs_symlog(v: np.ndarray) -> bool:
@@ -261,7 +256,8 @@ def _wants_log(v: np.ndarray, hint: bool | None) -> bool:
     if v.size == 0 or np.any(v <= 0):
         return False
     if hint is not None:
-        return hint and v.max() / v.min() > 1.0001
+        # a schedule within less than one order of magnitude reads better on a linear axis (no 4.7e-5 ladder)
+        return hint and v.max() / v.min() > 9.99
     return v.max() / v.min() > 1000
 
 

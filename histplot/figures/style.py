@@ -29,6 +29,8 @@ class Panel:
     log: bool | None = None  # None: decide from the data
     aliases: tuple[str, ...] = ()  # other names --metrics may use for this panel
     legend: dict | None = None  # ax.legend keyword arguments, when the default does not fit
+    kind: str = "metric"  # metric, group (several metrics), family (one metric per class/entity/index), lr, aux
+    note: str = ""  # what the panel leaves out (a family's members beyond its top ones)
 
 
 MAX_LABEL = 48

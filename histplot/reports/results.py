@@ -23,6 +23,7 @@ from ..figures.panels import render
 from ..metrics.derive import derive
 from ..metrics.families import COUNT_KINDS, split_suffix
 from ..naming import direction
+from ..naming.runs import run_name
 from ..output import save_figure
 from ..readers import load
 from ..readers.discovery import Candidate
@@ -246,13 +247,23 @@ def _is_count(base: str) -> bool:
 
 
 def slugs(candidates: Sequence[Candidate]) -> list[str]:
-    """File-name-safe, unique names for the runs' figures, from their paths."""
+    """File-name-safe, unique names for the runs' figures: the run's own name where its path gives one
+    (``naming.runs``: an MLflow runName, not its id hash), else from the path; a suffix on collision."""
     parts = [(Path(c.path).parts if c.path != "-" else ("stdin",)) + ((c.run,) if c.run else ()) for c in candidates]
+    named = [safe_stem(n) if (n := run_name(c.path) if c.run is None else None) else None for c in candidates]
+    # a run name shared by several inputs (two projects' runs/detect/train) says less than their paths
+    shared = Counter(n for n in named if n)
+    # those go by their folders: the file's own name (results.csv) is the same for every run
+    parts = [q[:-1] if n and shared[n] > 1 and len(q) > 1 and Path(q[-1]).suffix else q for q, n in zip(parts, named)]
     tails: dict[int, list[str]] = {}  # depth -> every run's name at that depth; counted once, not per run
     tallies: dict[int, Counter] = {}
     out: list[str] = []
     taken: set[str] = set()
     for i, p in enumerate(parts):
+        if named[i] and shared[named[i]] == 1 and named[i] not in taken:
+            out.append(named[i])
+            taken.add(named[i])
+            continue
         depth = 1
         while True:
             stem = "_".join(p[-depth:])
