@@ -306,8 +306,10 @@ def test_tab_separated_log_with_trailing_tabs_and_human_headers(tmp_path):
 
 
 def test_hugging_face_per_entity_metrics_form_families(tmp_path):
-    """run_ner.py flattens seqeval's report to eval_<ENTITY>_<metric> beside eval_overall_*."""
-    from histplot.metrics.families import entity_families
+    """run_ner.py flattens seqeval's report to eval_<ENTITY>_<metric> beside eval_overall_*: one
+    panel per metric with a line per entity and the overall line last; the support counts
+    (eval_<ENTITY>_number) are no metric."""
+    from histplot.figures.panels import panels
 
     entities = ("LOC", "MISC", "ORG", "PER")
     log = []
@@ -315,24 +317,21 @@ def test_hugging_face_per_entity_metrics_form_families(tmp_path):
         log.append({"loss": 1.0 / epoch, "learning_rate": 1e-5, "epoch": float(epoch), "step": epoch * 100})
         row = {"eval_loss": 0.5 / epoch, "epoch": float(epoch), "step": epoch * 100}
         for i, e in enumerate(entities):
-            row |= {f"eval_{e}_{m}": 0.5 + i / 10 + epoch / 100 for m in ("precision", "recall", "f1")}
+            row |= {
+                f"eval_{e}_{m}": 0.5 + i / 10 + epoch / 100 + j / 50
+                for j, m in enumerate(("precision", "recall", "f1"))
+            }
             row[f"eval_{e}_number"] = 100 * (i + 1)
-        row |= {f"eval_overall_{m}": 0.7 + epoch / 100 for m in ("precision", "recall", "f1", "accuracy")}
+        row |= {f"eval_overall_{m}": 0.7 + epoch / 100 + j / 50 for j, m in enumerate(("precision", "recall", "f1"))}
         log.append(row)
     path = tmp_path / "trainer_state.json"
     path.write_text(json.dumps({"log_history": log, "global_step": 300, "epoch": 3.0}))
     h = histplot.load(path)
-    bases = {h.base(c) for c in h.frame.columns if h.split(c) == "val"}
-    fams = entity_families(bases)
-    assert sorted(fams) == ["f1", "precision", "recall"]
-    assert [e for e, _ in fams["f1"]] == [*entities, "overall"]
-    assert "accuracy" not in fams  # overall_accuracy alone: one value, no entity family
+    drawn = {p.name: [c for c, _ in p.series] for p in panels(h)}
+    for metric in ("precision", "recall", "f1"):
+        members = drawn[f"{metric}_family"]
+        assert sorted(members[:-1]) == [f"val_{e}_{metric}" for e in entities]
+        assert members[-1] == f"val_overall_{metric}"
     numbers = [c for c in h.frame.columns if c.endswith("_number")]
     assert all(h.info(c).role != "metric" for c in numbers)
-
-
-def test_averages_and_plain_names_are_not_entity_families():
-    from histplot.metrics.families import entity_members
-
-    assert entity_members({"macro_f1", "micro_f1", "weighted_f1", "f1"}) == {}
-    assert entity_members({"box_precision", "mask_precision"}) == {}  # no support, no overall value
+    assert not any(c.endswith("_number") for cols in drawn.values() for c in cols)
