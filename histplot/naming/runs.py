@@ -11,6 +11,7 @@ the run folder (Keras adds ``train``/``validation`` below it), Lightning writes
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -40,7 +41,8 @@ def run_name(source: str | None) -> str | None:
     than the file's own name."""
     if not source or source == "-":
         return None
-    p = Path(source)
+    # the same run whether its path was given relative or absolute (URLs are left as they are)
+    p = Path(source if "://" in source else os.path.abspath(source))
     mlflow = _mlflow_name(p)
     if mlflow:
         return mlflow
