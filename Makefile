@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 OUT    ?= out
 
-.PHONY: install demo test lint bench fuzz samples docs clean
+.PHONY: install demo test lint bench bench-compare bench-peers fuzz samples docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q histplot >/dev/null
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+## bench-compare: each row of the last bench run (benchmarks/results.json) against the run before it
+## (results.prev.json), or COMPARE_ARGS="OLD.json NEW.json"; flags rows more than 5 % slower
+bench-compare: $(STAMP)
+	$(BIN)/python -m benchmarks.compare $(COMPARE_ARGS)
 
 ## fuzz: the hypothesis fuzz tests over every reader with many more examples
 fuzz: $(STAMP)

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import data
+from . import data, results
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -329,6 +329,15 @@ def row(
         "target": target,
         "met": "" if met is None else ("yes" if met else "NO"),
         "extra": "; ".join(x for x in (t.note, extra) if x),
+        # The same figures unformatted, for results.json (benchmarks.results).
+        "raw": {
+            "median_s": t.median,
+            "cpu_s": statistics.median(t.cpu),
+            "ratio": ratio,
+            "peak_rss_mib": t.peak,
+            "rss_ratio": rss_ratio,
+            "met": met,
+        },
     }
 
 
@@ -367,6 +376,8 @@ def main() -> None:
         "--sample", type=int, default=30, help="`histplot plot` processes timed for the many baseline, default 30"
     )
     parser.add_argument("--only", help="comma-separated cases: startup,small,large,wide,many,watch")
+    parser.add_argument("--output", type=Path, default=results.DEFAULT, help="results JSON (default %(default)s)")
+    parser.add_argument("--peers", type=Path, help="a venv with the peer tools: adds their rows (make bench-peers)")
     args = parser.parse_args()
     cases = set((args.only or "startup,small,large,wide,many,watch").split(","))
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -386,6 +397,9 @@ def main() -> None:
                 print(f"... {name}", file=sys.stderr, flush=True)
                 rows += run()
     print(table(rows))
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    results.write(results.document(rows, settings, time.perf_counter() - started), args.output)
+    print(f"results: {args.output}", file=sys.stderr)
     print(
         f"\n{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
         f"{platform.machine()}; medians of {args.runs} runs ({args.large_runs} large, {args.many_runs} many "
