@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 OUT    ?= out
 
-.PHONY: install demo test lint bench fuzz samples docs gallery clean
+.PHONY: install demo test lint bench bench-compare bench-peers fuzz samples docs gallery clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,24 @@ lint: $(STAMP)
 bench: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q histplot >/dev/null
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+## bench-peers: the bench table plus the peers (plot_keras_history, livelossplot, losslint, runmedic),
+## installed into their own venv (.venv-peers/), never the project's
+PEERS_VENV ?= .venv-peers
+PEERS       = plot-keras-history livelossplot losslint runmedic
+$(PEERS_VENV)/.installed-stamp:
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --quiet $(PEERS)
+	touch $@
+
+bench-peers: $(STAMP) $(PEERS_VENV)/.installed-stamp
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q histplot >/dev/null
+	$(BIN)/python -m benchmarks.peers --peers $(PEERS_VENV) $(BENCH_ARGS)
+
+## bench-compare: each row of the last bench run (benchmarks/results.json) against the run before it
+## (results.prev.json), or COMPARE_ARGS="OLD.json NEW.json"; flags rows more than 5 % slower
+bench-compare: $(STAMP)
+	$(BIN)/python -m benchmarks.compare $(COMPARE_ARGS)
 
 ## fuzz: the hypothesis fuzz tests over every reader with many more examples
 fuzz: $(STAMP)

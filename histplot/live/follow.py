@@ -59,6 +59,20 @@ class _Table:
             self.chunks.append(self.reader.parse_rows(self.header, lines, source))
         return bool(lines)
 
+    def feed_block(self, data: bytes) -> bool:
+        """The first batch, as raw complete lines, through the reader's one-pass parse when it has
+        one and the block is plain; False (nothing taken) when the lines must go through ``feed``."""
+        fast = getattr(self.reader, "parse_block", None)
+        cut = data.find(b"\n")
+        if fast is None or self.header is not None or cut <= 0 or not data[:cut].strip():
+            return False
+        df = fast(data)
+        if df is None:
+            return False
+        self.header = _decode(data[:cut], first=True).rstrip("\r")
+        self.chunks.append(df)
+        return True
+
     def columns(self) -> list[str]:
         return [c.strip().strip('"') for c in (self.header or "").split(",")]
 
@@ -272,9 +286,14 @@ class Follower:
         buf = self._pending + data
         cut = buf.rfind(b"\n") + 1
         complete, self._pending = buf[:cut], buf[cut:]
+        if self._table.header is None and isinstance(self._table, _Table) and self._table.feed_block(complete):
+            return self._build()
         lines = [ln for ln in _decode(complete, first=self._table.header is None).splitlines() if ln.strip()]
         if not lines or not self._table.feed(lines, self.source):
             return None
+        return self._build()
+
+    def _build(self) -> History:
         history = self._table.build(self.source, self._reader_opts())
         aliases = self.read_opts.get("aliases")
         return apply_aliases(history, aliases) if aliases else history

@@ -184,6 +184,13 @@ def _read_plain(buf: BinaryIO) -> pd.DataFrame | None:
     return df
 
 
+def parse_block(data: bytes) -> pd.DataFrame | None:
+    """The header and complete lines in ``data`` as the float64 table of ``parse_rows``, by the C
+    parser in one pass (``_read_plain``); None when the careful path is needed. ``histplot watch``
+    reads a file's existing rows this way, so that its first figure costs what ``plot``'s does."""
+    return _read_plain(io.BytesIO(data))
+
+
 def parse_rows(header: str, lines: list[str], source: str | None = None) -> pd.DataFrame:
     """Rows under the header line as a float64 table (checked cell by cell), for ``from_table``.
 
@@ -365,13 +372,27 @@ def _assemble(values: dict[str, pd.Series], written: dict[str, np.ndarray], step
         step_epochs = _first_epoch(epoch, step, steps.index.to_numpy())
     by_epoch = Runs(epoch.to_numpy().astype(np.int64))
     meta["epoch_steps"] = {int(e) + 1: int(s) for e, s in zip(by_epoch.keys, by_epoch.max(step.to_numpy()))}
-    logged = pd.DataFrame({raw: w for raw, w in written.items()})
-    rows = [logged.columns[mask].tolist() for mask in logged.to_numpy()]
+    names = list(written)
+    # Split evidence only asks which names share a row: each distinct pattern once, not 2M rows.
+    patterns = _distinct_rows(np.column_stack([written[n] for n in names])) if names else []
+    rows = [[n for n, on in zip(names, p) if on] for p in patterns]
     evidence = {_split_name(raw)[0]: split for raw, split in split_evidence(rows).items()}
     return History.build(cols, epochs=epochs, zero_based=True, source=source, fmt=NAME, notes=notes,
                          steps=steps, step_epochs=step_epochs, meta=meta, final=final, final_where=where,
                          present={c: present[c].to_numpy() for c in present.columns}, step_present=step_present,
                          framework=LIGHTNING, split_evidence=evidence)
+
+
+def _distinct_rows(mask: np.ndarray) -> np.ndarray:
+    """The distinct rows of a boolean matrix (in no particular order). A log repeats a few row
+    patterns in long runs, so only the rows that differ from the one before are sorted."""
+    packed = np.packbits(mask, axis=1)
+    changed = np.ones(len(packed), dtype=bool)
+    changed[1:] = (packed[1:] != packed[:-1]).any(axis=1)
+    packed = np.ascontiguousarray(packed[changed])
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    unique = np.unique(keys).view(np.uint8).reshape(-1, packed.shape[1])
+    return np.unpackbits(unique, axis=1, count=mask.shape[1]).astype(bool)
 
 
 def _repeats(values: np.ndarray) -> bool:
