@@ -120,8 +120,9 @@ def split_arrays(
     return matrices, dists
 
 
-def _matrices(key: str, values: Sequence[Any], epochs: np.ndarray, notes: list[str], budget: Budget
-              ) -> MatrixSeries | None:
+def _matrices(
+    key: str, values: Sequence[Any], epochs: np.ndarray, notes: list[str], budget: Budget
+) -> MatrixSeries | None:
     rows = [(int(e), v) for e, v in zip(epochs, values) if v is not None]
     if not rows:
         return None
@@ -149,8 +150,9 @@ def _matrices(key: str, values: Sequence[Any], epochs: np.ndarray, notes: list[s
     return MatrixSeries(np.array([e for e, _ in rows], dtype=np.int64), out, name=key)
 
 
-def _distribution(key: str, values: Sequence[Any], epochs: np.ndarray, notes: list[str], budget: Budget
-                  ) -> DistributionSeries | None:
+def _distribution(
+    key: str, values: Sequence[Any], epochs: np.ndarray, notes: list[str], budget: Budget
+) -> DistributionSeries | None:
     rows = [(int(e), v) for e, v in zip(epochs, values) if v is not None]
     if not rows:
         return None
@@ -172,8 +174,9 @@ def _distribution(key: str, values: Sequence[Any], epochs: np.ndarray, notes: li
     return samples_to_distribution(key, [e for e, _ in rows], samples)
 
 
-def samples_to_distribution(name: str, index: Sequence[int], samples: Sequence[np.ndarray],
-                            clock: str = "epoch") -> DistributionSeries:
+def samples_to_distribution(
+    name: str, index: Sequence[int], samples: Sequence[np.ndarray], clock: str = "epoch"
+) -> DistributionSeries:
     """Raw samples per epoch as histograms on one set of edges (the range of all finite values),
     so that the epochs' histograms compare bucket for bucket."""
     finite = [s[np.isfinite(s)] for s in samples]

@@ -52,24 +52,29 @@ class Budget:
         if elements < 0:
             raise ReadError(f"{what} declares a negative size")
         if elements > self.limit_elements - self.elements:
-            raise ReadError(f"{what} would create {elements:,} elements, more than a history holds "
-                            f"(budget {self.limit_elements:,} elements)")
+            raise ReadError(
+                f"{what} would create {elements:,} elements, more than a history holds "
+                f"(budget {self.limit_elements:,} elements)"
+            )
         nbytes = elements * itemsize
         if nbytes > self.limit_bytes - self.bytes:
-            raise ReadError(f"{what} would create {nbytes:,} bytes, more than a history holds "
-                            f"(budget {self.limit_bytes:,} bytes: 8 x --max-bytes, at most 512 MiB)")
+            raise ReadError(
+                f"{what} would create {nbytes:,} bytes, more than a history holds "
+                f"(budget {self.limit_bytes:,} bytes: 8 x --max-bytes, at most 512 MiB)"
+            )
         self.elements += elements
         self.bytes += nbytes
-
 
     def charge_input(self, nbytes: int, name: str) -> None:
         """Add a file's size to what this read takes in: a folder's files together (a TensorBoard
         run, an MLflow run's metric files) are held to --max-bytes like one file."""
         self.input_bytes += nbytes
         if self.input_bytes > self.max_input:
-            raise ReadError(f"the input's files sum to more than the {self.max_input}-byte limit "
-                            f"(reached at this file); raise it with --max-bytes if this really is a history",
-                            name)
+            raise ReadError(
+                f"the input's files sum to more than the {self.max_input}-byte limit "
+                f"(reached at this file); raise it with --max-bytes if this really is a history",
+                name,
+            )
 
 
 _current: ContextVar[Budget | None] = ContextVar("histplot_read_budget", default=None)

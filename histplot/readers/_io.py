@@ -37,8 +37,9 @@ def parse_size(text: str | int) -> int:
 
 
 def _too_big(name: str, size: int | str, limit: int) -> ReadError:
-    return ReadError(f"is {size} bytes, over the {limit}-byte limit; raise it with --max-bytes if this "
-                     "really is a history", name)
+    return ReadError(
+        f"is {size} bytes, over the {limit}-byte limit; raise it with --max-bytes if this really is a history", name
+    )
 
 
 def whole_file_path(buf: BinaryIO) -> str | None:
@@ -58,8 +59,12 @@ def whole_file_path(buf: BinaryIO) -> str | None:
     return name
 
 
-_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
 _CHUNK = 1024 * 1024
 
 
@@ -108,8 +113,9 @@ def open_regular(path: str | os.PathLike, name: str | None = None) -> BinaryIO:
 
 
 @contextmanager
-def open_source(source: str | os.PathLike | BinaryIO, *, max_bytes: int | None = None,
-                count: bool = True) -> Iterator[BinaryIO]:
+def open_source(
+    source: str | os.PathLike | BinaryIO, *, max_bytes: int | None = None, count: bool = True
+) -> Iterator[BinaryIO]:
     """Yield a seekable binary buffer for a path, ``-`` (standard input) or an open binary file.
 
     Only regular files are opened (see ``check_regular``). Standard input is read whole, so that

@@ -23,8 +23,15 @@ from ._scalars import epoch_numbers
 
 _EPOCH_KEYS = ("epoch", "epochs")
 _STEP_KEYS = ("step", "steps", "global_step", "iteration", "iter")
-_SPLIT_KEYS = {"train": "train", "training": "train", "val": "val", "valid": "val",
-               "validation": "val", "eval": "val", "test": "test"}
+_SPLIT_KEYS = {
+    "train": "train",
+    "training": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "eval": "val",
+    "test": "test",
+}
 
 
 @dataclass
@@ -123,8 +130,9 @@ def _nested_history(obj: Any, notes: list[str], meta: dict) -> Any:
     other sections are kept in meta."""
     if not isinstance(obj, dict) or any(_is_sequence(v) for v in obj.values()):
         return obj
-    holders = [k for k, v in obj.items() if isinstance(v, dict) and str(k).lower() not in _SPLIT_KEYS
-               and _lists_of_numbers(v)]
+    holders = [
+        k for k, v in obj.items() if isinstance(v, dict) and str(k).lower() not in _SPLIT_KEYS and _lists_of_numbers(v)
+    ]
     if len(holders) != 1 or len(obj) == 1:
         return obj
     key = holders[0]
@@ -141,8 +149,12 @@ def _lists_of_numbers(section: dict) -> bool:
     """Two or more equally long lists of numbers: per-epoch series (a config's ``image_size: [224, 224]``
     is one list among settings)."""
     lists = [x for x in section.values() if _is_sequence(x)]
-    return len(lists) >= 2 and len({len(x) for x in lists}) == 1 and len(lists[0]) > 0 and all(
-        all(_is_scalar(i) for i in x) for x in lists)
+    return (
+        len(lists) >= 2
+        and len({len(x) for x in lists}) == 1
+        and len(lists[0]) > 0
+        and all(all(_is_scalar(i) for i in x) for x in lists)
+    )
 
 
 def _records_to_lists(records: list[dict]) -> dict[str, list]:
@@ -213,8 +225,9 @@ def _cells(v: Any) -> int:
     return len(v)
 
 
-def _align(series: dict[str, Any], source: str | None, validation_freq: int | None,
-           notes: list[str], meta: dict) -> Columns:
+def _align(
+    series: dict[str, Any], source: str | None, validation_freq: int | None, notes: list[str], meta: dict
+) -> Columns:
     # Every key becomes its own column, so a list shared by a thousand keys (a YAML alias, a
     # pickle memo reference) costs a thousand copies: charged per use, before any is made.
     _budget.charge(sum(_cells(v) for v in series.values()), 8, f"{len(series):,} series")
@@ -248,8 +261,14 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
             ep = np.asarray([float(e) for e in epochs], dtype=float)
         except (TypeError, ValueError):
             ep = None
-        if ep is not None and len(ep) == n and np.all(np.isfinite(ep)) and np.all(ep == np.round(ep)) \
-                and len(np.unique(ep)) < n and "steps_of_rows" not in meta:
+        if (
+            ep is not None
+            and len(ep) == n
+            and np.all(np.isfinite(ep))
+            and np.all(ep == np.round(ep))
+            and len(np.unique(ep)) < n
+            and "steps_of_rows" not in meta
+        ):
             # concatenated histories (a restarted or resumed fit appended): the shared segments rule
             rows, warns, more, segs = segments.pick(ep, None, source, shift=1 if ep.min() == 0 else 0)
             notes.extend(warns + more)
@@ -258,8 +277,13 @@ def _align(series: dict[str, Any], source: str | None, validation_freq: int | No
             columns = {k: v[rows] for k, v in columns.items()}
             ep = ep[rows]
             n = len(ep)
-        if ep is not None and len(ep) == n and np.all(np.isfinite(ep)) and np.all(ep == np.round(ep)) \
-                and len(np.unique(ep)) == n:
+        if (
+            ep is not None
+            and len(ep) == n
+            and np.all(np.isfinite(ep))
+            and np.all(ep == np.round(ep))
+            and len(np.unique(ep)) == n
+        ):
             zero_based = bool(ep[0] == 0)
             epochs = ep.astype(np.int64)
         elif "steps_of_rows" in meta and ep is not None and len(ep) == n:
@@ -294,13 +318,23 @@ def _per_batch(series: dict[str, list], notes: list[str], meta: dict) -> None:
         m = len(values)
         k = given if given and m == given * n else (m // n if m % n == 0 else None)
         meta.setdefault("step_series", {})[key] = (values, k)
-        how = (f"{k} per epoch ({'steps_per_epoch' if k == given else 'an exact multiple of the epoch count'})"
-               if k else "not mapped to epochs (its length is no multiple of the epoch count)")
+        how = (
+            f"{k} per epoch ({'steps_per_epoch' if k == given else 'an exact multiple of the epoch count'})"
+            if k
+            else "not mapped to epochs (its length is no multiple of the epoch count)"
+        )
         notes.append(f"'{key}' has {m} values, one per batch: a step series, {how}")
 
 
-def _place(key: str, values: list, n: int, source: str | None, validation_freq: int | None,
-           notes: list[str], phase: bool = False) -> np.ndarray:
+def _place(
+    key: str,
+    values: list,
+    n: int,
+    source: str | None,
+    validation_freq: int | None,
+    notes: list[str],
+    phase: bool = False,
+) -> np.ndarray:
     """A list as n per-epoch values: held-out lists of a validation_freq run land on their epochs."""
     if not isinstance(values, np.ndarray):
         values = [_item(v) for v in values]
@@ -364,15 +398,23 @@ def _matrix_accuracy(cols: Columns) -> None:
     matrices, _ = split_arrays(cols.arrays, rows, [])
     for split, m in matrices.items():
         at = {int(e): c for e, c in zip(m.epochs, m.counts)}
-        values = [float(np.trace(at[int(e)]) / at[int(e)].sum()) if int(e) in at and at[int(e)].sum() else None
-                  for e in rows]
+        values = [
+            float(np.trace(at[int(e)]) / at[int(e)].sum()) if int(e) in at and at[int(e)].sum() else None for e in rows
+        ]
         name = column_name(split, "accuracy")
         cols.columns[name] = object_array(values)
         cols.notes.append(f"only confusion matrices in the file: {name} is their diagonal share")
 
 
-def build_history(cols: Columns, *, source: str | None, fmt: str, final: dict | None = None,
-                  final_where: str | None = None, split_evidence: dict[str, str] | None = None) -> History:
+def build_history(
+    cols: Columns,
+    *,
+    source: str | None,
+    fmt: str,
+    final: dict | None = None,
+    final_where: str | None = None,
+    split_evidence: dict[str, str] | None = None,
+) -> History:
     """``History.build`` for decoded objects; rows that carry a step (``step``, ``iteration``)
     become step series, mapped to epochs by an ``epoch`` field when there is one."""
     steps = _row_steps(cols)
@@ -381,12 +423,22 @@ def build_history(cols: Columns, *, source: str | None, fmt: str, final: dict | 
     if steps is None:
         if cols.arrays and not cols.columns:
             _matrix_accuracy(cols)
-        h = History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source,
-                          fmt=fmt, notes=cols.notes, meta=cols.meta, final=final, final_where=final_where,
-                          split_evidence=split_evidence)
+        h = History.build(
+            cols.columns,
+            epochs=cols.epochs,
+            zero_based=cols.zero_based,
+            source=source,
+            fmt=fmt,
+            notes=cols.notes,
+            meta=cols.meta,
+            final=final,
+            final_where=final_where,
+            split_evidence=split_evidence,
+        )
         if cols.arrays:
-            h.matrices, h.distributions = split_arrays(cols.arrays, h.frame.index.to_numpy(), h.notes,
-                                                       classes=h.meta.get("classes"))
+            h.matrices, h.distributions = split_arrays(
+                cols.arrays, h.frame.index.to_numpy(), h.notes, classes=h.meta.get("classes")
+            )
         return h
     if cols.arrays:
         cols.notes.append(f"per-step arrays ({', '.join(list(cols.arrays)[:3])}) are not read: no epoch clock")
@@ -405,16 +457,27 @@ def build_history(cols: Columns, *, source: str | None, fmt: str, final: dict | 
     else:
         step_epochs = np.searchsorted(np.unique(steps), steps) + 1
         shown = ", ".join(f"{s:g}" for s in steps[:3])
-        cols.notes.append(f"rows are logged at steps {shown}, ... with no epoch: row N of the epoch "
-                          "table is the N-th logged step (plot --x step shows the steps)")
+        cols.notes.append(
+            f"rows are logged at steps {shown}, ... with no epoch: row N of the epoch "
+            "table is the N-th logged step (plot --x step shows the steps)"
+        )
         meta["x"] = "step"
-    return History.build({}, source=source, fmt=fmt, notes=cols.notes, steps=frame,
-                         step_epochs=step_epochs, meta=meta, step_present=present, final=final,
-                         final_where=final_where, split_evidence=split_evidence)
+    return History.build(
+        {},
+        source=source,
+        fmt=fmt,
+        notes=cols.notes,
+        steps=frame,
+        step_epochs=step_epochs,
+        meta=meta,
+        step_present=present,
+        final=final,
+        final_where=final_where,
+        split_evidence=split_evidence,
+    )
 
 
-def _with_batches(cols: Columns, source: str | None, fmt: str, final: dict | None,
-                  final_where: str | None) -> History:
+def _with_batches(cols: Columns, source: str | None, fmt: str, final: dict | None, final_where: str | None) -> History:
     """Epoch columns plus per-batch series on a global step counted from 1."""
     meta = {k: v for k, v in cols.meta.items() if k != "step_series"}
     frames, step_epochs = [], None
@@ -428,9 +491,19 @@ def _with_batches(cols: Columns, source: str | None, fmt: str, final: dict | Non
         per = next(iter(batches.values()))[1]
         first = int(cols.epochs[0]) if cols.epochs is not None and len(cols.epochs) else (0 if cols.zero_based else 1)
         step_epochs = (np.arange(len(steps)) // per) + first
-    h = History.build(cols.columns, epochs=cols.epochs, zero_based=cols.zero_based, source=source, fmt=fmt,
-                      notes=cols.notes, meta=meta, steps=steps, step_epochs=step_epochs, final=final,
-                      final_where=final_where)
+    h = History.build(
+        cols.columns,
+        epochs=cols.epochs,
+        zero_based=cols.zero_based,
+        source=source,
+        fmt=fmt,
+        notes=cols.notes,
+        meta=meta,
+        steps=steps,
+        step_epochs=step_epochs,
+        final=final,
+        final_where=final_where,
+    )
     return h
 
 

@@ -41,9 +41,17 @@ def epoch_numbers(values: np.ndarray) -> np.ndarray:
     return (v + (1 if v.min() == 0 else 0)).astype(np.int64)
 
 
-def assemble(points: dict[str, pd.Series | tuple[np.ndarray, np.ndarray]], *, source: str | None, fmt: str,
-             notes: list[str], meta: dict[str, Any], epoch_level: set[str] = frozenset(),
-             zero_based_epochs: bool = False, walls: pd.Series | None = None) -> History:
+def assemble(
+    points: dict[str, pd.Series | tuple[np.ndarray, np.ndarray]],
+    *,
+    source: str | None,
+    fmt: str,
+    notes: list[str],
+    meta: dict[str, Any],
+    epoch_level: set[str] = frozenset(),
+    zero_based_epochs: bool = False,
+    walls: pd.Series | None = None,
+) -> History:
     """A History from ``points`` (name -> values indexed by step, or a (steps, values) pair).
 
     ``epoch_level`` names series whose steps are known to be epochs (Keras ``epoch_*`` tags,
@@ -52,8 +60,11 @@ def assemble(points: dict[str, pd.Series | tuple[np.ndarray, np.ndarray]], *, so
     """
     if walls is not None and len(walls):
         meta["_walls"] = walls
-    points = {k: v if isinstance(v, pd.Series) else pd.Series(v[1], index=v[0], dtype=float)
-              for k, v in points.items() if len(v) and len(v[1] if isinstance(v, tuple) else v)}
+    points = {
+        k: v if isinstance(v, pd.Series) else pd.Series(v[1], index=v[0], dtype=float)
+        for k, v in points.items()
+        if len(v) and len(v[1] if isinstance(v, tuple) else v)
+    }
     if not points:
         raise ReadError("no scalar series found", source)
     final, where = _final_points(points)  # before the last value per step is taken: it looks for repeats
@@ -74,8 +85,18 @@ def assemble(points: dict[str, pd.Series | tuple[np.ndarray, np.ndarray]], *, so
     meta["final_points"] = (final, where)
     meta["_step_shift"] = -1 if zero_based_epochs else 0
     if not points:
-        return _with_final(History.build(cols, epochs=epochs, zero_based=zero_based_epochs, source=source, fmt=fmt,
-                                         notes=notes, meta=meta, present=present))
+        return _with_final(
+            History.build(
+                cols,
+                epochs=epochs,
+                zero_based=zero_based_epochs,
+                source=source,
+                fmt=fmt,
+                notes=notes,
+                meta=meta,
+                present=present,
+            )
+        )
     if epoch_key is not None:
         ep = points.pop(epoch_key)
         ep = ep[np.isfinite(ep.to_numpy(dtype=float))]
@@ -86,35 +107,58 @@ def assemble(points: dict[str, pd.Series | tuple[np.ndarray, np.ndarray]], *, so
         at = np.minimum(at, len(ep) - 1)
         step_epochs = epoch_numbers(ep.to_numpy())[at]
         notes.append(f"steps mapped to epochs by the logged '{epoch_key}' series")
-        return _with_final(_build(cols, present, epochs, zero_based_epochs, steps, step_mask, step_epochs, source,
-                                  fmt, notes, meta))
+        return _with_final(
+            _build(cols, present, epochs, zero_based_epochs, steps, step_mask, step_epochs, source, fmt, notes, meta)
+        )
     all_steps = np.unique(np.concatenate([v.index.to_numpy(dtype=float) for v in points.values()]))
-    counts_epochs = (not cols and len(all_steps) > 0 and np.all(all_steps == np.round(all_steps))
-                     and (len(all_steps) == 1 or np.all(np.diff(all_steps) == 1)))
+    counts_epochs = (
+        not cols
+        and len(all_steps) > 0
+        and np.all(all_steps == np.round(all_steps))
+        and (len(all_steps) == 1 or np.all(np.diff(all_steps) == 1))
+    )
     if counts_epochs:
         frame, mask = union_frame(points)
         zero = bool(all_steps[0] == 0)
         meta["_step_shift"] = -1 if zero else 0
-        notes.append(f"steps {int(all_steps[0])}..{int(all_steps[-1])} count epochs"
-                     + (" from 0" if zero else ""))
-        return _with_final(History.build({k: frame[k].to_numpy() for k in frame.columns},
-                                         epochs=frame.index.to_numpy(dtype=np.int64), zero_based=zero,
-                                         source=source, fmt=fmt, notes=notes, meta=meta,
-                                         present={k: mask[k].to_numpy() for k in mask.columns}))
+        notes.append(f"steps {int(all_steps[0])}..{int(all_steps[-1])} count epochs" + (" from 0" if zero else ""))
+        return _with_final(
+            History.build(
+                {k: frame[k].to_numpy() for k in frame.columns},
+                epochs=frame.index.to_numpy(dtype=np.int64),
+                zero_based=zero,
+                source=source,
+                fmt=fmt,
+                notes=notes,
+                meta=meta,
+                present={k: mask[k].to_numpy() for k in mask.columns},
+            )
+        )
     steps, step_mask = union_frame(points)
     if cols:
         # Keras writes batch_* series by batch next to epoch_* series by epoch: no mapping between them.
         notes.append(f"{len(steps.columns)} series logged by batch step kept as step series only")
-        h = History.build(cols, epochs=epochs, zero_based=zero_based_epochs, source=source, fmt=fmt,
-                          notes=notes, meta=meta, present=present)
+        h = History.build(
+            cols,
+            epochs=epochs,
+            zero_based=zero_based_epochs,
+            source=source,
+            fmt=fmt,
+            notes=notes,
+            meta=meta,
+            present=present,
+        )
         h.steps, h.step_present = _canonical_steps(steps, step_mask)
         return _with_final(h)
     rank = np.searchsorted(all_steps, steps.index.to_numpy(dtype=float)) + 1
-    notes.append(f"steps ({_few(all_steps)}) are not epochs and no epoch is recorded: row N of the "
-                 "epoch table is the N-th logged step (plot --x step shows the steps)")
+    notes.append(
+        f"steps ({_few(all_steps)}) are not epochs and no epoch is recorded: row N of the "
+        "epoch table is the N-th logged step (plot --x step shows the steps)"
+    )
     meta["x"] = "step"
-    return _with_final(_build(cols, present, epochs, zero_based_epochs, steps, step_mask, rank, source, fmt, notes,
-                              meta))
+    return _with_final(
+        _build(cols, present, epochs, zero_based_epochs, steps, step_mask, rank, source, fmt, notes, meta)
+    )
 
 
 def _final_points(points: dict[str, pd.Series]) -> tuple[dict[str, float], str | None]:
@@ -216,8 +260,9 @@ def last_per_step(points: dict[str, pd.Series]) -> dict[str, pd.Series]:
     """Each series sorted by step, the last value logged at a step winning (a resumed run logs
     steps again), empty ones dropped: for all series in one sort rather than a groupby per series,
     which costs milliseconds each and minutes for ten thousand metric keys."""
-    pairs = {k: (v.index.to_numpy(), v.to_numpy(dtype=float)) if isinstance(v, pd.Series) else v
-             for k, v in points.items()}
+    pairs = {
+        k: (v.index.to_numpy(), v.to_numpy(dtype=float)) if isinstance(v, pd.Series) else v for k, v in points.items()
+    }
     keys = [k for k, (_, v) in pairs.items() if len(v)]
     if not keys:
         return {}
@@ -234,18 +279,29 @@ def last_per_step(points: dict[str, pd.Series]) -> dict[str, pd.Series]:
     out = {}
     for i, k in enumerate(keys):
         dtype = np.asarray(pairs[k][0]).dtype
-        index = steps[bounds[i]:bounds[i + 1]]
-        out[k] = pd.Series(values[bounds[i]:bounds[i + 1]],
-                           index=index.astype(dtype) if dtype.kind in "iuf" else index, dtype=float)
+        index = steps[bounds[i] : bounds[i + 1]]
+        out[k] = pd.Series(
+            values[bounds[i] : bounds[i + 1]], index=index.astype(dtype) if dtype.kind in "iuf" else index, dtype=float
+        )
     return out
 
 
 def _build(cols, present, epochs, zero_based, steps, step_mask, step_epochs, source, fmt, notes, meta) -> History:
     """``step_epochs`` are 1-based here; History.build numbers them like ``epochs``."""
     step_epochs = np.asarray(step_epochs, dtype=float) - (1 if zero_based else 0)
-    return History.build(cols, epochs=epochs, zero_based=zero_based, source=source, fmt=fmt, notes=notes,
-                         steps=steps, step_epochs=step_epochs, meta=meta, present=present,
-                         step_present=step_mask)
+    return History.build(
+        cols,
+        epochs=epochs,
+        zero_based=zero_based,
+        source=source,
+        fmt=fmt,
+        notes=notes,
+        steps=steps,
+        step_epochs=step_epochs,
+        meta=meta,
+        present=present,
+        step_present=step_mask,
+    )
 
 
 def _canonical_steps(steps: pd.DataFrame, mask: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

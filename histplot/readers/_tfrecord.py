@@ -111,8 +111,9 @@ def frame(data: bytes) -> Framing:
         head_ok = _u32(data, heads + 8) == masked(crc32c_many(buf, heads, np.full(len(heads), 8)))
         small = np.flatnonzero(lens <= BIG_RECORD)
         data_ok = np.ones(len(heads), dtype=bool)
-        data_ok[small] = _u32(data, heads[small] + 12 + lens[small]) == \
-            masked(crc32c_many(buf, heads[small] + 12, lens[small]))
+        data_ok[small] = _u32(data, heads[small] + 12 + lens[small]) == masked(
+            crc32c_many(buf, heads[small] + 12, lens[small])
+        )
         bad = np.flatnonzero(~(head_ok & data_ok))
         if len(bad):
             bad_at = int(bad[0])
@@ -168,16 +169,16 @@ def fields(b: bytes) -> list[tuple[int, int, object]]:
         elif wire == 1:
             if i + 8 > n:
                 raise WireError("truncated fixed64")
-            v, i = b[i:i + 8], i + 8
+            v, i = b[i : i + 8], i + 8
         elif wire == 2:
             ln, i = _varint(b, i)
             if i + ln > n:
                 raise WireError("truncated field")
-            v, i = b[i:i + ln], i + ln
+            v, i = b[i : i + ln], i + ln
         elif wire == 5:
             if i + 4 > n:
                 raise WireError("truncated fixed32")
-            v, i = b[i:i + 4], i + 4
+            v, i = b[i : i + 4], i + 4
         else:
             raise WireError(f"wire type {wire}")
         out.append((num, wire, v))
@@ -189,8 +190,20 @@ def _signed64(v: int) -> int:
 
 
 # TensorProto dtype -> (numpy dtype of tensor_content, the *_val field and how to read it)
-_DTYPES = {1: ("<f4", 5), 2: ("<f8", 6), 3: ("<i4", 7), 4: ("u1", 7), 5: ("<i2", 7), 6: ("i1", 7),
-           9: ("<i8", 10), 10: ("?", 11), 19: ("<f2", 13), 17: ("<u2", 7), 22: ("<u4", 16), 23: ("<u8", 17)}
+_DTYPES = {
+    1: ("<f4", 5),
+    2: ("<f8", 6),
+    3: ("<i4", 7),
+    4: ("u1", 7),
+    5: ("<i2", 7),
+    6: ("i1", 7),
+    9: ("<i8", 10),
+    10: ("?", 11),
+    19: ("<f2", 13),
+    17: ("<u2", 7),
+    22: ("<u4", 16),
+    23: ("<u8", 17),
+}
 
 
 def scalar_of_tensor(b: bytes) -> float | None:
@@ -245,8 +258,9 @@ def _packed(b: bytes) -> list[int]:
 _F32 = struct.Struct("<f").unpack_from
 
 
-def tiny_scalars(data: bytes, starts: np.ndarray, lengths: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def tiny_scalars(
+    data: bytes, starts: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The records in ``_tiny_scalar``'s layout, recognised and decoded for all records at once:
     (which records, their steps, values, and where each one's tag starts and ends in ``data``).
     The others go to the general parser one by one."""
@@ -265,8 +279,16 @@ def tiny_scalars(data: bytes, starts: np.ndarray, lengths: np.ndarray
     steps = parts.sum(axis=1).astype(np.int64)
     p = 10 + vlen
     tn = at(p + 5).astype(np.int64)
-    ok &= (at(p) == 0x2A) & (at(p + 1) == ln - p - 2) & (at(p + 2) == 0x0A) & (at(p + 3) == ln - p - 4) \
-        & (at(p + 4) == 0x0A) & (tn < 0x80) & (p + 6 + tn + 5 == ln) & (at(p + 6 + tn) == 0x15)
+    ok &= (
+        (at(p) == 0x2A)
+        & (at(p + 1) == ln - p - 2)
+        & (at(p + 2) == 0x0A)
+        & (at(p + 3) == ln - p - 4)
+        & (at(p + 4) == 0x0A)
+        & (tn < 0x80)
+        & (p + 6 + tn + 5 == ln)
+        & (at(p + 6 + tn) == 0x15)
+    )
     idx = np.flatnonzero(ok)
     tag_start = s[idx] + p[idx] + 6
     tag_end = tag_start + tn[idx]
@@ -292,7 +314,7 @@ def _tiny_scalar(record: bytes) -> tuple[int, str, float] | None:
     tn, k = _varint(record, j + 1)
     if k + tn + 5 != len(record) or record[k + tn] != 0x15:
         return None
-    return _signed64(step), record[k:k + tn].decode("utf-8", "replace"), _F32(record, k + tn + 1)[0]
+    return _signed64(step), record[k : k + tn].decode("utf-8", "replace"), _F32(record, k + tn + 1)[0]
 
 
 def event_scalars(record: bytes) -> tuple[int, list[tuple[str, float | None]]]:

@@ -44,8 +44,17 @@ def load_from_bytes(data: bytes, source: str | None = None) -> Any:
 
 
 # What a damaged archive raises from deep inside zipfile/zlib: all mean "corrupt", none is a bug of ours.
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError, KeyError, NotImplementedError,
-               RuntimeError, OverflowError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    ValueError,
+    EOFError,
+    OSError,
+    KeyError,
+    NotImplementedError,
+    RuntimeError,
+    OverflowError,
+)
 
 
 def load_zip(buf: BinaryIO, source: str | None) -> Any:
@@ -70,8 +79,11 @@ def _inflate(zf: zipfile.ZipFile, entry: str, source: str | None) -> bytes:
                 break
             total += len(chunk)
             if total > room or total > MAX_BYTES:
-                raise ReadError(f"zip entry '{entry}' inflates to more than {min(room, MAX_BYTES):,} bytes, "
-                                "over the read budget (see --max-bytes)", source)
+                raise ReadError(
+                    f"zip entry '{entry}' inflates to more than {min(room, MAX_BYTES):,} bytes, "
+                    "over the read budget (see --max-bytes)",
+                    source,
+                )
             parts.append(chunk)
     budget.charge(-(-total // 8), 8, f"zip entry '{entry}'")
     return b"".join(parts)
@@ -83,8 +95,7 @@ def _load_zip(buf: BinaryIO, source: str | None) -> Any:
         pkls = [n for n in zf.namelist() if n == "data.pkl" or n.endswith("/data.pkl")]
         pkls = [n for n in pkls if n.count("/") <= 1]
         if len(pkls) != 1:
-            raise ReadError("a zip archive without exactly one <archive>/data.pkl: not a torch.save file",
-                            source)
+            raise ReadError("a zip archive without exactly one <archive>/data.pkl: not a torch.save file", source)
         prefix = pkls[0][: -len("data.pkl")]
         total = sum(i.file_size for i in zf.infolist())
         if total > MAX_BYTES:
@@ -96,8 +107,9 @@ def _load_zip(buf: BinaryIO, source: str | None) -> Any:
         storages: dict[str, np.ndarray] = {}
 
         def persistent_load(pid: Any) -> np.ndarray:
-            if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"
-                    and isinstance(pid[1], StorageType)):
+            if not (
+                isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage" and isinstance(pid[1], StorageType)
+            ):
                 raise ReadError(f"unsupported persistent id {str(pid)[:60]!r}", source)
             key = str(pid[2])
             if key not in storages:
@@ -107,8 +119,12 @@ def _load_zip(buf: BinaryIO, source: str | None) -> Any:
                 storages[key] = pid[1].decode(_inflate(zf, entry, source), byteorder)
             return storages[key]
 
-        return safe_load(io.BytesIO(_inflate(zf, pkls[0], source)), source, extra=globals_for(source),
-                         persistent_load=persistent_load)
+        return safe_load(
+            io.BytesIO(_inflate(zf, pkls[0], source)),
+            source,
+            extra=globals_for(source),
+            persistent_load=persistent_load,
+        )
 
 
 # Legacy files declare each storage's size before its bytes; allocate only what a history could hold.
@@ -129,8 +145,7 @@ def load_legacy(buf: BinaryIO, source: str | None) -> Any:
     roots: dict[str, tuple[StorageType, np.ndarray]] = {}
 
     def persistent_load(pid: Any) -> np.ndarray:
-        if not (isinstance(pid, tuple) and len(pid) == 6 and pid[0] == "storage"
-                and isinstance(pid[1], StorageType)):
+        if not (isinstance(pid, tuple) and len(pid) == 6 and pid[0] == "storage" and isinstance(pid[1], StorageType)):
             raise ReadError(f"unsupported persistent id {str(pid)[:60]!r} (only storages)", source)
         _, stype, key, _location, numel, view = pid
         if not isinstance(numel, int) or not 0 <= numel <= MAX_LEGACY_ELEMENTS:
@@ -140,13 +155,16 @@ def load_legacy(buf: BinaryIO, source: str | None) -> Any:
             # what the file holds (5e7 elements declared in 100 bytes) is refused before allocating.
             declared = sum(len(a) * t.itemsize for t, a in roots.values()) + numel * stype.itemsize
             if declared > file_bytes:
-                raise ReadError(f"storage '{key}' declares {numel:,} elements whose bytes are not in the "
-                                f"file ({file_bytes:,} bytes)", source)
+                raise ReadError(
+                    f"storage '{key}' declares {numel:,} elements whose bytes are not in the "
+                    f"file ({file_bytes:,} bytes)",
+                    source,
+                )
             roots[key] = (stype, stype.empty(int(numel)))
         arr = roots[key][1]
         if view is not None:
             _view_key, offset, size = view
-            return arr[int(offset): int(offset) + int(size)]
+            return arr[int(offset) : int(offset) + int(size)]
         return arr
 
     obj = safe_load(buf, source, extra=globals_for(source), persistent_load=persistent_load)

@@ -123,8 +123,15 @@ class SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
 
     dispatch = dict(pickle._Unpickler.dispatch)  # type: ignore[attr-defined]
 
-    def __init__(self, file: BinaryIO, *, source: str | None = None, extra: dict | None = None,
-                 persistent_load: Any = None, size: int = 0):
+    def __init__(
+        self,
+        file: BinaryIO,
+        *,
+        source: str | None = None,
+        extra: dict | None = None,
+        persistent_load: Any = None,
+        size: int = 0,
+    ):
         super().__init__(file, encoding="latin1")
         self.source = source
         self.extra = extra or {}
@@ -157,8 +164,16 @@ class SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
         if module == "_codecs":
             return _latin1_encode
         if module in ("builtins", "__builtin__"):
-            return {"list": list, "dict": dict, "tuple": tuple, "set": set, "frozenset": frozenset,
-                    "float": float, "int": int, "complex": complex}[name]
+            return {
+                "list": list,
+                "dict": dict,
+                "tuple": tuple,
+                "set": set,
+                "frozenset": frozenset,
+                "float": float,
+                "int": int,
+                "complex": complex,
+            }[name]
         if module == "collections":
             return getattr(collections, name)
         if module in _NUMPY_MODULES:
@@ -284,8 +299,11 @@ def _new(cls: Any, args: tuple) -> Any:
 def _shape(shape: Any) -> tuple[int, ...]:
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
-    if not isinstance(shape, (tuple, list)) or len(shape) > 32 or \
-            not all(isinstance(d, (int, np.integer)) for d in shape):
+    if (
+        not isinstance(shape, (tuple, list))
+        or len(shape) > 32
+        or not all(isinstance(d, (int, np.integer)) for d in shape)
+    ):
         raise pickle.UnpicklingError("array with an unreadable shape")
     return tuple(int(d) for d in shape)
 
@@ -302,8 +320,11 @@ def _charge_array(shape: tuple[int, ...], dtype: np.dtype, what: str) -> None:
     # itemsize includes a sub-array dtype's elements: ('f8', (14000, 14000)) is 1.5 GB per item
     _budget.charge(_budget.viewed_elements(shape), dtype.itemsize, f"{what} of shape {shape} and dtype {dtype}")
     if dtype.subdtype is not None:
-        _budget.charge(_budget.viewed_elements(shape) * _budget.viewed_elements(dtype.shape), 1,
-                       f"{what} of sub-array dtype {dtype}")
+        _budget.charge(
+            _budget.viewed_elements(shape) * _budget.viewed_elements(dtype.shape),
+            1,
+            f"{what} of sub-array dtype {dtype}",
+        )
 
 
 def _make_dtype(spec: Any = None, align: Any = False, copy: Any = True, *rest: Any) -> np.dtype:
@@ -382,8 +403,11 @@ def _latin1_encode(text: Any, encoding: str = "utf-8") -> bytes:
 def _safe_reconstructor(cls: Any, base: Any, state: Any) -> Any:
     if cls is _Skipped or cls is KerasHistoryStandIn:
         return cls()
-    if getattr(cls, "__name__", None) not in _RECONSTRUCTABLE or cls is not base \
-            or cls not in (np.ndarray, *_CONTAINERS):
+    if (
+        getattr(cls, "__name__", None) not in _RECONSTRUCTABLE
+        or cls is not base
+        or cls not in (np.ndarray, *_CONTAINERS)
+    ):
         raise pickle.UnpicklingError(f"refused to reconstruct {str(cls)[:60]}")
     if cls is np.ndarray:
         return _new(np.ndarray, (state,))  # ndarray.__new__(ndarray, state): state is a shape
@@ -401,26 +425,36 @@ def _as_bytes_buffer(buf: BinaryIO) -> tuple[BinaryIO, int]:
     return io.BytesIO(data), len(data)
 
 
-def safe_load(buf: BinaryIO, source: str | None, *, trust: bool = False, extra: dict | None = None,
-              persistent_load: Any = None) -> Any:
+def safe_load(
+    buf: BinaryIO, source: str | None, *, trust: bool = False, extra: dict | None = None, persistent_load: Any = None
+) -> Any:
     """Unpickle with the restricted unpickler (or fully, when the user vouches with ``trust``).
     ``extra`` maps further (module, name) pairs to stand-ins (the torch pieces, see ``_tensors``)."""
     try:
         if trust:
             return pickle.Unpickler(buf, encoding="latin1").load()
         buf, size = _as_bytes_buffer(buf)
-        return SafeUnpickler(buf, source=source, extra=extra, persistent_load=persistent_load,
-                             size=size).load()
+        return SafeUnpickler(buf, source=source, extra=extra, persistent_load=persistent_load, size=size).load()
     except ReadError as exc:  # also UnsafePickleError, and errors of the torch rebuilds
         if exc.path is None and source:
             exc.path = source
         raise
     except RecursionError as exc:
         raise ReadError("pickle nested too deeply", source) from exc
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
-            KeyError, OverflowError, MemoryError, UnicodeDecodeError, io.UnsupportedOperation,
-            struct.error) as exc:
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        OverflowError,
+        MemoryError,
+        UnicodeDecodeError,
+        io.UnsupportedOperation,
+        struct.error,
+    ) as exc:
         raise ReadError(f"not a readable pickle: {exc or type(exc).__name__}", source) from exc
     except ImportError as exc:
         raise ReadError(f"pickle needs a module that is not installed: {exc}", source) from exc
-

@@ -37,8 +37,10 @@ class _CountingLoader(yaml.SafeLoader):
             else:
                 size = 1
             if size > self._limit:
-                raise ReadError(f"YAML aliases expand to more than {self._limit:,} nodes "
-                                "(an alias bomb, or one list reused by thousands of keys): refused")
+                raise ReadError(
+                    f"YAML aliases expand to more than {self._limit:,} nodes "
+                    "(an alias bomb, or one list reused by thousands of keys): refused"
+                )
             self._sizes[id(node)] = size
         return node
 

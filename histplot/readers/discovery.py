@@ -62,9 +62,21 @@ _SPLIT_DIRS = {"train", "training", "validation", "val", "valid", "eval", "test"
 # What a Hugging Face output folder holds beside its history (Trainer.save_model, _save_checkpoint,
 # the example scripts' save_metrics): configuration, tokenizer files and one-line result summaries.
 _NOT_HISTORIES = {
-    "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-    "preprocessor_config.json", "adapter_config.json", "added_tokens.json", "vocab.json", "training_args.bin",
-    "all_results.json", "train_results.json", "eval_results.json", "test_results.json", "predict_results.json",
+    "config.json",
+    "generation_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "preprocessor_config.json",
+    "adapter_config.json",
+    "added_tokens.json",
+    "vocab.json",
+    "training_args.bin",
+    "all_results.json",
+    "train_results.json",
+    "eval_results.json",
+    "test_results.json",
+    "predict_results.json",
 }
 
 

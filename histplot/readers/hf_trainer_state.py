@@ -34,8 +34,17 @@ DESCRIPTION = "Hugging Face Trainer trainer_state.json (log_history), or its che
 _SPEED = re.compile(r"^(eval|test|predict)(_.+)?_(runtime|samples_per_second|steps_per_second)$")
 _EVAL_SET = re.compile(r"^eval_(.+)_runtime$")
 _SUMMARY_KEYS = ("train_runtime", "train_samples_per_second")
-_STATE_KEYS = ("best_metric", "best_model_checkpoint", "best_global_step", "global_step", "max_steps",
-               "num_train_epochs", "logging_steps", "eval_steps", "train_batch_size")
+_STATE_KEYS = (
+    "best_metric",
+    "best_model_checkpoint",
+    "best_global_step",
+    "global_step",
+    "max_steps",
+    "num_train_epochs",
+    "logging_steps",
+    "eval_steps",
+    "train_batch_size",
+)
 
 
 def sniff(head: bytes, path: str | None) -> float:
@@ -83,9 +92,11 @@ def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
         raise ReadError("no 'log_history' list: not a Hugging Face trainer_state.json", source)
     log = [e for e in state["log_history"] if isinstance(e, dict)]
     if not log:
-        raise ReadError(f"'log_history' is empty: the Trainer logged nothing (logging_steps "
-                        f"{state.get('logging_steps', '?')}, max_steps {state.get('max_steps', '?')})",
-                        source)
+        raise ReadError(
+            f"'log_history' is empty: the Trainer logged nothing (logging_steps "
+            f"{state.get('logging_steps', '?')}, max_steps {state.get('max_steps', '?')})",
+            source,
+        )
     notes: list[str] = []
     meta: dict[str, Any] = {"trainer_state": {k: state[k] for k in _STATE_KEYS if k in state}}
     if state.get("best_metric") is not None:
@@ -96,8 +107,7 @@ def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
     train_rows, eval_rows, stepless, skipped = [], [], [], set()
     for entry in log:
         if any(k in entry for k in _SUMMARY_KEYS):
-            scalars = {k: float(v) for k, v in entry.items()
-                       if k not in ("epoch", "step") and _is_number(v)}
+            scalars = {k: float(v) for k, v in entry.items() if k not in ("epoch", "step") and _is_number(v)}
             meta.setdefault("scalars", {}).update(scalars)
             notes.append("final training summary (train_runtime, ...): kept in meta, not drawn")
             continue
@@ -131,12 +141,21 @@ def read(buf: BinaryIO, *, source: str | None = None, **_) -> History:
     return _assemble(train_rows, eval_rows, stepless, source, notes, meta)
 
 
-def _assemble(train_rows: list[dict], eval_rows: list[dict], stepless: list[dict], source: str | None,
-              notes: list[str], meta: dict) -> History:
+def _assemble(
+    train_rows: list[dict],
+    eval_rows: list[dict],
+    stepless: list[dict],
+    source: str | None,
+    notes: list[str],
+    meta: dict,
+) -> History:
     rows = pd.DataFrame(train_rows + eval_rows)
     # an entry without a key logged nothing for it (evaluation every N steps): missing, not NaN
-    written = pd.DataFrame([{k: True for k in r} for r in train_rows + eval_rows], index=rows.index,
-                           columns=rows.columns).fillna(False).astype(bool)
+    written = (
+        pd.DataFrame([{k: True for k in r} for r in train_rows + eval_rows], index=rows.index, columns=rows.columns)
+        .fillna(False)
+        .astype(bool)
+    )
     steps = step_epochs = step_present = None
     by_step = False
     if not rows.empty:
@@ -146,8 +165,10 @@ def _assemble(train_rows: list[dict], eval_rows: list[dict], stepless: list[dict
             by_step = True
             rows["epoch"] = rows["step"].rank(method="dense")
             meta["x"] = "step"
-            notes.append("no entry records its epoch: read by step (row N of the table is the N-th logged "
-                         "step; plot --x step shows the steps)")
+            notes.append(
+                "no entry records its epoch: read by step (row N of the table is the N-th logged "
+                "step; plot --x step shows the steps)"
+            )
         else:
             rows["epoch"] = _fill_epochs(rows)
         before = (rows["step"] == 0) & rows.index.isin(range(len(train_rows), len(rows)))
@@ -165,8 +186,11 @@ def _assemble(train_rows: list[dict], eval_rows: list[dict], stepless: list[dict
     cols, epochs, present = {}, None, {}
     if stepless:
         frame = pd.DataFrame(stepless).drop(columns=["step"])
-        had = pd.DataFrame([{k: True for k in r} for r in stepless], index=frame.index,
-                           columns=frame.columns).fillna(False).astype(bool)
+        had = (
+            pd.DataFrame([{k: True for k in r} for r in stepless], index=frame.index, columns=frame.columns)
+            .fillna(False)
+            .astype(bool)
+        )
         frame = frame[frame["epoch"].map(_is_number)]
         frame["epoch"] = frame["epoch"].map(epoch_of)
         had = had.loc[frame.index].drop(columns=["epoch"])
@@ -176,8 +200,18 @@ def _assemble(train_rows: list[dict], eval_rows: list[dict], stepless: list[dict
         cols = {c: frame[c].to_numpy() for c in frame.columns}
         present = {c: had[c].to_numpy() for c in frame.columns}
         notes.append(f"{len(stepless)} entries without a step placed by their epoch")
-    return History.build(cols, epochs=epochs, source=source, fmt=NAME, notes=notes, steps=steps,
-                         step_epochs=step_epochs, meta=meta, present=present, step_present=step_present)
+    return History.build(
+        cols,
+        epochs=epochs,
+        source=source,
+        fmt=NAME,
+        notes=notes,
+        steps=steps,
+        step_epochs=step_epochs,
+        meta=meta,
+        present=present,
+        step_present=step_present,
+    )
 
 
 def _fill_epochs(rows: pd.DataFrame) -> pd.Series:
@@ -191,7 +225,7 @@ def _fill_epochs(rows: pd.DataFrame) -> pd.Series:
 
 
 def _rename(key: str) -> str:
-    return "test_" + key[len("predict_"):] if key.startswith("predict_") else key
+    return "test_" + key[len("predict_") :] if key.startswith("predict_") else key
 
 
 def _keys(log: list[dict]) -> set[str]:

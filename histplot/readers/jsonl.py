@@ -41,8 +41,9 @@ def sniff(head: bytes, path: str | None) -> float:
     return 0.0
 
 
-def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | None = None,
-         run: str | None = None, **_) -> History:
+def read(
+    buf: BinaryIO, *, source: str | None = None, validation_freq: int | None = None, run: str | None = None, **_
+) -> History:
     text = read_text(buf, source)
     _budget.charge_json(text)
     lines = [(i, ln.strip()) for i, ln in enumerate(text.splitlines(), 1) if ln.strip()]
@@ -50,8 +51,9 @@ def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | Non
     return from_records(records, source=source, validation_freq=validation_freq, notes=notes, run=run)
 
 
-def parse_lines(lines: list[tuple[int, str]], source: str | None = None, *,
-                last_may_be_cut: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
+def parse_lines(
+    lines: list[tuple[int, str]], source: str | None = None, *, last_may_be_cut: bool = False
+) -> tuple[list[dict[str, Any]], list[str]]:
     """(records, notes) from (line number, text) pairs; ``histplot watch`` feeds appended lines."""
     records: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -69,9 +71,15 @@ def parse_lines(lines: list[tuple[int, str]], source: str | None = None, *,
     return records, notes
 
 
-def from_records(records: list[dict[str, Any]], *, source: str | None = None,
-                 validation_freq: int | None = None, notes: list[str] | None = None,
-                 run: str | None = None, **_) -> History:
+def from_records(
+    records: list[dict[str, Any]],
+    *,
+    source: str | None = None,
+    validation_freq: int | None = None,
+    notes: list[str] | None = None,
+    run: str | None = None,
+    **_,
+) -> History:
     """A History from the records ``parse_lines`` gives (one or more batches concatenated)."""
     notes = list(notes or [])
     if not records:
@@ -83,8 +91,9 @@ def from_records(records: list[dict[str, Any]], *, source: str | None = None,
         return mixed
     records = _one_run(records, run, source, warnings, notes, runs_meta)
     records, final, where = _final_evaluation(records)
-    constant = {k: records[0][k] for k in _RUN_FIELDS
-                if k in records[0] and all(r.get(k) == records[0][k] for r in records)}
+    constant = {
+        k: records[0][k] for k in _RUN_FIELDS if k in records[0] and all(r.get(k) == records[0][k] for r in records)
+    }
     if constant:
         records = [{k: v for k, v in r.items() if k not in constant} for r in records]
         notes.append(f"run constant(s) {', '.join(constant)} kept in meta, not drawn")
@@ -94,8 +103,7 @@ def from_records(records: list[dict[str, Any]], *, source: str | None = None,
     evidence = split_evidence([[k for k, v in r.items() if v is not None] for r in records])
     h = build_history(cols, source=source, fmt=NAME, final=final, final_where=where, split_evidence=evidence)
     h.meta["warnings"] = warnings
-    h.meta.setdefault("scalars", {}).update({k: float(v) for k, v in constant.items()
-                                             if isinstance(v, (int, float))})
+    h.meta.setdefault("scalars", {}).update({k: float(v) for k, v in constant.items() if isinstance(v, (int, float))})
     return h
 
 
@@ -112,8 +120,9 @@ def _clock(records: list[dict]) -> tuple[str, np.ndarray] | None:
     return None
 
 
-def _one_run(records: list[dict], run: str | None, source: str | None, warnings: list[str],
-             notes: list[str], meta: dict) -> list[dict]:
+def _one_run(
+    records: list[dict], run: str | None, source: str | None, warnings: list[str], notes: list[str], meta: dict
+) -> list[dict]:
     found = _clock(records)
     if found is None:
         return records
@@ -166,16 +175,18 @@ def _two_clocks(records: list[dict], source: str | None, notes: list[str]) -> Hi
     if not train or not val or len(train) + len(val) != len(records):
         return None
     num = (int, float)
-    if not all(isinstance(r["epoch"], num) and isinstance(r["step"], num) for r in train) \
-            or not all(isinstance(r["step"], num) for r in val):
+    if not all(isinstance(r["epoch"], num) and isinstance(r["step"], num) for r in train) or not all(
+        isinstance(r["step"], num) for r in val
+    ):
         return None
     t_epoch = np.asarray([r["epoch"] for r in train], dtype=float)
     t_step = np.asarray([r["step"] for r in train], dtype=float)
     v_step = np.asarray([r["step"] for r in val], dtype=float)
     if v_step.min() >= 1 and v_step.max() <= t_epoch.max() and np.all(np.diff(v_step) > 0):
         v_epoch = v_step.astype(np.int64)
-        notes.append("validation lines are logged by epoch and training lines by iteration (mmengine): "
-                     "two clocks, kept apart")
+        notes.append(
+            "validation lines are logged by epoch and training lines by iteration (mmengine): two clocks, kept apart"
+        )
     else:
         at = np.searchsorted(t_step, v_step, side="right") - 1
         v_epoch = t_epoch[np.maximum(at, 0)].astype(np.int64)
@@ -194,6 +205,13 @@ def _two_clocks(records: list[dict], source: str | None, notes: list[str]) -> Hi
     steps = pd.DataFrame([{k: v for k, v in r.items() if k not in skip} for r in train], index=t_step)
     # Every value of a validation line is the evaluator's, whatever its name (PCK, AUC, NME carry no
     # evaluator prefix): the line's shape is the evidence.
-    return History.build({k: frame[k].to_numpy() for k in frame.columns}, epochs=frame.index.to_numpy(),
-                         source=source, fmt=NAME, notes=notes, steps=steps, step_epochs=t_epoch,
-                         split_evidence={k: "val" for k in frame.columns})
+    return History.build(
+        {k: frame[k].to_numpy() for k in frame.columns},
+        epochs=frame.index.to_numpy(),
+        source=source,
+        fmt=NAME,
+        notes=notes,
+        steps=steps,
+        step_epochs=t_epoch,
+        split_evidence={k: "val" for k in frame.columns},
+    )

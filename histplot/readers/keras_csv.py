@@ -21,8 +21,7 @@ DESCRIPTION = "Keras CSVLogger or another per-epoch CSV table (any of , ; tab as
 
 _SEPARATORS = (",", ";", "\t")
 _NAME_RE = re.compile(r"^[A-Za-z_][\w\-/.:() \[\]@]*$")
-_NUM_RE = re.compile(r"^\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?inf(inity)?|nan|NA|\d+:\d\d(:\d\d)?|)\s*$",
-                     re.I)
+_NUM_RE = re.compile(r"^\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?inf(inity)?|nan|NA|\d+:\d\d(:\d\d)?|)\s*$", re.I)
 _CLOCK_RE = re.compile(r"^\s*(\d+):(\d\d)(?::(\d\d))?\s*$")
 
 
@@ -73,8 +72,7 @@ def read(buf: BinaryIO, *, source: str | None = None, run: str | None = None, **
         raise ReadError("empty file", source)
     table = _looks_like_table(lines[:2])
     if table is None:
-        raise ReadError("not a CSV history: the first line does not name columns over rows of numbers",
-                        source)
+        raise ReadError("not a CSV history: the first line does not name columns over rows of numbers", source)
     if len(lines) < 2:
         raise ReadError("CSV has a header but no rows", source)
     return from_table(parse_rows(lines[0], lines[1:], source), source=source, run=run, notes=notes)
@@ -89,8 +87,9 @@ def parse_rows(header: str, lines: list[str], source: str | None = None) -> pd.D
     sep = _separator(header) or ","
     header, *lines = _without_trailing_separator([header, *lines], sep)
     try:
-        df = pd.read_csv(io.StringIO("\n".join([header, *lines])), sep=sep,
-                         na_filter=False, skipinitialspace=True, dtype=str)
+        df = pd.read_csv(
+            io.StringIO("\n".join([header, *lines])), sep=sep, na_filter=False, skipinitialspace=True, dtype=str
+        )
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReadError(f"malformed CSV: {str(exc).splitlines()[0]}", source) from exc
     df.columns = [str(c).strip() for c in df.columns]
@@ -106,11 +105,12 @@ def _absent_fields(df: pd.DataFrame, lines: list[str], sep: str) -> None:
         return
     counts = np.fromiter((ln.count(sep) + 1 for ln in lines), dtype=np.int64, count=len(lines))
     for row in np.flatnonzero(counts < len(df.columns)).tolist():
-        df.iloc[row, int(counts[row]):] = np.nan
+        df.iloc[row, int(counts[row]) :] = np.nan
 
 
-def from_table(df: pd.DataFrame, *, source: str | None = None, run: str | None = None,
-               notes: list[str] | None = None, **_) -> History:
+def from_table(
+    df: pd.DataFrame, *, source: str | None = None, run: str | None = None, notes: list[str] | None = None, **_
+) -> History:
     """A History from the string table ``parse_rows`` gives (one or more batches concatenated)."""
     notes = list(notes or [])
     warnings: list[str] = []
@@ -134,8 +134,17 @@ def from_table(df: pd.DataFrame, *, source: str | None = None, run: str | None =
     else:
         notes.append("no 'epoch' column: row N is epoch N")
     columns = {c: _clock_to_seconds(_cells(df[c]), c, notes) for c in df.columns}
-    h = History.build(columns, epochs=epochs, zero_based=zero_based, source=source, fmt=NAME,
-                      notes=notes + warnings, meta=meta, final=final.get("values"), final_where=final.get("where"))
+    h = History.build(
+        columns,
+        epochs=epochs,
+        zero_based=zero_based,
+        source=source,
+        fmt=NAME,
+        notes=notes + warnings,
+        meta=meta,
+        final=final.get("values"),
+        final_where=final.get("where"),
+    )
     h.meta["warnings"] = warnings
     _elapsed(h, df)
     return h
@@ -164,8 +173,15 @@ def _clock_to_seconds(values: np.ndarray, name: str, notes: list[str]) -> np.nda
     return out
 
 
-def _pick_run(df: pd.DataFrame, ep: np.ndarray, run: str | None, source: str | None,
-              warnings: list[str], notes: list[str], meta: dict) -> tuple[pd.DataFrame, np.ndarray]:
+def _pick_run(
+    df: pd.DataFrame,
+    ep: np.ndarray,
+    run: str | None,
+    source: str | None,
+    warnings: list[str],
+    notes: list[str],
+    meta: dict,
+) -> tuple[pd.DataFrame, np.ndarray]:
     """CSVLogger(append=True) writes every fit() under one header: keep one run (``segments``)."""
     shift = 1 if len(ep) and ep.min() == 0 else 0
     rows, warn, note, segs = segments.pick(ep, run, source, shift=shift)

@@ -71,8 +71,10 @@ def _resumed_versions(path: Path, last: Path, h: History, warnings: list[str]) -
     """A fit resumed with ``ckpt_path`` logs to a new ``version_N`` whose epochs go on from the
     checkpoint: stitched onto the versions before it by the shared rule of ``segments`` (a version
     that starts again at epoch 1 is a new run, and the versions before it are not read)."""
-    versions = sorted((p for p in path.glob("version_*") if (p / "metrics.csv").is_file()),
-                      key=lambda p: int(p.name[8:]) if p.name[8:].isdigit() else -1)
+    versions = sorted(
+        (p for p in path.glob("version_*") if (p / "metrics.csv").is_file()),
+        key=lambda p: int(p.name[8:]) if p.name[8:].isdigit() else -1,
+    )
     chain = [h]
     for v in reversed(versions[:-1]):
         if chain[0].frame.index.min() <= 1:
@@ -92,24 +94,36 @@ def _resumed_versions(path: Path, last: Path, h: History, warnings: list[str]) -
             steps = nxt.steps if kept is None else pd.concat([kept, nxt.steps])
     frame.index.name = "epoch"
     meta = dict(h.meta)
-    meta["runs"] = [{"kind": "start" if i == 0 else "resume", "rows": len(c.frame),
-                     "epochs": [int(c.frame.index.min()), int(c.frame.index.max())]} for i, c in enumerate(chain)]
+    meta["runs"] = [
+        {
+            "kind": "start" if i == 0 else "resume",
+            "rows": len(c.frame),
+            "epochs": [int(c.frame.index.min()), int(c.frame.index.max())],
+        }
+        for i, c in enumerate(chain)
+    ]
     names = ", ".join(Path(c.meta["source"]).parent.name for c in chain)
-    meta["notes"] = [*h.notes, f"{names} continue one run from checkpoints (each starts where the one before "
-                     "stopped): stitched, the later version winning on the epochs they share"]
+    meta["notes"] = [
+        *h.notes,
+        f"{names} continue one run from checkpoints (each starts where the one before "
+        "stopped): stitched, the later version winning on the epochs they share",
+    ]
     warnings[:] = [w for w in warnings if "versions here" not in w]
     return History(frame=frame, meta=meta, steps=steps)
 
 
-def _metrics_file(path: Path, run: str | None, *, quiet: bool = False,
-                  warnings: list[str] | None = None) -> Path | None:
+def _metrics_file(
+    path: Path, run: str | None, *, quiet: bool = False, warnings: list[str] | None = None
+) -> Path | None:
     """``version_N/metrics.csv``, or in a ``lightning_logs/`` folder the version ``--run`` names
     (default: the highest version, with a warning)."""
     direct = path / "metrics.csv"
     if direct.is_file():
         return direct
-    versions = sorted((p for p in path.glob("version_*") if (p / "metrics.csv").is_file()),
-                      key=lambda p: int(p.name[8:]) if p.name[8:].isdigit() else -1)
+    versions = sorted(
+        (p for p in path.glob("version_*") if (p / "metrics.csv").is_file()),
+        key=lambda p: int(p.name[8:]) if p.name[8:].isdigit() else -1,
+    )
     if not versions:
         return None
     if quiet:
@@ -117,8 +131,7 @@ def _metrics_file(path: Path, run: str | None, *, quiet: bool = False,
     if run is not None:
         chosen = [p for p in versions if p.name in (run, f"version_{run}")]
         if not chosen:
-            raise ReadError(f"no version '{run}' here; versions: {', '.join(p.name for p in versions)}",
-                            str(path))
+            raise ReadError(f"no version '{run}' here; versions: {', '.join(p.name for p in versions)}", str(path))
         return chosen[0] / "metrics.csv"
     if len(versions) > 1 and warnings is not None:
         warnings.append(f"{len(versions)} versions here: read {versions[-1].name}, choose with --run N")
@@ -174,8 +187,14 @@ def _read_plain(buf: BinaryIO) -> pd.DataFrame | None:
         return None
     buf.seek(start)
     try:
-        df = pd.read_csv(whole_file_path(buf) or buf, engine="c", dtype=np.float64, keep_default_na=False,
-                         na_values=[""], encoding="utf-8")
+        df = pd.read_csv(
+            whole_file_path(buf) or buf,
+            engine="c",
+            dtype=np.float64,
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8",
+        )
     except Exception:  # whatever the C parser refuses, the careful path explains
         return None
     if df.empty or not isinstance(df.index, pd.RangeIndex):
@@ -235,22 +254,21 @@ def from_numbers(df: pd.DataFrame, *, source: str | None = None, notes: list[str
     if step.isna().any():
         raise ReadError("the 'step' column has empty cells", source)
     flags = [c for c in df.columns if c.startswith(_LOGGED_NAN)]
-    logged = {c[len(_LOGGED_NAN):]: df[c].fillna(False).to_numpy(dtype=bool) for c in flags}
+    logged = {c[len(_LOGGED_NAN) :]: df[c].fillna(False).to_numpy(dtype=bool) for c in flags}
     values = {c: df[c] for c in df.columns if c not in (lower["step"], lower.get("epoch")) and c not in flags}
-    written = {c: v.notna().to_numpy() | logged[c] if c in logged else v.notna().to_numpy()
-               for c, v in values.items()}
+    written = {c: v.notna().to_numpy() | logged[c] if c in logged else v.notna().to_numpy() for c, v in values.items()}
     notes = list(notes or [])
     meta = {"hparams": _hparams(source, notes)} if source else {}
     meta = {k: v for k, v in meta.items() if v is not None}
     if "epoch" not in lower:
-        points = {c: pd.Series(v.to_numpy()[written[c]], index=step.to_numpy()[written[c]])
-                  for c, v in values.items()}
+        points = {c: pd.Series(v.to_numpy()[written[c]], index=step.to_numpy()[written[c]]) for c, v in values.items()}
         return _scalars.assemble(points, source=source, fmt=NAME, notes=notes, meta=meta)
     epoch = _fill_epochs(df[lower["epoch"]], step, source)
     e = epoch.to_numpy()
     if e.size and not (np.isfinite(e).all() and e.min() >= 0 and e.max() < MAX_EPOCH):
-        raise ReadError(f"the 'epoch' column holds values that are not epoch numbers ({e.min():.6g} to "
-                        f"{e.max():.6g})", source)
+        raise ReadError(
+            f"the 'epoch' column holds values that are not epoch numbers ({e.min():.6g} to {e.max():.6g})", source
+        )
     return _assemble(values, written, step, epoch, source, notes, meta)
 
 
@@ -328,8 +346,15 @@ def _summary_rows(values: dict[str, pd.Series], step: pd.Series, epoch: pd.Serie
     return rows
 
 
-def _assemble(values: dict[str, pd.Series], written: dict[str, np.ndarray], step: pd.Series, epoch: pd.Series,
-              source: str | None, notes: list[str], meta: dict) -> History:
+def _assemble(
+    values: dict[str, pd.Series],
+    written: dict[str, np.ndarray],
+    step: pd.Series,
+    epoch: pd.Series,
+    source: str | None,
+    notes: list[str],
+    meta: dict,
+) -> History:
     final: dict[str, float] = {}
     where = None
     summary = _summary_rows(values, step, epoch)
@@ -339,8 +364,10 @@ def _assemble(values: dict[str, pd.Series], written: dict[str, np.ndarray], step
             got = v[summary].dropna()
             if len(got):
                 final[raw] = float(got.iloc[-1])
-        where = (f"rows at epoch {int(epoch[summary].iloc[0])} (0-based), step {int(step[summary].max())}: "
-                 "validate()/test() after fit, one past the last fitted epoch")
+        where = (
+            f"rows at epoch {int(epoch[summary].iloc[0])} (0-based), step {int(step[summary].max())}: "
+            "validate()/test() after fit, one past the last fitted epoch"
+        )
         values = {k: v[keep] for k, v in values.items()}
         written = {k: w[keep] for k, w in written.items()}
         step, epoch = step[keep], epoch[keep]
@@ -377,10 +404,23 @@ def _assemble(values: dict[str, pd.Series], written: dict[str, np.ndarray], step
     patterns = _distinct_rows(np.column_stack([written[n] for n in names])) if names else []
     rows = [[n for n, on in zip(names, p) if on] for p in patterns]
     evidence = {_split_name(raw)[0]: split for raw, split in split_evidence(rows).items()}
-    return History.build(cols, epochs=epochs, zero_based=True, source=source, fmt=NAME, notes=notes,
-                         steps=steps, step_epochs=step_epochs, meta=meta, final=final, final_where=where,
-                         present={c: present[c].to_numpy() for c in present.columns}, step_present=step_present,
-                         framework=LIGHTNING, split_evidence=evidence)
+    return History.build(
+        cols,
+        epochs=epochs,
+        zero_based=True,
+        source=source,
+        fmt=NAME,
+        notes=notes,
+        steps=steps,
+        step_epochs=step_epochs,
+        meta=meta,
+        final=final,
+        final_where=where,
+        present={c: present[c].to_numpy() for c in present.columns},
+        step_present=step_present,
+        framework=LIGHTNING,
+        split_evidence=evidence,
+    )
 
 
 def _distinct_rows(mask: np.ndarray) -> np.ndarray:

@@ -117,8 +117,10 @@ def _pick(runs: list[Run], wanted: str | None, source: str | None) -> Run:
         if len(runs) == 1:
             return runs[0]
         listing = ", ".join(f"{r.run_id[:8]} ({r.name})" if r.name else r.run_id[:8] for r in runs[:8])
-        raise ReadError(f"{len(runs)} runs here: choose one with --run ID or NAME ({listing}"
-                        f"{', ...' if len(runs) > 8 else ''})", source)
+        raise ReadError(
+            f"{len(runs)} runs here: choose one with --run ID or NAME ({listing}{', ...' if len(runs) > 8 else ''})",
+            source,
+        )
     hits = [r for r in runs if r.run_id == wanted or r.name == wanted]
     hits = hits or [r for r in runs if len(wanted) >= 4 and r.run_id.startswith(wanted)]
     if len(hits) != 1:
@@ -150,8 +152,12 @@ def _looks_like_metric(path: Path) -> bool:
 
 def _file_run(run_dir: Path, source: str | None) -> Run:
     walls: dict[int, float] = {}
-    run = Run(run_id=run_dir.name, experiment=run_dir.parent.name,
-              metrics=_read_metrics(run_dir / "metrics", source, walls), walls=walls)
+    run = Run(
+        run_id=run_dir.name,
+        experiment=run_dir.parent.name,
+        metrics=_read_metrics(run_dir / "metrics", source, walls),
+        walls=walls,
+    )
     run.params = {p.name: _small_text(p) for p in _metric_files(run_dir / "params")}
     name_tag = run_dir / "tags" / "mlflow.runName"
     if name_tag.is_file():
@@ -167,8 +173,9 @@ def _small_text(path: Path) -> str:
         return read_text(buf, str(path)).strip()
 
 
-def _read_metrics(metrics_dir: Path, source: str | None, walls: dict[int, float] | None = None
-                  ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _read_metrics(
+    metrics_dir: Path, source: str | None, walls: dict[int, float] | None = None
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     out = {}
     for f in _metric_files(metrics_dir):
         key = f.relative_to(metrics_dir).as_posix()
@@ -177,8 +184,9 @@ def _read_metrics(metrics_dir: Path, source: str | None, walls: dict[int, float]
     return out
 
 
-def _parse_metric(text: str, key: str, source: str | None, walls: dict[int, float] | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def _parse_metric(
+    text: str, key: str, source: str | None, walls: dict[int, float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(steps, values) of a metric file: ``timestamp value step`` lines (``timestamp value`` in old
     files, step 0). Well-formed files convert in one numpy call; the line loop names a bad line."""
     tokens = text.split()
@@ -228,8 +236,11 @@ def _db_walls(rows: list[tuple], runs: dict[str, Run]) -> None:
     for run_id, part in frame.groupby("run"):
         if runs and run_id not in runs:
             continue
-        _add_walls(runs.setdefault(run_id, Run(run_id=run_id)).walls, part["step"].to_numpy(dtype=np.int64),
-                   part["stamp"].to_numpy(dtype=float))
+        _add_walls(
+            runs.setdefault(run_id, Run(run_id=run_id)).walls,
+            part["step"].to_numpy(dtype=np.int64),
+            part["stamp"].to_numpy(dtype=float),
+        )
 
 
 def _series_by_key(rows: list[tuple], known: set[str]) -> dict[tuple[str, str], pd.Series]:
@@ -250,8 +261,10 @@ def _series_by_key(rows: list[tuple], known: set[str]) -> dict[tuple[str, str], 
     values[frame["is_nan"].fillna(0).to_numpy(dtype=bool)] = np.nan
     starts = np.flatnonzero(np.r_[True, (run[1:] != run[:-1]) | (key[1:] != key[:-1])])
     ends = np.r_[starts[1:], len(run)]
-    return {(run[a], key[a]): pd.Series(values[a:b], index=steps[a:b], dtype=float)
-            for a, b in zip(starts.tolist(), ends.tolist())}
+    return {
+        (run[a], key[a]): pd.Series(values[a:b], index=steps[a:b], dtype=float)
+        for a, b in zip(starts.tolist(), ends.tolist())
+    }
 
 
 # -- SQLite store -------------------------------------------------------------------------------
@@ -267,7 +280,6 @@ def _db_runs(db: Path) -> list[Run]:
     # sqlite3 is imported in _query_db, not at the top: its import costs ~50 ms of every start
     import shutil
     import tempfile
-
 
     check_regular(db)
     wal = Path(f"{db}-wal")
@@ -303,8 +315,7 @@ def _query_db(uri: str, db: Path) -> list[Run]:
         return _query_runs(con)
     except sqlite3.OperationalError as exc:
         if "interrupted" in str(exc):
-            raise ReadError(f"the database's queries took more than {QUERY_SECONDS:.0f} s: refused", str(db)) \
-                from exc
+            raise ReadError(f"the database's queries took more than {QUERY_SECONDS:.0f} s: refused", str(db)) from exc
         raise ReadError(f"not an MLflow tracking database: {exc}", str(db)) from exc
     except sqlite3.DatabaseError as exc:
         raise ReadError(f"not an MLflow tracking database: {exc}", str(db)) from exc
@@ -319,11 +330,13 @@ def _query_runs(con) -> list[Run]:
     runs: dict[str, Run] = {}
     if "runs" in tables:
         for run_id, name, exp, stage in con.execute(
-                "SELECT run_uuid, name, experiment_id, lifecycle_stage FROM runs ORDER BY start_time"):
+            "SELECT run_uuid, name, experiment_id, lifecycle_stage FROM runs ORDER BY start_time"
+        ):
             if stage != "deleted":
                 runs[run_id] = Run(run_id=run_id, name=name or None, experiment=str(exp))
-    rows = con.execute("SELECT run_uuid, key, step, value, is_nan, timestamp FROM metrics "
-                       "ORDER BY run_uuid, key, step, timestamp").fetchall()
+    rows = con.execute(
+        "SELECT run_uuid, key, step, value, is_nan, timestamp FROM metrics ORDER BY run_uuid, key, step, timestamp"
+    ).fetchall()
     _budget.charge(len(rows), 40, f"{len(rows):,} metric rows")
     _db_walls(rows, runs)
     for (run_id, key), series in _series_by_key([r[:5] for r in rows], set(runs)).items():

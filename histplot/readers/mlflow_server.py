@@ -48,8 +48,11 @@ def _uri(given: str | None, name: str) -> str:
     if not uri:
         raise ReadError("mlflow: inputs need a tracking server: --tracking-uri URL or MLFLOW_TRACKING_URI", name)
     if not uri.startswith(("http://", "https://")):
-        raise ReadError(f"--tracking-uri must be an http(s) URL of a tracking server, not {shown(uri)!r} "
-                        "(read a local store as a path: mlruns/ or mlflow.db)", name)
+        raise ReadError(
+            f"--tracking-uri must be an http(s) URL of a tracking server, not {shown(uri)!r} "
+            "(read a local store as a path: mlruns/ or mlflow.db)",
+            name,
+        )
     return uri.rstrip("/")
 
 
@@ -69,8 +72,9 @@ class Server:
             headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         return headers
 
-    def call(self, endpoint: str, *, query: dict | None = None, body: dict | None = None,
-             missing_ok: bool = False) -> dict | None:
+    def call(
+        self, endpoint: str, *, query: dict | None = None, body: dict | None = None, missing_ok: bool = False
+    ) -> dict | None:
         url = f"{self.uri}{API}/{endpoint}"
         if query:
             url += "?" + urllib.parse.urlencode(query)
@@ -85,8 +89,11 @@ class Server:
             if missing_ok and (exc.code == 404 or "RESOURCE_DOES_NOT_EXIST" in detail):
                 return None
             if exc.code in (401, 403):
-                raise ReadError(f"the tracking server refused the request ({exc.code}): set MLFLOW_TRACKING_TOKEN "
-                                "or MLFLOW_TRACKING_USERNAME/PASSWORD", self.name) from None
+                raise ReadError(
+                    f"the tracking server refused the request ({exc.code}): set MLFLOW_TRACKING_TOKEN "
+                    "or MLFLOW_TRACKING_USERNAME/PASSWORD",
+                    self.name,
+                ) from None
             raise ReadError(f"the tracking server answered {exc.code} to {endpoint}: {detail}", self.name) from None
         except (urllib.error.URLError, OSError) as exc:
             why = getattr(exc, "reason", exc)
@@ -121,8 +128,11 @@ def _read_limited(resp, limit: int, name: str) -> bytes:
             return b"".join(chunks)
         total += len(chunk)
         if total > limit:
-            raise ReadError("the tracking server's answers sum to more than the --max-bytes limit; raise it "
-                            "with --max-bytes if this really is a history", name)
+            raise ReadError(
+                "the tracking server's answers sum to more than the --max-bytes limit; raise it "
+                "with --max-bytes if this really is a history",
+                name,
+            )
         chunks.append(chunk)
 
 
@@ -161,7 +171,7 @@ def find_runs(ref: str, *, tracking: str | None = None, name: str | None = None)
     """(experiment name or None, the runs ``ref`` names) -- one run unless ``ref`` is an experiment."""
     name = name or ref
     server = Server(_uri(tracking, name), name)
-    key = ref[len(PREFIX):] if ref.startswith(PREFIX) else ref
+    key = ref[len(PREFIX) :] if ref.startswith(PREFIX) else ref
     if not key:
         raise ReadError("mlflow: needs a run id, a run name or an experiment name after it", name)
     exp_name, _, run_ref = key.partition("/") if "/" in key else ("", "", key)
@@ -230,7 +240,7 @@ def _by_id(server: Server, ref: str, run_id: str) -> list[dict]:
     got = (server.call("runs/get", query={"run_id": run_id}, missing_ok=True) or {}).get("run")
     if not got:
         return []
-    exp = _experiment(server, ref[len(PREFIX):].partition("/")[0]) if ref.startswith(PREFIX) else None
+    exp = _experiment(server, ref[len(PREFIX) :].partition("/")[0]) if ref.startswith(PREFIX) else None
     same = exp is not None and str(exp.get("experiment_id")) == str(got["info"].get("experiment_id"))
     return [got] if same else []  # otherwise the full search decides (and explains)
 
@@ -238,8 +248,11 @@ def _by_id(server: Server, ref: str, run_id: str) -> list[dict]:
 def _as_run(data: dict) -> Run:
     info, body = data.get("info", {}), data.get("data", {})
     tags = {t["key"]: t.get("value") for t in body.get("tags", [])}
-    run = Run(run_id=info["run_id"], name=info.get("run_name") or tags.get("mlflow.runName") or None,
-              experiment=str(info.get("experiment_id")) if info.get("experiment_id") is not None else None)
+    run = Run(
+        run_id=info["run_id"],
+        name=info.get("run_name") or tags.get("mlflow.runName") or None,
+        experiment=str(info.get("experiment_id")) if info.get("experiment_id") is not None else None,
+    )
     run.params = {p["key"]: p.get("value") for p in body.get("params", [])}
     run.metrics = {m["key"]: None for m in sorted(body.get("metrics", []), key=lambda m: m["key"])}  # type: ignore[misc]
     return run
@@ -247,8 +260,9 @@ def _as_run(data: dict) -> Run:
 
 def _metric_history(server: Server, run: Run, key: str) -> pd.Series:
     """A metric's values by step, in the database reader's order (step, then time), walls added."""
-    points = server.pages("metrics/get-history", "metrics",
-                          query={"run_id": run.run_id, "metric_key": key, "max_results": HISTORY_PAGE})
+    points = server.pages(
+        "metrics/get-history", "metrics", query={"run_id": run.run_id, "metric_key": key, "max_results": HISTORY_PAGE}
+    )
     _budget.charge(len(points), 40, f"{len(points):,} points of metric {key!r}")
     steps = np.array([int(p.get("step", 0) or 0) for p in points], dtype=np.int64)
     stamps = np.array([float(p.get("timestamp", 0) or 0) for p in points], dtype=float)

@@ -19,8 +19,11 @@ def sniff(head: bytes, path: str | None) -> float:
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         return 0.95
     # An object pickled with protocol 0 (a Keras History saved by old code) opens with copy_reg.
-    if (head[:1] in (b"]", b"}") or head[:2] in (b"(d", b"(l", b"(t", b"((")
-            or head.startswith(b"ccopy_reg\n_reconstructor\n")):
+    if (
+        head[:1] in (b"]", b"}")
+        or head[:2] in (b"(d", b"(l", b"(t", b"((")
+        or head.startswith(b"ccopy_reg\n_reconstructor\n")
+    ):
         # Protocol 0/1 has no header: a container opcode first, then opcodes that must decode.
         try:
             ops = pickletools.genops(head)
@@ -34,8 +37,9 @@ def sniff(head: bytes, path: str | None) -> float:
     return 0.0
 
 
-def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | None = None,
-         trust_pickle: bool = False, **_) -> History:
+def read(
+    buf: BinaryIO, *, source: str | None = None, validation_freq: int | None = None, trust_pickle: bool = False, **_
+) -> History:
     obj = safe_load(buf, source, trust=trust_pickle, extra=globals_for(source))
     cols = from_object(obj, source, validation_freq=validation_freq)
     return build_history(cols, source=source, fmt=NAME)

@@ -78,8 +78,9 @@ def sniff(head: bytes, path: str | None) -> list[tuple[float, str]]:
     return sorted(scores, key=lambda s: -s[0])
 
 
-def load(source: str | os.PathLike | BinaryIO, *, fmt: str | None = None,
-         aliases: dict[str, str] | None = None, **opts: Any) -> History:
+def load(
+    source: str | os.PathLike | BinaryIO, *, fmt: str | None = None, aliases: dict[str, str] | None = None, **opts: Any
+) -> History:
     """Read a history file (or ``-`` for standard input) into a History.
 
     ``fmt`` names the reader and skips sniffing; ``aliases`` renames a team's own metric names
@@ -129,7 +130,9 @@ def _load_file(source: str | os.PathLike | BinaryIO, name: str, fmt: str | None,
                 tried = ", ".join(readers())
                 raise UnknownFormatError(
                     f"not a training history in any known format (tried {tried}); "
-                    "name the format with --from if it is one of them", name)
+                    "name the format with --from if it is one of them",
+                    name,
+                )
             mod = readers()[best_name]
         check_options(mod, opts, name)
         history = mod.read(buf, source=name, **opts)

@@ -28,8 +28,11 @@ class Segment:
     kind: str  # "start", "restart" or "resume"
 
     def describe(self, clock: str, shift: int) -> dict:
-        return {"kind": self.kind, "rows": self.stop - self.start,
-                f"{clock}s": [_n(self.first + shift), _n(self.last + shift)]}
+        return {
+            "kind": self.kind,
+            "rows": self.stop - self.start,
+            f"{clock}s": [_n(self.first + shift), _n(self.last + shift)],
+        }
 
 
 def segments(clock: np.ndarray, ends: np.ndarray | None = None, *, repeat_restarts: bool = True) -> list[Segment]:
@@ -67,8 +70,15 @@ def runs(clock: np.ndarray, segs: list[Segment]) -> list[np.ndarray]:
     return out
 
 
-def pick(clock: np.ndarray, run: str | int | None, source: str | None, *, what: str = "epoch",
-         shift: int = 0, ends: np.ndarray | None = None) -> tuple[np.ndarray, list[str], list[str], list[dict] | None]:
+def pick(
+    clock: np.ndarray,
+    run: str | int | None,
+    source: str | None,
+    *,
+    what: str = "epoch",
+    shift: int = 0,
+    ends: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[str], list[str], list[dict] | None]:
     """(rows to keep, warnings, notes, segment descriptions or None) for a clock read in file order.
 
     ``shift`` turns the file's numbers into the ones shown (1 for a 0-based epoch count).
@@ -82,14 +92,18 @@ def pick(clock: np.ndarray, run: str | int | None, source: str | None, *, what: 
     notes: list[str] = []
     for seg in segs:
         if seg.kind == "resume":
-            notes.append(f"the {what} count goes back to {_n(seg.first + shift)}: a run resumed from a checkpoint, "
-                         f"stitched onto the one before it (its values win from {what} {_n(seg.first + shift)} on)")
+            notes.append(
+                f"the {what} count goes back to {_n(seg.first + shift)}: a run resumed from a checkpoint, "
+                f"stitched onto the one before it (its values win from {what} {_n(seg.first + shift)} on)"
+            )
     k = _choose(run, len(all_runs), source)
     rows = all_runs[k - 1]
     if len(all_runs) > 1 and run is None:
         lo, hi = clock[rows[0]] + shift, clock[rows[-1]] + shift
-        warnings.append(f"the {what} count restarts {len(all_runs) - 1} time(s) (an appended log): {len(all_runs)} "
-                        f"runs in one file; kept the last ({what}s {_n(lo)}-{_n(hi)}), choose another with --run N")
+        warnings.append(
+            f"the {what} count restarts {len(all_runs) - 1} time(s) (an appended log): {len(all_runs)} "
+            f"runs in one file; kept the last ({what}s {_n(lo)}-{_n(hi)}), choose another with --run N"
+        )
     return rows, warnings, notes, [s.describe(what, shift) for s in segs]
 
 

@@ -72,8 +72,7 @@ def read_dir(path: Path, *, source: str | None = None, run: str | None = None, *
     elif len(groups) == 1:
         name = next(iter(groups))
     else:
-        raise ReadError(f"{len(groups)} runs here: choose one with --run NAME ({', '.join(list(groups)[:8])})",
-                        source)
+        raise ReadError(f"{len(groups)} runs here: choose one with --run NAME ({', '.join(list(groups)[:8])})", source)
     label = name if name != "." else path.name
     return _assemble(groups[name], source, label)
 
@@ -102,8 +101,9 @@ def _runs(root: Path, dirs: list[Path]) -> dict[str, dict[str, list[Path]]]:
     return runs
 
 
-def _assemble(files: dict[str, list[Path]], source: str | None, label: str,
-              counted: set[Path] = frozenset()) -> History:
+def _assemble(
+    files: dict[str, list[Path]], source: str | None, label: str, counted: set[Path] = frozenset()
+) -> History:
     notes: list[str] = []
     warnings: list[str] = []
     points: dict[str, pd.Series] = {}
@@ -131,14 +131,23 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str,
         tag = re.sub(r" \(\d+\)$", "", tag)  # the n-th layer's kernel/histogram (n)
         skipped -= {tag, tag.removeprefix("val_")}
     if skipped:
-        notes.append(f"not scalar series or duplicates, skipped: {', '.join(sorted(skipped)[:6])}"
-                     + (", ..." if len(skipped) > 6 else ""))
+        notes.append(
+            f"not scalar series or duplicates, skipped: {', '.join(sorted(skipped)[:6])}"
+            + (", ..." if len(skipped) > 6 else "")
+        )
     if not points:
         raise ReadError("no scalar summaries in these event files", source)
     meta = {"label": label}
-    history = _scalars.assemble(points, source=source, fmt=NAME, notes=warnings + notes, meta=meta,
-                                epoch_level=epoch_level, zero_based_epochs=True,
-                                walls=pd.Series(walls, dtype=float) if walls else None)
+    history = _scalars.assemble(
+        points,
+        source=source,
+        fmt=NAME,
+        notes=warnings + notes,
+        meta=meta,
+        epoch_level=epoch_level,
+        zero_based_epochs=True,
+        walls=pd.Series(walls, dtype=float) if walls else None,
+    )
     history.meta["warnings"] = warnings
     if histograms.rows:
         history.distributions = _distributions(histograms, points, epoch_level, history)
@@ -147,9 +156,16 @@ def _assemble(files: dict[str, list[Path]], source: str | None, label: str,
     return history
 
 
-def _scalars_of(paths: list[Path], source: str | None, skipped: set[str], warnings: list[str],
-                counted: set[Path] = frozenset(), walls: dict[int, float] | None = None,
-                histograms: Collector | None = None, prefix: str = "") -> dict[str, pd.Series]:
+def _scalars_of(
+    paths: list[Path],
+    source: str | None,
+    skipped: set[str],
+    warnings: list[str],
+    counted: set[Path] = frozenset(),
+    walls: dict[int, float] | None = None,
+    histograms: Collector | None = None,
+    prefix: str = "",
+) -> dict[str, pd.Series]:
     """Scalar series by tag, in record order (a repeated step stays: a restarted run, or a final
     evaluation logged again at the last step); ``walls`` collects each step's latest wall_time."""
     values: dict[str, list] = {}
@@ -236,8 +252,16 @@ def _wall_times(data: bytes, starts: np.ndarray, lengths: np.ndarray, walls: dic
             walls[step] = max(walls.get(step, 0.0), wall)
 
 
-def _read_records(data: bytes, framing: _tfrecord.Framing, path: Path, source: str | None,
-                  values: dict[str, list], skipped: set[str], base: int, others: list[int] | None = None) -> int:
+def _read_records(
+    data: bytes,
+    framing: _tfrecord.Framing,
+    path: Path,
+    source: str | None,
+    values: dict[str, list],
+    skipped: set[str],
+    base: int,
+    others: list[int] | None = None,
+) -> int:
     """Add every scalar of the records to ``values`` (tag -> chunks of (record number, step,
     value) arrays, records numbered from ``base`` on); the number of records read (fewer than
     framed when a big record, CRC-checked only now because it holds scalars, turns out bad).
@@ -255,7 +279,7 @@ def _read_records(data: bytes, framing: _tfrecord.Framing, path: Path, source: s
     is_scalar: dict[str, bool] = {}
     for i in np.flatnonzero(slow).tolist():
         start, length = int(starts[i]), int(lengths[i])
-        record = data[start:start + length]
+        record = data[start : start + length]
         try:
             step, found = event_scalars(record)
         except _tfrecord.WireError:
@@ -290,8 +314,10 @@ def _by_tag(data: bytes, t0: np.ndarray, t1: np.ndarray) -> dict[str, np.ndarray
     uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(len(uniq) + 1))
-    return {data[int(t0[f]):int(t1[f])].decode("utf-8", "replace"): order[bounds[u]:bounds[u + 1]]
-            for u, f in enumerate(first.tolist())}
+    return {
+        data[int(t0[f]) : int(t1[f])].decode("utf-8", "replace"): order[bounds[u] : bounds[u + 1]]
+        for u, f in enumerate(first.tolist())
+    }
 
 
 def _drop_from(values: dict[str, list], first_bad: int) -> None:
@@ -315,7 +341,6 @@ def _package_scalars(record: bytes, path: Path, source: str | None) -> tuple[int
     """What this module's parser could not read (a CRC-valid record that is no plain Event),
     given to the tensorboard package's protobuf parser; refused when that cannot read it either."""
     require("tensorboard", "tensorboard")
-
 
     from tensorboard.backend.event_processing import event_file_loader
     from tensorboard.compat.proto import event_pb2

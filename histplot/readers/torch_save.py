@@ -18,8 +18,20 @@ NAME = "torch_save"
 DESCRIPTION = "torch.save file (zip with data.pkl, or legacy) of per-epoch lists or tensors; no torch needed"
 
 _LEGACY_HEAD = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
-_STATE_KEYS = {"model", "model_state_dict", "state_dict", "net", "optimizer", "optimizer_state_dict",
-               "optim", "scheduler", "lr_scheduler", "scheduler_state_dict", "scaler", "ema"}
+_STATE_KEYS = {
+    "model",
+    "model_state_dict",
+    "state_dict",
+    "net",
+    "optimizer",
+    "optimizer_state_dict",
+    "optim",
+    "scheduler",
+    "lr_scheduler",
+    "scheduler_state_dict",
+    "scaler",
+    "ema",
+}
 _HISTORY_KEYS = ("history", "metrics", "train_history", "training_history", "log", "logs", "losses")
 
 
@@ -41,8 +53,11 @@ def read(buf: BinaryIO, *, source: str | None = None, validation_freq: int | Non
     elif head.startswith(_LEGACY_HEAD):
         obj = load_legacy(buf, source)
     elif head[257:262] == b"ustar":
-        raise ReadError("a torch file in the tar format of torch < 0.4, which is not supported: "
-                        "re-save it with a current torch.save", source)
+        raise ReadError(
+            "a torch file in the tar format of torch < 0.4, which is not supported: "
+            "re-save it with a current torch.save",
+            source,
+        )
     else:
         raise ReadError("not a torch.save file (neither a zip with data.pkl nor the legacy format)", source)
     notes: list[str] = []
@@ -64,8 +79,11 @@ def _history_part(obj: Any, notes: list[str], source: str | None) -> Any:
     big = [k for k, v in obj.items() if isinstance(v, np.ndarray) and v.ndim >= 2 and not _matrices(k, v)]
     if big and len(big) >= len(obj) / 2:
         shape = obj[big[0]].shape
-        raise ReadError(f"a model state_dict ({len(big)} weight tensors, e.g. '{big[0]}' of shape "
-                        f"{tuple(shape)}), not a training history", source)
+        raise ReadError(
+            f"a model state_dict ({len(big)} weight tensors, e.g. '{big[0]}' of shape "
+            f"{tuple(shape)}), not a training history",
+            source,
+        )
     states = [k for k, v in obj.items() if str(k).lower() in _STATE_KEYS or _holds_weights(v)]
     if states:
         notes.append(f"checkpoint: skipped model/optimizer state {', '.join(map(str, states))}")
@@ -83,5 +101,6 @@ def _history_part(obj: Any, notes: list[str], source: str | None) -> Any:
 def _holds_weights(v: Any) -> bool:
     if not isinstance(v, dict):
         return False
-    return any(isinstance(x, np.ndarray) and x.ndim >= 2 for x in v.values()) or \
-        any(isinstance(x, dict) and _holds_weights(x) for x in v.values())
+    return any(isinstance(x, np.ndarray) and x.ndim >= 2 for x in v.values()) or any(
+        isinstance(x, dict) and _holds_weights(x) for x in v.values()
+    )
