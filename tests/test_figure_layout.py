@@ -250,3 +250,16 @@ def test_an_overlaid_run_at_another_level_is_not_an_outlier():
     lo, hi = axes["loss"].get_ylim()
     assert lo <= 0.8 and hi >= 4.5  # both runs in full
     assert "learning_rate" in axes  # the learning-rate panel, as in single-run figures
+
+
+def test_thousands_of_series_stay_bounded(tmp_path, run):
+    """The default figure keeps its budget; --all over a file of 2,000 series is refused in one line
+    (drawing them took minutes) and writes nothing."""
+    cols = {f"m{i:04d}": [1.0 / (e + 1 + i % 7) for e in range(5)] for i in range(2000)}
+    h = History.build(cols)
+    assert len(layout(h).panels) <= BUDGET
+    path = tmp_path / "wide.csv"
+    pd.DataFrame(cols).to_csv(path, index_label="epoch")
+    r = run("plot", path, "--all", "-o", tmp_path / "wide.png")
+    assert r.exit_code == 2 and "--all asks for 2000 panels" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "wide.png").exists()

@@ -37,6 +37,9 @@ from .dashboard import _CLASS_COLORS, _OUTSIDE_LEGEND, HELD_OUT_FIRST, arrange, 
 from .style import AUX_COLOR, SPLIT_STYLE, Panel, pretty
 
 BUDGET = 9  # panels drawn by default: a 3 x 3 grid still reads on a laptop screen
+# What --all or --metrics may ask for: a figure of more panels is unreadable, and drawing thousands
+# (a file of 2,000 series) takes minutes; past it the command refuses in one line.
+MAX_PANELS = 128
 FAMILY_TOP = 10  # members a family panel draws by default (one palette; the overall line comes on top)
 TOTAL_LOSSES = ("loss", "total_loss")
 
@@ -100,9 +103,9 @@ def layout(
     pool = standard + families + extra + hidden
     monitor = _monitor(history)
     if metrics:
-        return Layout(select(pool, metrics, history), monitor=monitor)
+        return Layout(_bounded(select(pool, metrics, history), history, "--metrics"), monitor=monitor)
     if every:
-        return Layout([*standard, *families, *hidden], monitor=monitor)
+        return Layout(_bounded([*standard, *families, *hidden], history, "--all"), monitor=monitor)
     shown = [p for p in standard if not (p.kind == "metric" and p.name in members)] + families
     shown = _merge_identical(history, shown)
     for p in shown:
@@ -120,6 +123,16 @@ def layout(
     dropped = rest[room:]
     names = [p.name for p in dropped] + [c for p in hidden for c, _ in p.series]
     return Layout(out, list(dict.fromkeys(names)), monitor)
+
+
+def _bounded(panels: list[Panel], history: History, asked: str) -> list[Panel]:
+    if len(panels) > MAX_PANELS:
+        raise HistplotError(
+            f"{asked} asks for {len(panels)} panels, more than a figure can show ({MAX_PANELS}); "
+            "name fewer series with --metrics",
+            history.meta.get("source"),
+        )
+    return panels
 
 
 def candidates(history: History) -> tuple[list[Panel], list[Panel], list[Panel]]:
