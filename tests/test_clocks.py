@@ -440,3 +440,20 @@ def test_hparams_yaml_is_never_a_run_of_its_own(tmp_path, run):
     (tb / "hparams.yaml").write_text("lr: 0.003\nbatch_size: 32\n")
     r = run("info", tmp_path / "tb_logs")
     assert "hparams.yaml" not in r.stdout + r.stderr
+
+
+@pytest.mark.tensorboard
+def test_lightning_tensorboard_step_and_epoch_forks_are_one_metric(tmp_path):
+    """self.log(..., on_step=True, on_epoch=True) under TensorBoardLogger writes train_loss_step and
+    train_loss_epoch: the epoch tag is the metric's value per epoch, as in metrics.csv."""
+    pytest.importorskip("tensorboard")
+    points = []
+    for e in range(4):
+        steps = range(e * 10, e * 10 + 10)  # every step logged, as log_every_n_steps=1
+        points += [(s, "train_loss_step", 1.0 / (s + 2)) for s in steps]
+        points += [(e * 10 + 9, "train_loss_epoch", 0.5 / (e + 1)), (e * 10 + 9, "val_loss", 0.6 / (e + 1))]
+        points += [(e * 10 + 9, "epoch", float(e))]
+    _write_events(tmp_path, points)
+    h = histplot.load(tmp_path)
+    assert h.frame["loss"].tolist() == pytest.approx([0.5, 0.25, 0.5 / 3, 0.125])
+    assert h.split("loss") == "train" and "loss_epoch" not in h.frame.columns

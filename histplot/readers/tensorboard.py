@@ -137,6 +137,7 @@ def _assemble(
         )
     if not points:
         raise ReadError("no scalar summaries in these event files", source)
+    _lightning_forks(points, notes)
     meta = {"label": label}
     history = _scalars.assemble(
         points,
@@ -154,6 +155,19 @@ def _assemble(
     if histograms.dropped:
         history.notes.append(f"histograms too large or malformed, skipped: {', '.join(sorted(histograms.dropped)[:6])}")
     return history
+
+
+def _lightning_forks(points: dict[str, pd.Series], notes: list[str]) -> None:
+    """Lightning writes a value logged with ``on_step`` and ``on_epoch`` as two tags, ``X_step`` and
+    ``X_epoch`` (FRAMEWORK_NAMES 3, ``forked_name``): ``X_epoch`` is X's value for the epoch, so it
+    is read as X; ``X_step`` stays beside it as the per-step series."""
+    forks = [n[: -len("_epoch")] for n in points if n.endswith("_epoch") and n[: -len("_epoch")] + "_step" in points]
+    forks = [x for x in forks if x not in points]
+    for x in forks:
+        points[x] = points.pop(x + "_epoch")
+    if forks:
+        shown = ", ".join(f"'{x}_epoch'" for x in forks[:4]) + (", ..." if len(forks) > 4 else "")
+        notes.append(f"Lightning's {shown} read as the epoch value of the metric; '_step' tags kept as steps")
 
 
 def _scalars_of(
