@@ -29,6 +29,7 @@ __all__ = [
     "UNSPLIT",
     "SPLITS",
     "SPLIT_PREFIX",
+    "SPLIT_WORDS",
     "ALIASES",
     "SeriesInfo",
     "clean_name",
@@ -81,7 +82,7 @@ _SUFFIXES = (
 )
 
 # Words that name a split when they stand alone as one part of a TensorBoard-style tag.
-_SPLIT_WORDS = {
+SPLIT_WORDS = {
     "train": "train",
     "training": "train",
     "val": "val",
@@ -225,7 +226,7 @@ def _generic(name: str) -> tuple[str | None, str]:
     split = None
     if "/" in name:
         parts = [p for p in name.split("/") if p]
-        words = [_SPLIT_WORDS.get(p.lower()) for p in parts]
+        words = [SPLIT_WORDS.get(p.lower()) for p in parts]
         if len(parts) >= 2 and any(words):
             i = next(i for i, w in enumerate(words) if w)
             split = words[i]
@@ -251,7 +252,7 @@ def _generic(name: str) -> tuple[str | None, str]:
         # Keras multi-output: `reg_val_loss`, `fine_tune_val_accuracy` (a split word at an output boundary).
         m = _MID_SPLIT.match(name)
         if m and (m["m"].lower() in _KNOWN_BASES or direction(m["m"])):
-            split, name = _SPLIT_WORDS[m["sp"].lower()], f"{m['out']}_{m['m']}"
+            split, name = SPLIT_WORDS[m["sp"].lower()], f"{m['out']}_{m['m']}"
     return split, _alias(name)
 
 

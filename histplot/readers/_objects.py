@@ -16,22 +16,13 @@ import pandas as pd
 
 from ..errors import ReadError
 from ..history import History, object_array, to_float
-from ..naming import SPLITS, column_name, parse_name
+from ..naming import SPLIT_WORDS, SPLITS, column_name, parse_name
 from . import _budget, segments
 from ._arrays import CLASS_KEYS, class_names, is_array_value, is_matrix_name, is_single_matrix, split_arrays
 from ._scalars import epoch_numbers
 
 _EPOCH_KEYS = ("epoch", "epochs")
 _STEP_KEYS = ("step", "steps", "global_step", "iteration", "iter")
-_SPLIT_KEYS = {
-    "train": "train",
-    "training": "train",
-    "val": "val",
-    "valid": "val",
-    "validation": "val",
-    "eval": "val",
-    "test": "test",
-}
 
 
 @dataclass
@@ -115,7 +106,7 @@ def _unwrap_runs(obj: Any, notes: list[str], meta: dict) -> Any:
         isinstance(obj, dict)
         and len(obj) == 1
         and isinstance(next(iter(obj.values())), dict)
-        and next(iter(obj)).lower() not in _SPLIT_KEYS
+        and next(iter(obj)).lower() not in SPLIT_WORDS
     ):
         key = next(iter(obj))
         notes.append(f"history nested under key '{key}': unwrapped")
@@ -131,7 +122,7 @@ def _nested_history(obj: Any, notes: list[str], meta: dict) -> Any:
     if not isinstance(obj, dict) or any(_is_sequence(v) for v in obj.values()):
         return obj
     holders = [
-        k for k, v in obj.items() if isinstance(v, dict) and str(k).lower() not in _SPLIT_KEYS and _lists_of_numbers(v)
+        k for k, v in obj.items() if isinstance(v, dict) and str(k).lower() not in SPLIT_WORDS and _lists_of_numbers(v)
     ]
     if len(holders) != 1 or len(obj) == 1:
         return obj
@@ -170,7 +161,7 @@ def _flatten_dict(obj: dict, notes: list[str], meta: dict, prefix: str = "") -> 
     out: dict[str, Any] = {}
     for key, value in obj.items():
         key = str(key)
-        split = _SPLIT_KEYS.get(key.lower())
+        split = SPLIT_WORDS.get(key.lower())
         if isinstance(value, dict):
             if split and not prefix:
                 sub = _flatten_dict(value, notes, meta, prefix=f"{key}_")
