@@ -17,6 +17,7 @@ from ..diagnosis.run import diagnose_or_none
 from ..display import number
 from ..history import History
 from . import legends
+from .layout_once import LayoutOnce
 
 BEST_COLOR = "#2b2b2b"
 OVERFIT_COLOR = "#ff7f0e"
@@ -149,8 +150,14 @@ def place_clear(fig: Figure, ax, label) -> bool:
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # only figures that carry a label pay
 
     canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
-    fig.draw_without_rendering()
     renderer = canvas.get_renderer()
+    # Laying the figure out is all the measuring needs (a draw would cost as much again); with
+    # ``LayoutOnce`` the layout found here also serves the savefig that follows.
+    # The label ends up inside the axes, so where it starts must not make the layout give it room.
+    label.set_in_layout(False)
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
     texts = [ax.title, *ax.get_xticklabels(), *ax.get_yticklabels(), ax.xaxis.label, ax.yaxis.label]
     texts += [t for t in (getattr(fig, "_suptitle", None), getattr(fig, "_supxlabel", None)) if t is not None]
     boxes = [t.get_window_extent(renderer) for t in texts if t.get_visible() and t.get_text()]
@@ -169,6 +176,9 @@ def place_clear(fig: Figure, ax, label) -> bool:
     label.set_position(first[:2])
     label.set_ha(first[2])
     label.set_va(first[3])
+    label.set_in_layout(True)  # it stays where it started, which may be outside: make room for it
+    if isinstance(engine, LayoutOnce):
+        engine.invalidate()
     return False
 
 

@@ -16,6 +16,7 @@ from matplotlib.patches import Rectangle
 from ..diagnosis.run import diagnose
 from ..errors import HistplotError
 from ..history import History, MatrixSeries
+from .layout_once import LayoutOnce
 
 ANNOTATE_MAX = 12
 MAX_TICK_LABELS = 40
@@ -76,7 +77,7 @@ def confusion_figure(history: History, *, split: str | None = None, title: str |
     k = m.k
     cell = 0.42 if k <= ANNOTATE_MAX else max(0.12, 6.0 / k)
     side = min(max(cell * k + 1.6, 4.2), 9.0)
-    fig = Figure(figsize=(2 * side + 1.2, len(epochs) * side + 0.8), layout="constrained")
+    fig = Figure(figsize=(2 * side + 1.2, len(epochs) * side + 0.8), layout=LayoutOnce())
     axes = fig.subplots(len(epochs), 2, squeeze=False)
     count_norm = Normalize(0, max(float(c.max()) for c in counts) or 1.0)
     rate_norm = Normalize(0.0, 1.0)

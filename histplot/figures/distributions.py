@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator
 from ..diagnosis.run import diagnose
 from ..errors import HistplotError
 from ..history import DistributionSeries, History
+from .layout_once import LayoutOnce
 from .style import pretty
 
 PERCENTILES = (0, 7, 16, 50, 84, 93, 100)
@@ -93,7 +94,7 @@ def distribution_figure(
     shown = names[:MAX_TAGS]
     layers = layer_groups(names)
     rows = len(shown) + len(layers)
-    fig = Figure(figsize=(11, 2.9 * rows + 0.7), layout="constrained")
+    fig = Figure(figsize=(11, 2.9 * rows + 0.7), layout=LayoutOnce())
     axes = fig.subplots(rows, 2, squeeze=False)
     for row, tag in enumerate(shown):
         d = dists[tag]

@@ -27,6 +27,7 @@ from .dashboard import group_panel
 from .decimation import minmax
 from .display import HistplotFigure
 from .layout import Layout, layout, panels, select  # noqa: F401  (panels, select: the public names)
+from .layout_once import LayoutOnce
 from .options import FigureOptions, style_axes, style_context, user_y
 from .smoothing import ema
 from .style import AUX_COLOR, SPLIT_STYLE, Panel
@@ -111,7 +112,7 @@ def figure_grid(n: int, size: tuple[float, float] | None = None) -> tuple[Figure
     ncols = min(MAX_COLUMNS, n)
     nrows = math.ceil(n / ncols)
     width = max(PANEL_SIZE[0] * ncols, 6.4)
-    fig = HistplotFigure(figsize=size or (width, PANEL_SIZE[1] * nrows + 0.6), layout="constrained")
+    fig = HistplotFigure(figsize=size or (width, PANEL_SIZE[1] * nrows + 0.6), layout=LayoutOnce())
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax in axes[n:]:
         ax.set_visible(False)

@@ -21,6 +21,7 @@ from ..errors import HistplotError
 from ..history import History
 from ..readers.memory import as_history
 from .display import HistplotFigure
+from .layout_once import LayoutOnce
 
 _MAX_NAME = re.compile(
     r"(acc|auc|precision|recall|f1|mcc|iou|dice|jaccard|top_?\d|map|ssim|psnr|r2|score)", re.IGNORECASE
@@ -127,7 +128,7 @@ def draw(
     if len(axes_spec) < 2:
         raise HistplotError("a parallel-coordinates plot needs at least two series")
     n = len(axes_spec)
-    fig = HistplotFigure(figsize=(max(7.0, 1.5 * n + 2), 5.2), layout="constrained")
+    fig = HistplotFigure(figsize=(max(7.0, 1.5 * n + 2), 5.2), layout=LayoutOnce())
     host = fig.add_subplot()
     host.set_xlim(-0.05, n - 1 + 0.05)
     host.set_ylim(-0.02, 1.02)

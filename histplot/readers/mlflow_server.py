@@ -19,7 +19,6 @@ import os
 import re
 import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 import numpy as np
@@ -78,11 +77,14 @@ class Server:
         url = f"{self.uri}{API}/{endpoint}"
         if query:
             url += "?" + urllib.parse.urlencode(query)
+        # start-up time: urllib.request (http.client, email) only when a server is asked (25 ms)
+        from urllib.request import Request, urlopen
+
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(url, data=data, headers=self._headers(), method="POST" if body else "GET")
+        req = Request(url, data=data, headers=self._headers(), method="POST" if body else "GET")
         budget = _budget.current()
         try:
-            with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:  # noqa: S310 - http(s) checked above
+            with urlopen(req, timeout=TIMEOUT) as resp:  # noqa: S310 - http(s) checked above
                 raw = _read_limited(resp, budget.max_input - budget.input_bytes, self.name)
         except urllib.error.HTTPError as exc:
             detail = _error_detail(exc)

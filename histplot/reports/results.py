@@ -149,9 +149,6 @@ def _fill(result: RunResult, job: RunJob) -> None:
         path = Path(job.figures_dir) / f"{job.slug}.{fmt}"
         save_figure(fig, path, fmt=fmt, dpi=job.dpi)
         result.figures[fmt] = f"figures/{path.name}"
-        # The layout found for the first format serves the others: laying out again costs as much
-        # as drawing (it measures every label twice).
-        fig.set_layout_engine("none")
     _extra(result, job, h)
 
 
@@ -170,7 +167,6 @@ def _extra(result: RunResult, job: RunJob, h) -> None:
             path = Path(job.figures_dir) / f"{job.slug}-{kind}.{fmt}"
             save_figure(fig, path, fmt=fmt, dpi=job.dpi)
             result.extra_figures.setdefault(kind, {})[fmt] = f"figures/{path.name}"
-            fig.set_layout_engine("none")
 
 
 def confusion_summary(h) -> dict[str, Any]:
