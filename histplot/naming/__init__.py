@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import NamedTuple
 
 from . import conventions
@@ -164,6 +165,9 @@ def parse_name(raw: str, framework: str | None = None) -> tuple[str | None, str]
     return (info.split if info.role in (METRIC, FINAL_EVAL) else None), info.base
 
 
+# A figure asks for the same few names thousands of times (every panel, legend and family lookup);
+# the answer depends on the name and the writer alone.
+@lru_cache(maxsize=8192)
 def describe(raw: str, framework: str | None = None) -> SeriesInfo:
     """The ``SeriesInfo`` of a raw name written by ``framework`` (None: the writer is not known).
 
