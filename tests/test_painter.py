@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -98,6 +99,22 @@ def test_plot_in_a_second_process_writes_the_same_bytes_as_in_process(run, tmp_p
     for fmt in ("png", "svg"):
         run("plot", SAMPLES / "overfitting_run.json", "-o", f"here.{fmt}", ok=True)
         assert (tmp_path / f"forked.{fmt}").read_bytes() == (tmp_path / f"here.{fmt}").read_bytes()
+
+
+def test_ended_while_importing_the_child_leaves_at_once(tmp_path, monkeypatch):
+    """A SIGTERM during the child's imports ends it on the spot (status 143): an exception raised
+    inside the import machinery would be printed as "Exception ignored" with a traceback."""
+    (tmp_path / "slow_to_import.py").write_text("import time\ntime.sleep(30)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr("histplot.cli.painter._fork_helps", lambda: True)
+    painter = Painter(warm=("slow_to_import",))
+    pid = painter.pid
+    time.sleep(0.5)  # well inside the 30 s import
+    os.kill(pid, signal.SIGTERM)
+    _, status = os.waitpid(pid, 0)
+    painter.pid = None  # reaped here
+    painter.close()
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 128 + signal.SIGTERM
 
 
 def test_a_bad_input_leaves_no_drawing_process_behind(run, tmp_path, monkeypatch):

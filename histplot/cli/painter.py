@@ -173,11 +173,18 @@ def _stop(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # an exception, so that a figure being written is removed on the way out
 
 
+def _leave_now(signum: int, frame: object) -> None:
+    os._exit(128 + signum)
+
+
 def _serve(warm: tuple[str, ...], job_r: int, result_w: int) -> None:
     # Ctrl-C reaches both processes, but SIGINT is ignored here: the parent alone decides, and ends
     # this one with one SIGTERM (two signals could cut short the removal of a half-written figure).
-    signal.signal(signal.SIGTERM, _stop)
+    # While importing there is nothing to clean up, and an exception raised inside the import
+    # machinery is printed as "Exception ignored" with a traceback: leave at once instead.
+    signal.signal(signal.SIGTERM, _leave_now)
     warm_up(warm)
+    signal.signal(signal.SIGTERM, _stop)
     gc.freeze()  # as in cli.main: the imported objects are never traversed again
     gc.enable()
     with os.fdopen(job_r, "rb") as fh:
