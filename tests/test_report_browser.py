@@ -126,8 +126,8 @@ def report(tmp_path_factory):
     from histplot.cli import cli
 
     tmp = tmp_path_factory.mktemp("browser")
-    # every sample but two whose figures only add drawing time here (the page shows them as any
-    # other image); fashion_confusion keeps a confusion slider on the page
+    # every sample but two drawn elsewhere (multiclass_10 by test_cli_derive, the histograms by
+    # test_cli); fashion_confusion keeps a confusion slider on the page
     shutil.copytree(
         SAMPLES, tmp / "runs", ignore=shutil.ignore_patterns("multiclass_10.json", "tensorboard_histograms")
     )
