@@ -219,3 +219,31 @@ def http_samples():
 )
 def test_http_files_and_folders_read_the_same(http_samples, name):
     _same(load(SAMPLES / name), load(f"{http_samples}/{name}"))
+
+
+def test_a_small_object_is_read_in_one_request_after_its_listing(s3):
+    """A sweep of thousands of runs pays per request: a listed object of known size is fetched with
+    one ranged GET, not opened as a file (which asks the store for its details first)."""
+    import logging
+
+    requests = []
+
+    class Count(logging.Handler):
+        def emit(self, record):
+            parts = record.getMessage().split('"')
+            if len(parts) > 1 and "keras_classification.json" in parts[1]:
+                requests.append(parts[1].split()[0].split("m")[-1])  # the method, colour codes dropped
+
+    server_log = logging.getLogger("werkzeug")
+    handler = Count()
+    level = server_log.level
+    server_log.setLevel(logging.INFO)
+    server_log.addHandler(handler)
+    try:
+        h = load(f"{s3['samples']}/keras_classification.json")
+    finally:
+        server_log.removeHandler(handler)
+        server_log.setLevel(level)
+    assert h.epochs == load(SAMPLES / "keras_classification.json").epochs
+    # the listing of a file URL (a LIST, then a HEAD finding the object itself), then one GET
+    assert requests.count("HEAD") == 1 and requests.count("GET") == 2, requests

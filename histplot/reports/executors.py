@@ -14,6 +14,7 @@ with the same version, and the extras for the inputs they read (``histplot[remot
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import tempfile
 import threading
@@ -32,9 +33,23 @@ LOCAL_WORKERS = 2
 _DRAWING = threading.Lock()
 
 
+_frozen: list[bool] = []
+
+
+def _freeze_imports_once() -> None:
+    # As in the command line and the local pool's workers: pandas, matplotlib and histplot are
+    # imported by the time a worker runs this, and the collector would otherwise traverse their
+    # million objects again at every full collection while the worker draws.
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen.append(True)
+
+
 def run_on_worker(job: RunJob) -> tuple[RunResult, dict[str, bytes]]:
     """One run on a worker: the result row and its figures, by file name."""
     with _DRAWING, tempfile.TemporaryDirectory(prefix="histplot-run-") as tmp:
+        _freeze_imports_once()
         result = run_one(dataclasses.replace(job, figures_dir=tmp))
         files = {p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir()) if p.is_file()}
     return result, files
