@@ -46,7 +46,7 @@ def test_overfitting_sample_marks():
         f"train {last[0]:.4g}",
         f"validation {last[1]:.4g} (best {best['value']:.4g} @ {best['epoch']})",
         "overfitting from epoch 19",
-        "EarlyStopping stop: epoch 21",
+        "EarlyStopping(patience=5) would stop: epoch 21",
     ]
     # panels that are not loss-like stay as they were drawn
     assert not spans(axes_by_label(fig)["accuracy"])

@@ -124,5 +124,5 @@ def test_plot_annotates_unless_told_not_to(run, tmp_path):
     run("plot", OVERFIT, "-o", tmp_path / "b.svg", "--no-annotate", ok=True)
     plain = (tmp_path / "b.svg").read_text()
     assert "overfitting from epoch 19" in annotated and "overfitting from" not in plain
-    assert "EarlyStopping stop: epoch 21" in annotated and "EarlyStopping" not in plain
+    assert "EarlyStopping(patience=5) would stop: epoch 21" in annotated and "EarlyStopping" not in plain
     assert r.exit_code == 0

@@ -74,8 +74,15 @@ def annotate(fig: Figure, history: History, diagnosis: Diagnosis) -> Figure:
     stop = diagnosis.first("early_stopping")
     if stop is not None and mon_ax is not None:
         e = stop.numbers["stopped_epoch"]
+        # where the callback would have stopped this run, had it been on: "stop" alone read as if
+        # training had been stopped there
         mon_ax.axvline(
-            e, color=STOP_COLOR, linestyle=":", linewidth=1.4, zorder=1, label=f"EarlyStopping stop: epoch {e}"
+            e,
+            color=STOP_COLOR,
+            linestyle=":",
+            linewidth=1.4,
+            zorder=1,
+            label=f"EarlyStopping(patience={stop.numbers['patience']}) would stop: epoch {e}",
         )
         touched.add(mon_ax)
 
