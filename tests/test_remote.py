@@ -232,7 +232,8 @@ def test_a_small_object_is_read_in_one_request_after_its_listing(s3):
         def emit(self, record):
             parts = record.getMessage().split('"')
             if len(parts) > 1 and "keras_classification.json" in parts[1]:
-                requests.append(parts[1].split()[0].split("m")[-1])  # the method, colour codes dropped
+                method, target = parts[1].split()[:2]
+                requests.append((method.split("m")[-1], "listing" if "?" in target else "object"))
 
     server_log = logging.getLogger("werkzeug")
     handler = Count()
@@ -245,5 +246,6 @@ def test_a_small_object_is_read_in_one_request_after_its_listing(s3):
         server_log.removeHandler(handler)
         server_log.setLevel(level)
     assert h.epochs == load(SAMPLES / "keras_classification.json").epochs
-    # the listing of a file URL (a LIST, then a HEAD finding the object itself), then one GET
-    assert requests.count("HEAD") == 1 and requests.count("GET") == 2, requests
+    # the listing of a file URL (a LIST, and a HEAD finding the object itself unless s3fs has it
+    # cached from an earlier test), then one GET of its bytes
+    assert requests.count(("HEAD", "object")) <= 1 and requests.count(("GET", "object")) == 1, requests
