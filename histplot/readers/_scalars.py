@@ -84,19 +84,21 @@ def assemble(
         epochs, cols = None, {}
     meta["final_points"] = (final, where)
     meta["_step_shift"] = -1 if zero_based_epochs else 0
-    if not points:
-        return _with_final(
-            History.build(
-                cols,
-                epochs=epochs,
-                zero_based=zero_based_epochs,
-                source=source,
-                fmt=fmt,
-                notes=notes,
-                meta=meta,
-                present=present,
-            )
+
+    def epoch_table() -> History:
+        return History.build(
+            cols,
+            epochs=epochs,
+            zero_based=zero_based_epochs,
+            source=source,
+            fmt=fmt,
+            notes=notes,
+            meta=meta,
+            present=present,
         )
+
+    if not points:
+        return _with_final(epoch_table())
     if epoch_key is not None:
         ep = points.pop(epoch_key)
         ep = ep[np.isfinite(ep.to_numpy(dtype=float))]
@@ -138,16 +140,7 @@ def assemble(
     if cols:
         # Keras writes batch_* series by batch next to epoch_* series by epoch: no mapping between them.
         notes.append(f"{len(steps.columns)} series logged by batch step kept as step series only")
-        h = History.build(
-            cols,
-            epochs=epochs,
-            zero_based=zero_based_epochs,
-            source=source,
-            fmt=fmt,
-            notes=notes,
-            meta=meta,
-            present=present,
-        )
+        h = epoch_table()
         h.steps, h.step_present = _canonical_steps(steps, step_mask)
         return _with_final(h)
     rank = np.searchsorted(all_steps, steps.index.to_numpy(dtype=float)) + 1

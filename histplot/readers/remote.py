@@ -41,7 +41,8 @@ _PACKAGES = {
     "https": "aiohttp",
 }
 _CHUNK = 1024 * 1024
-_RANGED = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "memory"}
+# Object stores send no more than the byte range asked; a web server may ignore it and send it all.
+_RANGED = frozenset(p for p in PROTOCOLS if not p.startswith("http"))
 
 
 def is_url(source: Any) -> bool:
@@ -247,6 +248,11 @@ class RemotePath:
     def exists(self) -> bool:
         return self.is_file() or self.is_dir()
 
+    def listed_size(self) -> int | None:
+        """The size the listing gave, without asking the store; None when it was not listed."""
+        listing = self._listed()
+        return listing.files.get(self.key) if listing is not None else None
+
     def size(self) -> int | None:
         listing = self._listed()
         if listing is not None and self.key in listing.files:
@@ -317,8 +323,8 @@ def read_bytes(path: RemotePath, limit: int, *, head: int | None = None) -> tupl
     they pass ``limit``; a listed size over the limit is refused before the first request.
     Returns the buffer and the size counted."""
     name = str(path)
-    listing = path._listed()
-    size = path.size() if head is None else listing.files.get(path.key) if listing is not None else None
+    # a whole read asks the store for a size it was not listed with; a head read needs none
+    size = path.size() if head is None else path.listed_size()
     if head is None and size is not None and size > limit:
         raise ReadError(
             f"is {size} bytes, over the {limit}-byte limit; raise it with --max-bytes if this really is a history",
@@ -327,8 +333,7 @@ def read_bytes(path: RemotePath, limit: int, *, head: int | None = None) -> tupl
     want = head if head is not None else limit + 1
     if size is not None and size <= _CHUNK and path.protocol in _RANGED:
         # A small object of known size in one request: a file object would first ask the store for
-        # its details (a HEAD request per file, which a sweep of thousands of runs pays for). Only
-        # object stores, which send no more than the range asked; a web server may send it all.
+        # its details (a HEAD request per file, which a sweep of thousands of runs pays for).
         return _small(path, min(size, want), name)
     out = io.BytesIO()
     total = 0

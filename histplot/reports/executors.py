@@ -14,6 +14,7 @@ with the same version, and the extras for the inputs they read (``histplot[remot
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import os
 import tempfile
@@ -33,17 +34,13 @@ LOCAL_WORKERS = 2
 _DRAWING = threading.Lock()
 
 
-_frozen: list[bool] = []
-
-
+@functools.cache
 def _freeze_imports_once() -> None:
     # As in the command line and the local pool's workers: pandas, matplotlib and histplot are
     # imported by the time a worker runs this, and the collector would otherwise traverse their
     # million objects again at every full collection while the worker draws.
-    if not _frozen:
-        gc.collect()
-        gc.freeze()
-        _frozen.append(True)
+    gc.collect()
+    gc.freeze()
 
 
 def run_on_worker(job: RunJob) -> tuple[RunResult, dict[str, bytes]]:
