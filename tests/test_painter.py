@@ -117,6 +117,32 @@ def test_ended_while_importing_the_child_leaves_at_once(tmp_path, monkeypatch):
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 128 + signal.SIGTERM
 
 
+def test_a_sigterm_right_after_the_fork_never_runs_the_callers_handler(monkeypatch):
+    """The CLI turns SIGTERM into an exception; run in the child, that exception unwound into the
+    caller's code, and the child went on as a second copy of it (in CI: a second pytest worker)."""
+    monkeypatch.setattr("histplot.cli.painter._fork_helps", lambda: True)
+    fork = os.fork
+
+    def fork_then_signalled():
+        pid = fork()
+        if pid == 0:
+            os.kill(os.getpid(), signal.SIGTERM)  # the parent's SIGTERM, as early as it can come
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_then_signalled)
+    # The caller's handler, made safe to run in a forked test process: it leaves with status 99.
+    previous = signal.signal(signal.SIGTERM, lambda *a: os._exit(99))
+    try:
+        painter = Painter(warm=())
+        pid = painter.pid
+        _, status = os.waitpid(pid, 0)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    painter.pid = None  # reaped here
+    painter.close()
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 128 + signal.SIGTERM
+
+
 def test_a_bad_input_leaves_no_drawing_process_behind(run, tmp_path, monkeypatch):
     monkeypatch.setattr("histplot.cli.painter._fork_helps", lambda: True)
     (tmp_path / "bad.json").write_text('{"loss": [1.0, 0.5')

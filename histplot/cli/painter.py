@@ -46,14 +46,17 @@ class Painter:
         self._result_r, result_w = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
-        # Ctrl-C is held until each process knows which it is: the child must never raise it into
-        # the caller's code.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # Ctrl-C and SIGTERM are held until each process knows which it is. The child inherits the
+        # caller's handlers (the CLI turns SIGTERM into an exception): run there, one would raise into
+        # the caller's code in the child, which would go on as a second copy of the caller. The
+        # parent ends a child whose input failed to load with a SIGTERM microseconds after the fork.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         pid = os.fork()
         if pid == 0:  # the child: never returns into the caller's code
             code = 1
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent alone decides (see _serve)
+                signal.signal(signal.SIGTERM, _leave_now)  # nothing to clean up before the job
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 os.close(self._job_w)
                 os.close(self._result_r)
@@ -67,7 +70,7 @@ class Painter:
         os.close(job_r)
         os.close(result_w)
         try:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held during the fork arrives here
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a signal held during the fork arrives here
         except BaseException:
             self.close()  # the caller never gets this painter to close
             raise
@@ -181,8 +184,8 @@ def _serve(warm: tuple[str, ...], job_r: int, result_w: int) -> None:
     # Ctrl-C reaches both processes, but SIGINT is ignored here: the parent alone decides, and ends
     # this one with one SIGTERM (two signals could cut short the removal of a half-written figure).
     # While importing there is nothing to clean up, and an exception raised inside the import
-    # machinery is printed as "Exception ignored" with a traceback: leave at once instead.
-    signal.signal(signal.SIGTERM, _leave_now)
+    # machinery is printed as "Exception ignored" with a traceback: leave at once instead (the
+    # handler is set before the fork's signal mask is lifted).
     warm_up(warm)
     signal.signal(signal.SIGTERM, _stop)
     gc.freeze()  # as in cli.main: the imported objects are never traversed again
