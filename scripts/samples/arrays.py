@@ -99,7 +99,9 @@ def tensorboard_histograms(path: Path) -> None:
                 summary_pb2.Summary.Value(tag="Loss/val", simple_value=float(r6([val_loss[e]])[0])),
             ]
             for layer in range(1, 5):  # fc4 is next to the output; fc1 gets the faded gradient
-                scale = 0.02 * 0.35 ** (4 - layer) * np.exp(-0.08 * e)
+                # Rounded: exp's last bit differs between CPUs (numpy picks a SIMD kernel per
+                # machine), and every sample drawn from this scale would differ with it.
+                scale = float(f"{0.02 * 0.35 ** (4 - layer) * np.exp(-0.08 * e):.9g}")
                 values.append(
                     summary_pb2.Summary.Value(tag=f"grad/fc{layer}", histo=_histogram(rng.normal(0, scale, 2000)))
                 )
