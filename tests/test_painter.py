@@ -350,3 +350,22 @@ def test_the_command_runs_pandas_without_pyarrow_and_draws_the_same(tmp_path):
             timeout=60,
         )
         assert done.stdout.strip() == loaded, done.stderr
+
+
+def test_the_command_runs_numpy_without_huge_pages_unless_told():
+    """numpy's huge pages doubled a large diagnose's system time (the kernel zeroes and compacts each
+    2 MiB page of arrays the command frees a moment later); a user's NUMPY_MADVISE_HUGEPAGE wins."""
+    check = (
+        "from histplot.cli.commands import _numpy_without_huge_pages as f; f(); "
+        "from numpy._core.multiarray import _get_madvise_hugepage as g; print(g())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    for given, expected in ((None, "False"), ("1", "True")):
+        done = subprocess.run(
+            [sys.executable, "-c", check],
+            env={**env, "NUMPY_MADVISE_HUGEPAGE": given} if given else env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.stdout.strip() == expected, done.stderr

@@ -773,6 +773,7 @@ def main() -> None:
     # the imports and again at interpreter shutdown, took 0.4 s of a 1.3 s `histplot plot`.
     gc.disable()
     _pandas_without_pyarrow()
+    _numpy_without_huge_pages()
     try:
         cli(prog_name="histplot")
     finally:
@@ -785,6 +786,16 @@ def _pandas_without_pyarrow() -> None:
     pyarrow, which is what histplot's own dependencies give (``HISTPLOT_PYARROW=1`` keeps it)."""
     if "pandas" not in sys.modules and "pyarrow" not in sys.modules and not os.environ.get("HISTPLOT_PYARROW"):
         sys.modules["pyarrow"] = None  # an import of it raises ImportError, as when it is absent
+
+
+def _numpy_without_huge_pages() -> None:
+    """numpy asks the kernel for 2 MiB pages for every large array. A command lives a second or
+    two and allocates and frees a few hundred MiB once: the kernel zeroes (and, where memory is
+    fragmented, first compacts) each huge page, which doubled the system time of `diagnose` on a
+    2M-row metrics.csv (0.3 s to 0.6-0.9 s) and left it waiting. ``NUMPY_MADVISE_HUGEPAGE`` set by the
+    user wins."""
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 
 if __name__ == "__main__":  # pragma: no cover
