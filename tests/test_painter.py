@@ -211,9 +211,6 @@ def test_ctrl_c_during_plot_leaves_no_file_and_no_process(tmp_path, phase):
     """SIGINT to the whole process group, as a terminal's Ctrl-C sends it, while the command reads,
     while the drawing process draws, and in the middle of writing the figure: exit 130, "Interrupted"
     and nothing else on stderr, no figure, no temporary file, and no drawing process left."""
-    import subprocess
-    import sys
-    import time
 
     csv = tmp_path / "metrics.csv"
     csv.write_text("epoch,loss,val_loss\n" + "".join(f"{e},{1 / (e + 1):.4f},{1 / (e + 2):.4f}\n" for e in range(20)))
@@ -248,8 +245,6 @@ def test_ctrl_c_during_plot_leaves_no_file_and_no_process(tmp_path, phase):
 
 def test_ctrl_c_after_plot_finished_changes_nothing(tmp_path):
     """The figure written, the command done: whole, and exit 0."""
-    import subprocess
-    import sys
 
     csv = tmp_path / "metrics.csv"
     csv.write_text("epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n2,0.7,0.85\n")
@@ -317,55 +312,3 @@ def test_the_modules_the_painter_warms_up_exist():
     for name in WARM:
         assert importlib.import_module(name).__name__ == name
     assert {"histplot.figures.panels", "histplot.figures.annotate"} <= set(WARM)
-
-
-def test_the_command_runs_pandas_without_pyarrow_and_draws_the_same(tmp_path):
-    """pyarrow, when installed, costs 0.15 s of each command's start and only stores text; the command
-    runs without it (as histplot's own dependencies install it) and draws the same figure."""
-    pytest.importorskip("pyarrow")
-    env = {k: v for k, v in os.environ.items() if k != "HISTPLOT_PYARROW"}
-    outputs = {}
-    for keep in ("", "1"):
-        out = tmp_path / f"keep{keep or 0}.svg"
-        done = subprocess.run(
-            [sys.executable, "-m", "histplot", "plot", str(SAMPLES / "lightning_metrics.csv"), "-o", str(out)],
-            env={**env, "HISTPLOT_PYARROW": keep},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-        outputs[keep] = out.read_bytes()
-    assert outputs[""] == outputs["1"]
-    check = (
-        "from histplot.cli.commands import _pandas_without_pyarrow as f; f(); import sys, pandas; "
-        "print(sys.modules.get('pyarrow') is not None)"
-    )
-    for keep, loaded in (("", "False"), ("1", "True")):
-        done = subprocess.run(
-            [sys.executable, "-c", check],
-            env={**env, "HISTPLOT_PYARROW": keep},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.stdout.strip() == loaded, done.stderr
-
-
-def test_the_command_runs_numpy_without_huge_pages_unless_told():
-    """numpy's huge pages doubled a large diagnose's system time (the kernel zeroes and compacts each
-    2 MiB page of arrays the command frees a moment later); a user's NUMPY_MADVISE_HUGEPAGE wins."""
-    check = (
-        "from histplot.cli.commands import _numpy_without_huge_pages as f; f(); "
-        "from numpy._core.multiarray import _get_madvise_hugepage as g; print(g())"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
-    for given, expected in ((None, "False"), ("1", "True")):
-        done = subprocess.run(
-            [sys.executable, "-c", check],
-            env={**env, "NUMPY_MADVISE_HUGEPAGE": given} if given else env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.stdout.strip() == expected, done.stderr

@@ -32,6 +32,7 @@ from .options import (
     painter_process,
 )
 from .painter import warm_up
+from .process import set_up
 from .setup_commands import register as register_setup_commands
 from .terminal import Styler, error_line, global_options, printable, say, terminal
 
@@ -772,30 +773,11 @@ def main() -> None:
     # ``imports_done``), and what is left is frozen before exit: traversing those objects, during
     # the imports and again at interpreter shutdown, took 0.4 s of a 1.3 s `histplot plot`.
     gc.disable()
-    _pandas_without_pyarrow()
-    _numpy_without_huge_pages()
+    set_up()  # the process's short life: no pyarrow, no huge pages, freed memory kept
     try:
         cli(prog_name="histplot")
     finally:
         gc.freeze()
-
-
-def _pandas_without_pyarrow() -> None:
-    """pandas imports pyarrow whenever it is installed (0.15 s of every command's start) to store text
-    columns; histplot's frames hold numbers. So the command runs pandas as on a machine without
-    pyarrow, which is what histplot's own dependencies give (``HISTPLOT_PYARROW=1`` keeps it)."""
-    if "pandas" not in sys.modules and "pyarrow" not in sys.modules and not os.environ.get("HISTPLOT_PYARROW"):
-        sys.modules["pyarrow"] = None  # an import of it raises ImportError, as when it is absent
-
-
-def _numpy_without_huge_pages() -> None:
-    """numpy asks the kernel for 2 MiB pages for every large array. A command lives a second or
-    two and allocates and frees a few hundred MiB once: the kernel zeroes (and, where memory is
-    fragmented, first compacts) each huge page, which doubled the system time of `diagnose` on a
-    2M-row metrics.csv (0.3 s to 0.6-0.9 s) and left it waiting. ``NUMPY_MADVISE_HUGEPAGE`` set by the
-    user wins."""
-    if "numpy" not in sys.modules:
-        os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 
 if __name__ == "__main__":  # pragma: no cover
