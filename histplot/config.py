@@ -35,11 +35,11 @@ def find_config(path: str | os.PathLike | None = None) -> Path | None:
 
 def load_config(path: str | os.PathLike | None = None) -> dict[str, Any]:
     """The parsed config (``{}`` when there is none), with ``"_path"`` naming its file."""
-    import yaml
-
     p = find_config(path)
     if p is None:
         return {}
+    import yaml  # start-up time: 15 ms that a command without a config never needs
+
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
