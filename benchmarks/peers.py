@@ -96,7 +96,7 @@ def _side_by_side(
 
 
 def peer_case(args, tmp: Path) -> list[dict]:
-    venv = Path(args.peers or DEFAULT_VENV)
+    venv = Path(args.peers or DEFAULT_VENV).absolute()  # the peers run with the temporary folder as their cwd
     python = venv / "bin" / "python"
     if not python.exists():
         raise SystemExit(f"{venv}: no peers' virtual environment; make bench-peers creates it")

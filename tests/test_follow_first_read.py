@@ -79,12 +79,14 @@ def test_half_written_last_line_is_left_for_the_next_poll(tmp_path):
 
 def test_distinct_rows_are_the_set_of_rows():
     rng = np.random.default_rng(3)
-    for k in (1, 3, 8, 9, 17):
+    for k in (1, 3, 8, 9, 17, 33, 64, 65, 70):  # each integer width, and rows packed into bytes
         base = rng.random((5, k)) < 0.5
         mask = base[np.repeat(rng.integers(0, 5, 40), rng.integers(1, 30, 40))]
-        got = {tuple(r) for r in lightning_csv._distinct_rows(mask)}
+        distinct = lightning_csv._distinct_rows(list(mask.T))
+        got = {tuple(r) for r in distinct}
         assert got == {tuple(r) for r in mask}
-        assert len(lightning_csv._distinct_rows(mask)) == len(got)
+        assert len(distinct) == len(got)
+        assert distinct.dtype == bool and distinct.shape[1] == k
 
 
 def test_split_evidence_depends_only_on_the_distinct_rows():

@@ -401,7 +401,7 @@ def _assemble(
     meta["epoch_steps"] = {int(e) + 1: int(s) for e, s in zip(by_epoch.keys, by_epoch.max(step.to_numpy()))}
     names = list(written)
     # Split evidence only asks which names share a row: each distinct pattern once, not 2M rows.
-    patterns = _distinct_rows(np.column_stack([written[n] for n in names])) if names else []
+    patterns = _distinct_rows([written[n] for n in names]) if names else []
     rows = [[n for n, on in zip(names, p) if on] for p in patterns]
     evidence = {_split_name(raw)[0]: split for raw, split in split_evidence(rows).items()}
     return History.build(
@@ -423,16 +423,27 @@ def _assemble(
     )
 
 
-def _distinct_rows(mask: np.ndarray) -> np.ndarray:
-    """The distinct rows of a boolean matrix (in no particular order). A log repeats a few row
-    patterns in long runs, so only the rows that differ from the one before are sorted."""
-    packed = np.packbits(mask, axis=1)
-    changed = np.ones(len(packed), dtype=bool)
-    changed[1:] = (packed[1:] != packed[:-1]).any(axis=1)
-    packed = np.ascontiguousarray(packed[changed])
-    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
-    unique = np.unique(keys).view(np.uint8).reshape(-1, packed.shape[1])
-    return np.unpackbits(unique, axis=1, count=mask.shape[1]).astype(bool)
+def _distinct_rows(columns: list[np.ndarray]) -> np.ndarray:
+    """The distinct rows of equally long boolean columns, as a boolean matrix (in no particular
+    order). A log repeats a few row patterns in long runs, so each row becomes one integer, a bit per
+    column, and only the rows that differ from the one before are sorted."""
+    k = len(columns)
+    if k > 64:  # more than an integer's bits: rows packed into bytes
+        packed = np.packbits(np.column_stack(columns), axis=1)
+        changed = np.ones(len(packed), dtype=bool)
+        changed[1:] = (packed[1:] != packed[:-1]).any(axis=1)
+        packed = np.ascontiguousarray(packed[changed])
+        keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+        unique = np.unique(keys).view(np.uint8).reshape(-1, packed.shape[1])
+        return np.unpackbits(unique, axis=1, count=k).astype(bool)
+    kind = np.uint8 if k <= 8 else np.uint16 if k <= 16 else np.uint32 if k <= 32 else np.uint64
+    code = np.zeros(len(columns[0]), dtype=kind)
+    for bit, col in enumerate(columns):
+        code |= np.asarray(col, dtype=bool).view(np.uint8).astype(kind, copy=False) << kind(bit)
+    changed = np.ones(len(code), dtype=bool)
+    changed[1:] = code[1:] != code[:-1]
+    unique = np.unique(code[changed])
+    return (unique[:, None] >> np.arange(k, dtype=kind)) & kind(1) == 1
 
 
 def _repeats(values: np.ndarray) -> bool:
