@@ -59,18 +59,22 @@ def merge_steps(
         original.setdefault(name, str(raw))
     if not renamed:
         return frame, present, None, None, {}
-    out = pd.DataFrame(renamed)
+    out = pd.DataFrame(renamed, copy=False)  # each column is a new array already (astype above)
     idx = out.index.to_numpy()
-    if idx.dtype.kind == "f" and np.all(idx == np.round(idx)):
-        idx = idx.astype(np.int64)
-    out.index = pd.Index(idx, name="step")
+    if idx.dtype.kind == "f":  # steps parsed as floats: integers where every one is whole
+        with np.errstate(invalid="ignore"):
+            whole = idx.astype(np.int64)
+        if np.array_equal(whole, idx):
+            idx = whole
+    out.index = pd.Index(idx, name="step", copy=False)
     out_mask = pd.DataFrame(written, index=out.index)
     meta: dict[str, Any] = {}
     if epochs is None:
         return frame, present, out, out_mask, meta
     known = epochs.notna().to_numpy()
     every = bool(known.all())
-    groups = Runs(epochs.to_numpy()[known].astype(np.int64))
+    e = epochs.to_numpy()
+    groups = Runs((e if every else e[known]).astype(np.int64))  # a fractional epoch counts as its whole epoch
     summary, summary_mask = {}, {}
     for col in out.columns:
         v, m = out[col].to_numpy(), written[col]
