@@ -180,6 +180,28 @@ def test_index_html_is_self_contained(shared):
     assert len(ids) == len(set(ids))
 
 
+def test_each_thumbnail_is_made_where_its_run_is_drawn(shared):
+    """A run's thumbnail comes back with its result (made in the worker, beside its figure), is the
+    thumbnail of the PNG written, stands in index.html, and stays out of summary.json."""
+    import base64
+
+    from histplot.diagnosis.settings import Settings
+    from histplot.reports.results import RunJob, run_one
+    from histplot.reports.thumbnails import thumbnail
+
+    html = (shared.out / "index.html").read_text()
+    row = read_report(shared.out)["runs"][0]
+    assert "thumbnail" not in row
+    png = shared.out / row["figures"]["png"]
+    expected = thumbnail(png)
+    assert expected.startswith(b"\x89PNG") and base64.b64encode(expected).decode() in html
+    again = shared.out.parent / "again"
+    again.mkdir(exist_ok=True)
+    result = run_one(RunJob(row["source"], row["slug"], str(again), {}, Settings(), (), ("png",), 100))
+    assert result.thumbnail == thumbnail(again / png.name)
+    assert result.thumbnail == expected
+
+
 def test_parallel_and_serial_reports_are_identical_and_deterministic(run, runs, shared, tmp_path):
     """The shared report (serial, one process) against a fresh one with two workers: same bytes."""
     run("report", runs, "-o", tmp_path / "parallel", "-j", "2")

@@ -73,8 +73,8 @@ def _stored_figure(output: Path, key: str, figures: dict[str, str]) -> str:
 def _thumb_cell(output: Path, r: RunResult) -> str:
     name = _esc(r.label or r.source)
     png = output / r.figures.get("png", "")
-    if "png" in r.figures and png.is_file():
-        data = base64.b64encode(thumbnail(png)).decode("ascii")
+    if "png" in r.figures and (r.thumbnail or png.is_file()):
+        data = base64.b64encode(r.thumbnail or thumbnail(png)).decode("ascii")
         inner = f'<img alt="{name}" loading="lazy" src="data:image/png;base64,{data}">'
         opener = f'data-open="{_esc(r.slug)}" data-label="{name}" title="open the figure"'
         return f'<button class="thumb" {opener}>{inner}</button>'

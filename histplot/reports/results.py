@@ -28,6 +28,7 @@ from ..output import save_figure
 from ..readers import load
 from ..readers.discovery import Candidate
 from .slider import slider_html
+from .thumbnails import thumbnail
 
 SCHEMA = "histplot.report/1"
 
@@ -59,9 +60,12 @@ class RunResult:
     # its main series per epoch, thinned to at most ``MAX_ROWS`` epochs.
     params: dict[str, Any] = field(default_factory=dict)
     series: dict[str, list] = field(default_factory=dict)
+    # index.html's thumbnail of the PNG figure (not in summary.json), made where the run is drawn: in
+    # the report's process, after every worker is done, 500 thumbnails were 7 s that no core shared.
+    thumbnail: bytes = b""
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("params", "series", "slider")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("params", "series", "slider", "thumbnail")}
 
 
 @dataclass
@@ -149,6 +153,8 @@ def _fill(result: RunResult, job: RunJob) -> None:
         path = Path(job.figures_dir) / f"{job.slug}.{fmt}"
         save_figure(fig, path, fmt=fmt, dpi=job.dpi)
         result.figures[fmt] = f"figures/{path.name}"
+        if fmt == "png":
+            result.thumbnail = thumbnail(path)
     _extra(result, job, h)
 
 
