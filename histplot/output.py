@@ -10,7 +10,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO
 
@@ -187,7 +187,8 @@ def write_figure(fig, fh: IO[bytes], *, fmt: str = "png", dpi: int = DEFAULT_DPI
     import matplotlib
 
     check_canvas(*fig.get_size_inches(), dpi)
-    with matplotlib.rc_context(REPRODUCIBLE_RC), warnings.catch_warnings():
+    saving = getattr(fig.get_layout_engine(), "saving", None)  # figures.layout_once.LayoutOnce
+    with matplotlib.rc_context(REPRODUCIBLE_RC), warnings.catch_warnings(), saving(fig) if saving else nullcontext():
         # Overflow warnings from extreme values (1e308) are matplotlib's, handled, and not the user's.
         warnings.simplefilter("ignore", RuntimeWarning)
         fig.savefig(fh, format=fmt, dpi=dpi, metadata=_NO_DATES.get(fmt))  # JPEG: Pillow takes no metadata

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import pytest
@@ -85,3 +86,32 @@ def test_confusion_figure_is_laid_out_once(layouts):
     write_figure(fig, io.BytesIO(), fmt="png")
     write_figure(fig, io.BytesIO(), fmt="svg")
     assert len(layouts) == 1
+
+
+def _counting_draws(fig) -> list:
+    calls = []
+    real = fig.draw
+    fig.draw = lambda renderer: calls.append(1) or real(renderer)
+    return calls
+
+
+def test_a_laid_out_figure_is_drawn_once_per_save_and_looks_the_same():
+    """savefig draws a figure with a layout engine twice (the first, not rendered, to lay it out); a
+    figure laid out already is drawn once, gives the bytes of the two draws, and keeps its engine.
+    Once changed, it is laid out at the save again."""
+    fig, twice = _annotated(), _annotated()
+    twice.get_layout_engine().saving = lambda fig: contextlib.nullcontext()  # savefig as matplotlib has it
+    engine = fig.get_layout_engine()
+    draws, both = _counting_draws(fig), _counting_draws(twice)
+    for fmt in ("png", "svg"):
+        buf, again = io.BytesIO(), io.BytesIO()
+        write_figure(fig, buf, fmt=fmt)
+        write_figure(twice, again, fmt=fmt)
+        assert buf.getvalue() == again.getvalue(), fmt
+    assert len(both) == 4
+    assert len(draws) == 2 and fig.get_layout_engine() is engine
+    fig.axes[0].set_ylim(-5, 5)
+    write_figure(fig, io.BytesIO(), fmt="png")
+    assert len(draws) == 4  # laid out at the save: the first draw does it
+    write_figure(fig, io.BytesIO(), fmt="png")
+    assert len(draws) == 5

@@ -10,6 +10,9 @@ fractions of the figure, which scale with it.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 
@@ -57,3 +60,21 @@ class LayoutOnce(ConstrainedLayoutEngine):
         result = super().execute(fig)
         self._laid_out = signature(fig)  # the layout itself may update ticks and limits
         return result
+
+    @contextlib.contextmanager
+    def saving(self, fig) -> Iterator[None]:
+        """Around ``savefig``: where the figure is laid out already, hide the engine from it.
+
+        ``savefig`` draws a figure that has a layout engine twice, once with drawing switched off so
+        that the engine can lay it out, then for real. Laid out already, the first draw only walks
+        every tick and text again: a quarter of a report run's time. matplotlib itself saves with the
+        engine switched off once that first draw is done."""
+        current = self._laid_out is not None and signature(fig) == self._laid_out
+        if not current or getattr(fig, "_layout_engine", None) is not self:
+            yield
+            return
+        fig._layout_engine = None  # not set_layout_engine("none"): that leaves a placeholder engine
+        try:
+            yield
+        finally:
+            fig._layout_engine = self
