@@ -4,8 +4,9 @@ Workers read their run themselves (a path on shared storage or a URL), derive, d
 it into a private temporary folder, and send back the result row and the figures' bytes; the client
 writes every file atomically into the report, as the local pool's workers do. The figures come from
 the same code, so the report is byte-identical to ``--jobs``. A run whose worker dies is given to
-another worker by the scheduler (its ``allowed-failures``); a run that still cannot finish is an
-error row and the others complete. Ctrl-C cancels the futures: only whole files remain.
+another worker by the scheduler (its ``allowed-failures``), and one whose result is lost while it is
+fetched is submitted again; a run that still cannot finish is an error row and the others complete.
+Ctrl-C cancels the futures: only whole files remain.
 
 Dask is the optional extra ``histplot[dask]`` (``dask[distributed]``); workers need histplot installed
 with the same version, and the extras for the inputs they read (``histplot[remote]`` and s3fs, ...).
@@ -112,11 +113,15 @@ class DaskExecutor:
         return results  # type: ignore[return-value]
 
 
+# How often a run whose finished result was lost with its worker is submitted again.
+RESUBMITS = 3
+
+
 def _collect(fut, job: RunJob) -> RunResult:
     """The run's row, its figures written atomically into the report; a task that failed on the
     cluster (its worker died more often than the scheduler allows) is the row's error."""
     try:
-        result, files = fut.result()
+        result, files = _result(fut, job)
     except Exception as exc:  # noqa: BLE001 - KilledWorker, a worker that could not import histplot, ...
         why = " ".join(str(exc).split())[:300] or type(exc).__name__
         return RunResult(source=job.source, slug=job.slug, error=f"failed on the cluster: {type(exc).__name__}: {why}")
@@ -126,3 +131,20 @@ def _collect(fut, job: RunJob) -> RunResult:
         with atomic_write(Path(job.figures_dir) / name) as fh:
             fh.write(data)
     return result
+
+
+def _result(fut, job: RunJob):
+    """The task's result. A worker that dies while the client fetches a finished result from it
+    loses that result: the scheduler computes it again, but the waiting client fails with an error of
+    its own ("... is bound to a different event loop", the future back to pending) rather than the
+    task's (seen in one report of three when a worker was killed mid-report). Such a run is submitted
+    again; a task that failed itself (``status == "error"``, e.g. KilledWorker) is final."""
+    key = fut.key
+    for attempt in range(1, RESUBMITS + 1):
+        try:
+            return fut.result()
+        except Exception:
+            if fut.status in ("error", "cancelled"):
+                raise
+            fut = fut.client.submit(run_on_worker, job, pure=False, key=f"{key}-again{attempt}")
+    return fut.result()
