@@ -1,6 +1,7 @@
 """Figures by structure: panels, legends, the data drawn, scales."""
 
 import numpy as np
+import pytest
 
 from histplot.figures.panels import render
 from histplot.figures.style import SPLIT_STYLE
@@ -80,3 +81,33 @@ def test_metrics_selection_and_title():
     fig = render(h, metrics=["accuracy"], title="mine")
     assert list(visible_axes(fig)) == ["accuracy"]
     assert fig.get_suptitle() == "mine"
+
+
+def _drawn(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def test_every_tick_says_its_own_value_in_the_range_drawn():
+    """No "1e-5" or "+1" above the axis, also where the bulk drawn is tiny but outliers are not (a real
+    PINN loss drew "1e-5" above ticks -7.0 ... -9.0) and where given limits reach beyond the values;
+    so the panel title sits at the top of the axes without measuring the axis at every draw."""
+    from histplot.figures.options import figure_options
+
+    bulk = list(-9e-5 + 2e-5 * np.exp(-np.arange(60) / 10))
+    tiny = History.build({"loss": [*bulk[:30], 0.5, *bulk[30:]]}, source="r.json")
+    wide = History.build({"loss": [1.0 / (e + 1) for e in range(20)]}, source="r.json")
+    given = figure_options(ylim=("loss=1000000:5000000",))
+    for fig in (render(tiny), render(wide, options=given)):
+        renderer = _drawn(fig)
+        for ax in visible_axes(fig).values():
+            assert ax.yaxis.get_offset_text().get_text() == "", ax.get_title()
+            labels = [(t.get_text(), t.get_position()[1]) for t in ax.get_yticklabels() if t.get_text()]
+            assert labels, ax.get_title()
+            for text, at in labels:  # the label is the value where it stands
+                assert float(text.replace("\u2212", "-")) == pytest.approx(at, rel=0.01, abs=1e-12), labels
+            title = ax.title.get_window_extent(renderer)
+            assert title.y0 >= ax.get_window_extent(renderer).y1  # above the axes, clear of the ticks

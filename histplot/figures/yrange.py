@@ -71,6 +71,24 @@ def falls_by_orders(v_in_order: np.ndarray) -> bool:
 def fit(ax, *, robust: bool = True, fixed: bool = False) -> None:
     """Set ``ax``'s y range from its curves: one tick for a constant series, the bulk when robust.
     ``fixed``: the user gave limits or a log scale, which stand."""
+    _fit_range(ax, robust=robust, fixed=fixed)
+    if ax.get_yscale() == "linear" and not isinstance(ax.yaxis.get_major_formatter(), FuncFormatter):
+        _own_values(ax)
+
+
+def _own_values(ax) -> None:
+    """No "+1" or "1e-6" above the axis: every tick says its own value (5e-06, not 5.0 x 1e-6), in the
+    range drawn too (the bulk of a series with outliers, limits the user gave). panels.draw_panel
+    counts on it: no offset text for the title to clear."""
+    lo, hi = ax.get_ylim()
+    big = max(abs(lo), abs(hi))
+    if 0 < big < 1e-3 or big >= 1e5:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y)))
+    else:  # where matplotlib would write no multiplier anyway: "plain" only makes sure
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+
+
+def _fit_range(ax, *, robust: bool, fixed: bool) -> None:
     runs = [r for r in runs_values(ax) if r.size]
     if not runs:
         return
@@ -84,8 +102,6 @@ def fit(ax, *, robust: bool = True, fixed: bool = False) -> None:
             ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y)))
     elif ax.get_yscale() == "linear":
-        # no "+1" or "1e-6" above the axis: every tick says its own value (5e-06, not 5.0 x 1e-6)
-        ax.ticklabel_format(axis="y", useOffset=False)
         big = float(np.max(np.abs(v)))
         if 0 < big < 1e-3 or big >= 1e5:
             ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y)))
