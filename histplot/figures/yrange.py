@@ -81,11 +81,20 @@ def _own_values(ax) -> None:
     range drawn too (the bulk of a series with outliers, limits the user gave). panels.draw_panel
     counts on it: no offset text for the title to clear."""
     lo, hi = ax.get_ylim()
-    big = max(abs(lo), abs(hi))
-    if 0 < big < 1e-3 or big >= 1e5:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y)))
+    if _beyond_plain(max(abs(lo), abs(hi))):
+        _label_values(ax)
     else:  # where matplotlib would write no multiplier anyway: "plain" only makes sure
         ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+
+
+def _beyond_plain(big: float) -> bool:
+    """Whether numbers up to ``big`` need an exponent to be read (0.0001 ..., 100000 ...)."""
+    return 0 < big < 1e-3 or big >= 1e5
+
+
+def _label_values(ax) -> None:
+    """Each y tick labelled with its value as histplot writes numbers (5e-06, 0.25, 1.2e+05)."""
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y)))
 
 
 def _fit_range(ax, *, robust: bool, fixed: bool) -> None:
@@ -100,11 +109,9 @@ def _fit_range(ax, *, robust: bool, fixed: bool) -> None:
         positive = v[v > 0]
         if positive.size and positive.max() / positive.min() < 100:
             ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y)))
-    elif ax.get_yscale() == "linear":
-        big = float(np.max(np.abs(v)))
-        if 0 < big < 1e-3 or big >= 1e5:
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y)))
+            _label_values(ax)
+    elif ax.get_yscale() == "linear" and _beyond_plain(float(np.max(np.abs(v)))):
+        _label_values(ax)
     if not fixed:
         flat = _flat_value(v, robust)
         if flat is not None:
@@ -147,7 +154,7 @@ def _constant(ax, value: float) -> None:
     ax.set_ylim(value - pad, value + pad)
     ax.yaxis.set_major_locator(FixedLocator([value]))
     ax.yaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y)))
+    _label_values(ax)
 
 
 def mark_outside(ax, low: float, high: float) -> int:

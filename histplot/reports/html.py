@@ -19,7 +19,6 @@ from typing import Any
 from ..display import number
 from .markdown import finding_words, metric_words
 from .results import Report, RunResult
-from .thumbnails import thumbnail
 
 COLUMNS = (  # header, sort type, css class
     ("figure", None, ""),
@@ -70,11 +69,10 @@ def _stored_figure(output: Path, key: str, figures: dict[str, str]) -> str:
     return ""
 
 
-def _thumb_cell(output: Path, r: RunResult) -> str:
+def _thumb_cell(r: RunResult) -> str:
     name = _esc(r.label or r.source)
-    png = output / r.figures.get("png", "")
-    if "png" in r.figures and (r.thumbnail or png.is_file()):
-        data = base64.b64encode(r.thumbnail or thumbnail(png)).decode("ascii")
+    if r.thumbnail:  # made beside the PNG by the run's worker (reports.results)
+        data = base64.b64encode(r.thumbnail).decode("ascii")
         inner = f'<img alt="{name}" loading="lazy" src="data:image/png;base64,{data}">'
         opener = f'data-open="{_esc(r.slug)}" data-label="{name}" title="open the figure"'
         return f'<button class="thumb" {opener}>{inner}</button>'
@@ -90,7 +88,7 @@ def _row(output: Path, r: RunResult) -> str:
     )
     findings = r.error and f"unreadable: {r.error}" or finding_words(r).replace("**", "")
     cells = [
-        (_thumb_cell(output, r), None),
+        (_thumb_cell(r), None),
         (f'<a href="#run-{_esc(r.slug)}">{_esc(r.label or r.source)}</a>', r.label or r.source),
         (_esc(r.format or "–"), None),
         (_esc(r.epochs if r.epochs is not None else "–"), r.epochs),
