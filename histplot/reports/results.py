@@ -28,7 +28,7 @@ from ..output import save_figure
 from ..readers import load
 from ..readers.discovery import Candidate
 from .slider import slider_html
-from .thumbnails import thumbnail
+from .thumbnails import thumbnail, thumbnail_of_canvas
 
 SCHEMA = "histplot.report/1"
 
@@ -149,13 +149,23 @@ def _fill(result: RunResult, job: RunJob) -> None:
     result.series = _thinned(h, list(result.metrics))
     fig = render(h, options=job.options)
     annotate(fig, h, d)
+    if "png" in job.formats:
+        agg_canvas(fig)  # the PNG is drawn on a canvas of the figure's own, whose pixels make the thumbnail
     for fmt in job.formats:
         path = Path(job.figures_dir) / f"{job.slug}.{fmt}"
         save_figure(fig, path, fmt=fmt, dpi=job.dpi)
         result.figures[fmt] = f"figures/{path.name}"
         if fmt == "png":
-            result.thumbnail = thumbnail(path)
+            result.thumbnail = thumbnail_of_canvas(fig) or thumbnail(path)
     _extra(result, job, h)
+
+
+def agg_canvas(fig) -> None:
+    """Give ``fig`` an Agg canvas, if it has none, that ``savefig`` then draws a PNG on and keeps."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
 
 
 def _extra(result: RunResult, job: RunJob, h) -> None:
