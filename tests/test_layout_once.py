@@ -6,7 +6,6 @@ import contextlib
 import io
 
 import pytest
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 import histplot
 from histplot.figures.annotate import annotate_history
@@ -22,8 +21,8 @@ from conftest import SAMPLES
 def layouts(monkeypatch):
     """How many times constrained layout really ran."""
     calls = []
-    real = ConstrainedLayoutEngine.execute
-    monkeypatch.setattr(ConstrainedLayoutEngine, "execute", lambda self, fig: calls.append(1) or real(self, fig))
+    real = LayoutOnce._lay_out
+    monkeypatch.setattr(LayoutOnce, "_lay_out", lambda self, fig: calls.append(1) or real(self, fig))
     return calls
 
 

@@ -6,6 +6,16 @@ SVG) and laying it out costs about as much as drawing it. ``LayoutOnce`` lays th
 only when something the layout depends on has changed: the figure's size, its axes, their titles,
 labels, limits or scales, or the figure's own titles. Changing the dpi does not: the layout is kept in
 fractions of the figure, which scale with it.
+
+Within one layout, matplotlib measures everything twice: once where the axes start, then again
+where the first pass put them, because moving the axes may change their ticks (a longer axis gets
+more). ``LayoutOnce`` measures again only when the second pass can give another answer: when a tick
+moved, or when the figure holds something whose room depends on the axes' size (a legend anchored
+outside its axes or too big for them, an annotation left in the layout, a colorbar, a figure
+legend, fixed-aspect axes). Otherwise every margin is the same at both places (tick labels, axis
+labels and titles stand a fixed number of points off the axes; the layout ignores a label's length
+along its axis), and the second pass only repeats the first: a report's figures are the same bytes
+either way (docs/figures.md).
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+import numpy as np
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 
@@ -42,6 +53,122 @@ def signature(fig) -> tuple:
     return tuple(fig.get_size_inches()), axes, own
 
 
+def _ticks(fig) -> tuple:
+    """Every axis's tick positions where the axes are now (the locators only: nothing is measured)."""
+    return tuple(
+        (tuple(axis.get_majorticklocs()), tuple(axis.get_minorticklocs()))
+        for ax in fig.axes
+        for axis in (ax.xaxis, ax.yaxis)
+    )
+
+
+def _sizes(fig) -> list:
+    return [ax.get_position().size for ax in fig.axes]
+
+
+def _clipped_to(artist, ax) -> bool:
+    """Clipped to the axes' box: matplotlib counts such an artist when its clip box differs from the
+    axes' box in the last bit (the two are computed along different transforms), yet it stays inside."""
+    box = artist.get_clip_box() if artist.get_clip_on() and artist.get_clip_path() is None else None
+    return box is not None and bool(np.allclose(box.extents, ax.bbox.extents, rtol=0, atol=1e-6))
+
+
+def _fixed_room(fig, renderer, before: list) -> bool:
+    """Whether what each axes needs around it is the same at its size ``before`` and now, ticks aside."""
+    from matplotlib.legend import Legend
+    from matplotlib.spines import Spine
+
+    if fig.legends or any(ax.get_aspect() != "auto" or ax.get_label() == "<colorbar>" for ax in fig.axes):
+        return False
+    fig_w, fig_h = fig.bbox.width, fig.bbox.height
+    for ax, (w0, h0) in zip(fig.axes, before):
+        if ax.get_title("left") or ax.get_title("right"):
+            return False  # the layout counts a title at its middle: off-centre, that moves with the width
+        if not _ends_clear(ax, renderer, ((w0 * fig_w, ax.bbox.width), (h0 * fig_h, ax.bbox.height)), fig.dpi):
+            return False
+        for artist in ax.get_default_bbox_extra_artists():
+            if isinstance(artist, Spine) or artist is ax.patch or _clipped_to(artist, ax):
+                continue  # the axes' own box, its edge, or inside it
+            if not isinstance(artist, Legend) or artist.get_bbox_to_anchor() is not ax.bbox:
+                return False
+            # a legend inside its axes at both sizes is inside the box the axes count anyway
+            box, inside = artist.get_window_extent(renderer), ax.get_window_extent(renderer)
+            pad = artist.borderaxespad * artist.prop.get_size_in_points() * fig.dpi / 72
+            if not (inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1):
+                return False
+            if box.width + 2 * pad > w0 * fig_w or box.height + 2 * pad > h0 * fig_h:
+                return False
+    return True
+
+
+def _tick_labels(axis) -> list[tuple[float, int, object]] | None:
+    """(fraction along the axis, 1 or 2 for the side, label) of each tick label drawn; None if unsure."""
+    lo, hi = axis.get_transform().transform(axis.get_view_interval())
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo == hi:
+        return None
+    out = []
+    for tick_list, locs in ((axis.majorTicks, axis.get_majorticklocs()), (axis.minorTicks, axis.get_minorticklocs())):
+        if len(tick_list) < len(locs):
+            return None
+        for tick, loc in zip(tick_list, locs):
+            f = (axis.get_transform().transform(loc) - lo) / (hi - lo)
+            if 0 <= f <= 1:
+                out += [
+                    (float(f), side, label)
+                    for side, label in ((1, tick.label1), (2, tick.label2))
+                    if label.get_visible() and label.get_text()
+                ]
+    return out
+
+
+def _reach(label, dpi: float) -> float:
+    """More than ``label`` can stretch in any direction, in pixels, without measuring it (no glyph is
+    wider than an em, no line taller than 1.5 em)."""
+    lines = label.get_text().split("\n")
+    return (max(map(len, lines)) + 1.5 * len(lines)) * label.get_fontsize() * dpi / 72
+
+
+def _ends_clear(ax, renderer, sizes: tuple[tuple[float, float], tuple[float, float]], dpi: float) -> bool:
+    """Whether no tick label sticks out past an end of its axis by an amount that changes with the axis's
+    length and decides a margin (``sizes``: the axes' width and height in pixels, before and now).
+
+    A label at an end sticks out as far at any length; one near an end, by its reach beyond its tick
+    less its tick's distance from the end, which changes with the length. That decides nothing where
+    the other axis's tick labels (or the title, on top) stand out further on that side. Only labels
+    that could reach an end are measured."""
+    labels = {"x": _tick_labels(ax.xaxis), "y": _tick_labels(ax.yaxis)}
+    if labels["x"] is None or labels["y"] is None:
+        return False
+    near = [
+        (name, f, end, room, label)
+        for name, lengths in (("x", sizes[0]), ("y", sizes[1]))
+        for f, _, label in labels[name]
+        for end, room in ((0, f), (1, 1 - f))
+        if 0 < room and room * min(lengths) < _reach(label, dpi)
+    ]
+    if not near:
+        return True
+    ext = {id(label): label.get_window_extent(renderer) for name in labels for _, _, label in labels[name]}
+    title = ax.title.get_window_extent(renderer).height if ax.get_title() else 0.0
+    cover = {  # how far the size-independent labels stand out at each end of each axis
+        ("x", 0): max((ext[id(b)].width for _, side, b in labels["y"] if side == 1), default=0.0),
+        ("x", 1): max((ext[id(b)].width for _, side, b in labels["y"] if side == 2), default=0.0),
+        ("y", 0): max((ext[id(b)].height for _, side, b in labels["x"] if side == 1), default=0.0),
+        ("y", 1): max([title, *(ext[id(b)].height for _, side, b in labels["x"] if side == 2)]),
+    }
+    frame = ax.bbox
+    for name, f, end, room, label in near:
+        box, lengths = ext[id(label)], sizes[0] if name == "x" else sizes[1]
+        start, now = (frame.x0, frame.width) if name == "x" else (frame.y0, frame.height)
+        low, high = (box.x0, box.x1) if name == "x" else (box.y0, box.y1)
+        tick = start + f * now
+        reach = tick - low if end == 0 else high - tick
+        out = [reach - room * length for length in lengths]  # beyond the end, before and now
+        if max(out) > 0 and out[0] != out[1] and max(out) > cover[(name, end)]:
+            return False
+    return True
+
+
 class LayoutOnce(ConstrainedLayoutEngine):
     """``layout="constrained"``, run again only when ``signature`` of the figure has changed."""
 
@@ -57,9 +184,41 @@ class LayoutOnce(ConstrainedLayoutEngine):
         key = signature(fig)
         if key == self._laid_out:
             return None
-        result = super().execute(fig)
+        result = self._lay_out(fig)
         self._laid_out = signature(fig)  # the layout itself may update ticks and limits
         return result
+
+    def _lay_out(self, fig):
+        """matplotlib's ``do_constrained_layout`` (whose steps it calls), the second pass when needed."""
+        try:
+            from matplotlib import _constrained_layout as cl
+
+            steps = cl.make_layoutgrids, cl.make_layout_margins, cl.make_margin_suptitles
+            steps += cl.match_submerged_margins, cl.check_no_collapsed_axes, cl.reposition_axes, cl.reset_margins
+        except (ImportError, AttributeError):  # another matplotlib: its own layout, both passes
+            return super().execute(fig)
+        if self._compress or not fig.axes:
+            return super().execute(fig)
+        width, height = fig.get_size_inches()
+        pads = {"w_pad": self._params["w_pad"] / width, "h_pad": self._params["h_pad"] / height}
+        spaces = {"hspace": self._params["hspace"], "wspace": self._params["wspace"]}
+        renderer = fig._get_renderer()
+        grids = cl.make_layoutgrids(fig, None, rect=self._params["rect"])
+        if not grids["hasgrids"]:
+            return super().execute(fig)
+        ticks, sizes = _ticks(fig), _sizes(fig)
+        for second in (False, True):
+            cl.make_layout_margins(grids, fig, renderer, **pads, **spaces)
+            cl.make_margin_suptitles(grids, fig, renderer, **pads)
+            cl.match_submerged_margins(grids, fig)
+            grids[fig].update_variables()
+            if not cl.check_no_collapsed_axes(grids, fig):
+                return super().execute(fig)  # which warns, as matplotlib does, and leaves the axes be
+            cl.reposition_axes(grids, fig, renderer, **pads, **spaces)
+            cl.reset_margins(grids, fig)
+            if second or (_ticks(fig) == ticks and _fixed_room(fig, renderer, sizes)):
+                break
+        return grids
 
     @contextlib.contextmanager
     def saving(self, fig) -> Iterator[None]:
