@@ -3,6 +3,7 @@ an input, and never a canvas larger than ``MAX_SIDE_PX``/``MAX_PIXELS``."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
@@ -191,4 +192,21 @@ def write_figure(fig, fh: IO[bytes], *, fmt: str = "png", dpi: int = DEFAULT_DPI
     with matplotlib.rc_context(REPRODUCIBLE_RC), warnings.catch_warnings(), saving(fig) if saving else nullcontext():
         # Overflow warnings from extreme values (1e308) are matplotlib's, handled, and not the user's.
         warnings.simplefilter("ignore", RuntimeWarning)
-        fig.savefig(fh, format=fmt, dpi=dpi, metadata=_NO_DATES.get(fmt))  # JPEG: Pillow takes no metadata
+        with _svg_text(fh) if fmt == "svg" else nullcontext(fh) as out:
+            fig.savefig(out, format=fmt, dpi=dpi, metadata=_NO_DATES.get(fmt))  # JPEG: Pillow takes no metadata
+
+
+@contextmanager
+def _svg_text(fh: IO[bytes]) -> Iterator[IO]:
+    """A binary file as the text file matplotlib writes SVG to: given bytes, it wraps them in a Python
+    ``codecs`` writer and writes the SVG in thousands of small pieces through it; io's text layer
+    writes the same bytes at a fraction of the cost."""
+    if not isinstance(fh, (io.BufferedIOBase, io.RawIOBase)):
+        yield fh
+        return
+    text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+    try:
+        yield text
+    finally:
+        text.flush()
+        text.detach()  # the caller's file stays open

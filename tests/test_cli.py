@@ -74,6 +74,28 @@ def test_svg_is_byte_for_byte_reproducible(run, tmp_path):
     assert b"<dc:date>" not in a
 
 
+def test_svg_written_to_a_binary_file_is_matplotlibs_own_bytes(tmp_path):
+    """write_figure puts a text layer over a binary file for matplotlib's SVG writer (faster than the
+    codecs writer matplotlib would wrap it in): the same bytes, and the caller's file stays open."""
+    import matplotlib
+
+    import histplot
+    from histplot.output import _NO_DATES, REPRODUCIBLE_RC, save_figure, write_figure
+
+    fig = histplot.render(histplot.load(SAMPLES / "keras_classification.json"))
+    theirs = io.BytesIO()
+    with matplotlib.rc_context(REPRODUCIBLE_RC):
+        fig.savefig(theirs, format="svg", metadata=_NO_DATES["svg"])
+    ours = io.BytesIO()
+    write_figure(fig, ours, fmt="svg")
+    assert not ours.closed and ours.getvalue() == theirs.getvalue()
+    save_figure(fig, tmp_path / "f.svg")
+    assert (tmp_path / "f.svg").read_bytes() == theirs.getvalue()
+    text = io.StringIO()  # a text file is written as it is
+    write_figure(fig, text, fmt="svg")
+    assert text.getvalue().encode() == theirs.getvalue()
+
+
 def test_pdf_has_no_creation_date(run, tmp_path):
     run("plot", SAMPLES / "keras_classification.json", "-o", tmp_path / "a.pdf", ok=True)
     assert b"CreationDate" not in (tmp_path / "a.pdf").read_bytes()

@@ -180,6 +180,34 @@ def test_index_html_is_self_contained(shared):
     assert len(ids) == len(set(ids))
 
 
+def test_each_stored_figure_is_the_svg_written(shared):
+    """index.html's copy of each SVG (gzip'd by the run's worker) inflates to the file in figures/."""
+    import base64
+    import gzip
+
+    html = (shared.out / "index.html").read_text()
+    stored = dict(re.findall(r'id="fig-([^"]+)" data-mime="image/svg\+xml">([^<]+)<', html))
+    rows = [r for r in read_report(shared.out)["runs"] if not r["error"]]
+    figures = {r["slug"]: r["figures"]["svg"] for r in rows}
+    figures.update({f"{r['slug']}-{k}": f["svg"] for r in rows for k, f in (r.get("extra_figures") or {}).items()})
+    assert set(stored) == set(figures)
+    for key, path in figures.items():
+        assert gzip.decompress(base64.b64decode(stored[key])) == (shared.out / path).read_bytes(), key
+
+
+def test_a_runs_matrices_are_packed_beside_its_figure(tmp_path):
+    import gzip
+
+    from histplot.diagnosis.settings import Settings
+    from histplot.reports.results import RunJob, run_one
+
+    job = RunJob(str(SAMPLES / "fashion_confusion.json"), "fc", str(tmp_path), {}, Settings(), (), ("svg",), 100)
+    result = run_one(job)
+    assert set(result.packed) == {"fc", "fc-confusion"} and "packed" not in result.to_dict()
+    for key, data in result.packed.items():
+        assert gzip.decompress(data) == (tmp_path / f"{key}.svg").read_bytes()
+
+
 def test_each_thumbnail_is_made_where_its_run_is_drawn(shared):
     """A run's thumbnail comes back with its result (made in the worker, beside its figure), is the
     thumbnail of the PNG written, stands in index.html, and stays out of summary.json."""

@@ -9,7 +9,6 @@ runs (hyperparameters, best values) or of one run's epochs. Everything is inline
 from __future__ import annotations
 
 import base64
-import gzip
 import html
 import json
 from importlib import resources
@@ -18,7 +17,7 @@ from typing import Any
 
 from ..display import number
 from .markdown import finding_words, metric_words
-from .results import Report, RunResult
+from .results import Report, RunResult, pack_svg
 
 COLUMNS = (  # header, sort type, css class
     ("figure", None, ""),
@@ -51,21 +50,26 @@ def _script_json(data: Any) -> str:
 def _stored_figures(output: Path, r: RunResult) -> str:
     """The run's figures for the viewer: the main one under its slug, the others (confusion,
     distributions) under slug-kind."""
-    stored = [_stored_figure(output, r.slug, r.figures)]
-    stored += [_stored_figure(output, f"{r.slug}-{kind}", figures) for kind, figures in r.extra_figures.items()]
+    stored = [_stored_figure(output, r.slug, r.figures, r.packed)]
+    stored += [
+        _stored_figure(output, f"{r.slug}-{kind}", figures, r.packed) for kind, figures in r.extra_figures.items()
+    ]
     return "\n".join(s for s in stored if s)
 
 
-def _stored_figure(output: Path, key: str, figures: dict[str, str]) -> str:
-    """A figure for the viewer: its SVG gzip-compressed, else its PNG, base64 in a non-executed
-    script element (inflated by report.js when opened)."""
+def _stored_figure(output: Path, key: str, figures: dict[str, str], packed: dict[str, bytes]) -> str:
+    """A figure for the viewer: its SVG gzip-compressed (by the run's worker, in ``packed``), else its
+    PNG, base64 in a non-executed script element (inflated by report.js when opened)."""
     for fmt, mime in (("svg", "image/svg+xml"), ("png", "image/png")):
         path = output / figures.get(fmt, "")
-        if fmt in figures and path.is_file():
-            raw = path.read_bytes()
-            data = gzip.compress(raw, compresslevel=9, mtime=0) if fmt == "svg" else raw
-            b64 = base64.b64encode(data).decode("ascii")
-            return f'<script type="application/octet-stream" id="fig-{_esc(key)}" data-mime="{mime}">{b64}</script>'
+        if fmt == "svg" and key in packed:
+            data = packed[key]
+        elif fmt in figures and path.is_file():
+            data = pack_svg(path.read_bytes()) if fmt == "svg" else path.read_bytes()
+        else:
+            continue
+        b64 = base64.b64encode(data).decode("ascii")
+        return f'<script type="application/octet-stream" id="fig-{_esc(key)}" data-mime="{mime}">{b64}</script>'
     return ""
 
 

@@ -3,6 +3,7 @@ and the results: ``RunResult`` per run, ``Report`` for all of them (summary.json
 
 from __future__ import annotations
 
+import gzip
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -63,9 +64,13 @@ class RunResult:
     # index.html's thumbnail of the PNG figure (not in summary.json), made where the run is drawn: in
     # the report's process, after every worker is done, 500 thumbnails were 7 s that no core shared.
     thumbnail: bytes = b""
+    # index.html's copy of each SVG figure, gzip-compressed (``pack_svg``), by viewer key (the slug, or
+    # slug-kind); also made in the worker: compressed at the end, they kept one core busy while the other idled.
+    packed: dict[str, bytes] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("params", "series", "slider", "thumbnail")}
+        hidden = ("params", "series", "slider", "thumbnail", "packed")
+        return {k: v for k, v in self.__dict__.items() if k not in hidden}
 
 
 @dataclass
@@ -157,7 +162,14 @@ def _fill(result: RunResult, job: RunJob) -> None:
         result.figures[fmt] = f"figures/{path.name}"
         if fmt == "png":
             result.thumbnail = thumbnail_of_canvas(fig) or thumbnail(path)
+        elif fmt == "svg":
+            result.packed[job.slug] = pack_svg(path.read_bytes())
     _extra(result, job, h)
+
+
+def pack_svg(raw: bytes) -> bytes:
+    """An SVG as index.html stores it: gzip-compressed, with no timestamp (the same page every time)."""
+    return gzip.compress(raw, compresslevel=9, mtime=0)
 
 
 def agg_canvas(fig) -> None:
@@ -183,6 +195,8 @@ def _extra(result: RunResult, job: RunJob, h) -> None:
             path = Path(job.figures_dir) / f"{job.slug}-{kind}.{fmt}"
             save_figure(fig, path, fmt=fmt, dpi=job.dpi)
             result.extra_figures.setdefault(kind, {})[fmt] = f"figures/{path.name}"
+            if fmt == "svg":
+                result.packed[f"{job.slug}-{kind}"] = pack_svg(path.read_bytes())
 
 
 def confusion_summary(h) -> dict[str, Any]:
