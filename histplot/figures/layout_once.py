@@ -89,16 +89,25 @@ def _fixed_room(fig, renderer, before: list) -> bool:
         for artist in ax.get_default_bbox_extra_artists():
             if isinstance(artist, Spine) or artist is ax.patch or _clipped_to(artist, ax):
                 continue  # the axes' own box, its edge, or inside it
-            if not isinstance(artist, Legend) or artist.get_bbox_to_anchor() is not ax.bbox:
-                return False
-            # a legend inside its axes at both sizes is inside the box the axes count anyway
-            box, inside = artist.get_window_extent(renderer), ax.get_window_extent(renderer)
-            pad = artist.borderaxespad * artist.prop.get_size_in_points() * fig.dpi / 72
-            if not (inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1):
-                return False
-            if box.width + 2 * pad > w0 * fig_w or box.height + 2 * pad > h0 * fig_h:
+            if not (isinstance(artist, Legend) and _fits(artist, ax, renderer, (w0 * fig_w, h0 * fig_h), fig.dpi)):
                 return False
     return True
+
+
+def _fits(legend, ax, renderer, before: tuple[float, float], dpi: float) -> bool:
+    """Whether ``legend`` stands inside its axes at both sizes, so the box the axes count holds it:
+    placed at a corner or side of the axes (or the best of them) and smaller than the axes, padding
+    included, before and now. Measures its size only (its best place is a search of its own)."""
+    from matplotlib.offsetbox import OffsetBox
+
+    if legend.get_bbox_to_anchor() is not ax.bbox or getattr(legend, "_loc", None) not in range(11):
+        return False  # anchored elsewhere, or at a point of the user's
+    box = next((c for c in legend.get_children() if isinstance(c, OffsetBox)), None)
+    if box is None:
+        return False
+    size = box.get_bbox(renderer)
+    pad = 2 * legend.borderaxespad * legend.prop.get_size_in_points() * dpi / 72
+    return all(size.width + pad <= w and size.height + pad <= h for w, h in (before, ax.bbox.size))
 
 
 def _tick_labels(axis) -> list[tuple[float, int, object]] | None:
@@ -148,23 +157,29 @@ def _ends_clear(ax, renderer, sizes: tuple[tuple[float, float], tuple[float, flo
     ]
     if not near:
         return True
-    ext = {id(label): label.get_window_extent(renderer) for name in labels for _, _, label in labels[name]}
-    title = ax.title.get_window_extent(renderer).height if ax.get_title() else 0.0
-    cover = {  # how far the size-independent labels stand out at each end of each axis
-        ("x", 0): max((ext[id(b)].width for _, side, b in labels["y"] if side == 1), default=0.0),
-        ("x", 1): max((ext[id(b)].width for _, side, b in labels["y"] if side == 2), default=0.0),
-        ("y", 0): max((ext[id(b)].height for _, side, b in labels["x"] if side == 1), default=0.0),
-        ("y", 1): max([title, *(ext[id(b)].height for _, side, b in labels["x"] if side == 2)]),
-    }
+    ext: dict[int, object] = {}
+
+    def extent(label):
+        if id(label) not in ext:
+            ext[id(label)] = label.get_window_extent(renderer)
+        return ext[id(label)]
+
+    def cover(name: str, end: int) -> float:
+        """How far the labels that do not move with the length stand out at this end of this axis."""
+        if name == "x":  # the y tick labels beside it, left or right
+            return max((extent(b).width for _, side, b in labels["y"] if side == end + 1), default=0.0)
+        title = [ax.title.get_window_extent(renderer).height] if end == 1 and ax.get_title() else []
+        return max([*title, *(extent(b).height for _, side, b in labels["x"] if side == end + 1)], default=0.0)
+
     frame = ax.bbox
     for name, f, end, room, label in near:
-        box, lengths = ext[id(label)], sizes[0] if name == "x" else sizes[1]
+        box, lengths = extent(label), sizes[0] if name == "x" else sizes[1]
         start, now = (frame.x0, frame.width) if name == "x" else (frame.y0, frame.height)
         low, high = (box.x0, box.x1) if name == "x" else (box.y0, box.y1)
         tick = start + f * now
         reach = tick - low if end == 0 else high - tick
         out = [reach - room * length for length in lengths]  # beyond the end, before and now
-        if max(out) > 0 and out[0] != out[1] and max(out) > cover[(name, end)]:
+        if max(out) > 0 and out[0] != out[1] and max(out) > cover(name, end):
             return False
     return True
 
