@@ -64,8 +64,9 @@ def _ticks(fig) -> tuple:
     )
 
 
-def _sizes(fig) -> list:
-    return [ax.get_position().size for ax in fig.axes]
+def _sizes(fig) -> list[tuple[float, float]]:
+    """Each axes' width and height in pixels."""
+    return [tuple(ax.bbox.size) for ax in fig.axes]
 
 
 def _clipped_to(artist, ax) -> bool:
@@ -76,22 +77,21 @@ def _clipped_to(artist, ax) -> bool:
 
 
 def _fixed_room(fig, renderer, before: list) -> bool:
-    """Whether what each axes needs around it is the same at its size ``before`` and now, ticks aside."""
+    """Whether what each axes needs around it is the same at its size ``before`` (pixels) and now, ticks aside."""
     from matplotlib.legend import Legend
     from matplotlib.spines import Spine
 
     if fig.legends or any(ax.get_aspect() != "auto" or ax.get_label() == "<colorbar>" for ax in fig.axes):
         return False
-    fig_w, fig_h = fig.bbox.width, fig.bbox.height
     for ax, (w0, h0) in zip(fig.axes, before):
         if ax.get_title("left") or ax.get_title("right"):
             return False  # the layout counts a title at its middle: off-centre, that moves with the width
-        if not _ends_clear(ax, renderer, ((w0 * fig_w, ax.bbox.width), (h0 * fig_h, ax.bbox.height)), fig.dpi):
+        if not _ends_clear(ax, renderer, ((w0, ax.bbox.width), (h0, ax.bbox.height)), fig.dpi):
             return False
         for artist in ax.get_default_bbox_extra_artists():
             if isinstance(artist, Spine) or artist is ax.patch or _clipped_to(artist, ax):
                 continue  # the axes' own box, its edge, or inside it
-            if not (isinstance(artist, Legend) and _fits(artist, ax, renderer, (w0 * fig_w, h0 * fig_h), fig.dpi)):
+            if not (isinstance(artist, Legend) and _fits(artist, ax, renderer, (w0, h0), fig.dpi)):
                 return False
     return True
 
@@ -186,6 +186,18 @@ def _ends_clear(ax, renderer, sizes: tuple[tuple[float, float], tuple[float, flo
     return True
 
 
+# matplotlib's do_constrained_layout, step by step (matplotlib._constrained_layout)
+_STEPS = (
+    "make_layoutgrids",
+    "make_layout_margins",
+    "make_margin_suptitles",
+    "match_submerged_margins",
+    "check_no_collapsed_axes",
+    "reposition_axes",
+    "reset_margins",
+)
+
+
 class LayoutOnce(ConstrainedLayoutEngine):
     """``layout="constrained"``, run again only when ``signature`` of the figure has changed."""
 
@@ -209,13 +221,10 @@ class LayoutOnce(ConstrainedLayoutEngine):
         """matplotlib's ``do_constrained_layout`` (whose steps it calls), the second pass when needed."""
         try:
             from matplotlib import _constrained_layout as cl
-
-            steps = cl.make_layoutgrids, cl.make_layout_margins, cl.make_margin_suptitles
-            steps += cl.match_submerged_margins, cl.check_no_collapsed_axes, cl.reposition_axes, cl.reset_margins
-        except (ImportError, AttributeError):  # another matplotlib: its own layout, both passes
-            return super().execute(fig)
-        if self._compress or not fig.axes:
-            return super().execute(fig)
+        except ImportError:
+            cl = None
+        if cl is None or not all(hasattr(cl, step) for step in _STEPS) or self._compress or not fig.axes:
+            return super().execute(fig)  # another matplotlib, or a layout histplot does not use: both passes
         width, height = fig.get_size_inches()
         pads = {"w_pad": self._params["w_pad"] / width, "h_pad": self._params["h_pad"] / height}
         spaces = {"hspace": self._params["hspace"], "wspace": self._params["wspace"]}

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..display import number
 from .markdown import finding_words, metric_words
-from .results import Report, RunResult, pack_svg
+from .results import Report, RunResult
 
 COLUMNS = (  # header, sort type, css class
     ("figure", None, ""),
@@ -60,17 +60,15 @@ def _stored_figures(output: Path, r: RunResult) -> str:
 def _stored_figure(output: Path, key: str, figures: dict[str, str], packed: dict[str, bytes]) -> str:
     """A figure for the viewer: its SVG gzip-compressed (by the run's worker, in ``packed``), else its
     PNG, base64 in a non-executed script element (inflated by report.js when opened)."""
-    for fmt, mime in (("svg", "image/svg+xml"), ("png", "image/png")):
-        path = output / figures.get(fmt, "")
-        if fmt == "svg" and key in packed:
-            data = packed[key]
-        elif fmt in figures and path.is_file():
-            data = pack_svg(path.read_bytes()) if fmt == "svg" else path.read_bytes()
-        else:
-            continue
-        b64 = base64.b64encode(data).decode("ascii")
-        return f'<script type="application/octet-stream" id="fig-{_esc(key)}" data-mime="{mime}">{b64}</script>'
-    return ""
+    png = output / figures.get("png", "")
+    if key in packed:
+        data, mime = packed[key], "image/svg+xml"
+    elif "png" in figures and png.is_file():
+        data, mime = png.read_bytes(), "image/png"
+    else:
+        return ""
+    b64 = base64.b64encode(data).decode("ascii")
+    return f'<script type="application/octet-stream" id="fig-{_esc(key)}" data-mime="{mime}">{b64}</script>'
 
 
 def _thumb_cell(r: RunResult) -> str:

@@ -154,17 +154,26 @@ def _fill(result: RunResult, job: RunJob) -> None:
     result.series = _thinned(h, list(result.metrics))
     fig = render(h, options=job.options)
     annotate(fig, h, d)
-    if "png" in job.formats:
+    result.figures = _save_all(fig, job, job.slug, result, thumb=True)
+    _extra(result, job, h)
+
+
+def _save_all(fig, job: RunJob, stem: str, result: RunResult, *, thumb: bool = False) -> dict[str, str]:
+    """``fig`` saved as figures/<stem>.<format> in each of the job's formats (format -> path in the
+    report); index.html's copy of the SVG goes to ``result.packed[stem]`` and, with ``thumb``, the PNG's
+    thumbnail to ``result.thumbnail``: made here, in the worker that drew the run."""
+    if thumb and "png" in job.formats:
         agg_canvas(fig)  # the PNG is drawn on a canvas of the figure's own, whose pixels make the thumbnail
+    saved = {}
     for fmt in job.formats:
-        path = Path(job.figures_dir) / f"{job.slug}.{fmt}"
+        path = Path(job.figures_dir) / f"{stem}.{fmt}"
         save_figure(fig, path, fmt=fmt, dpi=job.dpi)
-        result.figures[fmt] = f"figures/{path.name}"
-        if fmt == "png":
+        saved[fmt] = f"figures/{path.name}"
+        if fmt == "png" and thumb:
             result.thumbnail = thumbnail_of_canvas(fig) or thumbnail(path)
         elif fmt == "svg":
-            result.packed[job.slug] = pack_svg(path.read_bytes())
-    _extra(result, job, h)
+            result.packed[stem] = pack_svg(path.read_bytes())
+    return saved
 
 
 def pack_svg(raw: bytes) -> bytes:
@@ -190,13 +199,7 @@ def _extra(result: RunResult, job: RunJob, h) -> None:
     if h.distributions:
         kinds.append(("distributions", distribution_figure))
     for kind, draw in kinds:
-        fig = draw(h)
-        for fmt in job.formats:
-            path = Path(job.figures_dir) / f"{job.slug}-{kind}.{fmt}"
-            save_figure(fig, path, fmt=fmt, dpi=job.dpi)
-            result.extra_figures.setdefault(kind, {})[fmt] = f"figures/{path.name}"
-            if fmt == "svg":
-                result.packed[f"{job.slug}-{kind}"] = pack_svg(path.read_bytes())
+        result.extra_figures[kind] = _save_all(draw(h), job, f"{job.slug}-{kind}", result)
 
 
 def confusion_summary(h) -> dict[str, Any]:
